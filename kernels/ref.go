@@ -1,0 +1,220 @@
+package kernels
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/descent-go/descent/kernels/asm"
+)
+
+// This file is the specification. Every implementation reproduces these
+// loops bit for bit: the same operations on the same operands in the same
+// order, each rounded to the element type. The explicit conversions T(x*y)
+// stop the compiler from fusing a multiply and an add into an FMA (which it
+// may do on arm64, ppc64 and s390x), since the assembly rounds the product
+// before adding.
+
+// sqrtT is the correctly rounded square root in T. For float32 the float64
+// square root rounded to float32 is correctly rounded (53 ≥ 2·24+2), and the
+// compiler emits SQRTSS for it.
+func sqrtT[T float32 | float64](x T) T { return T(math.Sqrt(float64(x))) }
+
+// sgdRef: for each i
+//
+//	g := grad[i]·c[GradScale]
+//	if flags&FlagL2 != 0 { g = g + c[L2]·p[i] }
+//	p[i] = p[i] − c[LR]·g
+func sgdRef[T float32 | float64](p, grad []T, c *sgdCoeffs[T], flags uint64) {
+	gs, wd, lr := c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR]
+	l2 := flags&asm.FlagL2 != 0
+	grad = grad[:len(p)]
+	for i := range p {
+		g := grad[i] * gs
+		if l2 {
+			g += T(wd * p[i])
+		}
+		p[i] -= T(lr * g)
+	}
+}
+
+// momentumRef: for each i
+//
+//	g := grad[i]·c[GradScale]
+//	if flags&FlagL2 != 0 { g = g + c[L2]·p[i] }
+//	if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[Momentum]·b[i] + c[OneMinusDampening]·g }
+//	d := b[i]; if flags&FlagNesterov != 0 { d = g + c[Momentum]·b[i] }
+//	p[i] = p[i] − c[LR]·d
+func momentumRef[T float32 | float64](p, grad, buf []T, c *sgdCoeffs[T], flags uint64) {
+	gs, wd, lr := c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR]
+	mu, damp := c[asm.SGDMomentum], c[asm.SGDOneMinusDampening]
+	l2 := flags&asm.FlagL2 != 0
+	first := flags&asm.FlagFirst != 0
+	nesterov := flags&asm.FlagNesterov != 0
+	grad, buf = grad[:len(p)], buf[:len(p)]
+	for i := range p {
+		g := grad[i] * gs
+		if l2 {
+			g += T(wd * p[i])
+		}
+		b := g
+		if !first {
+			b = T(mu*buf[i]) + T(damp*g)
+		}
+		buf[i] = b
+		d := b
+		if nesterov {
+			d = g + T(mu*b)
+		}
+		p[i] -= T(lr * d)
+	}
+}
+
+// adamRef: for each i
+//
+//	g := grad[i]·c[GradScale]
+//	if flags&FlagL2 != 0 { g = g + c[L2]·p[i] }
+//	θ := p[i]·c[Decay]
+//	m[i] = m[i] + c[OneMinusBeta1]·(g − m[i])
+//	v[i] = c[Beta2]·v[i] + (c[OneMinusBeta2]·g)·g
+//	p[i] = θ − c[StepSize]·(m[i] / (sqrt(v[i])·c[InvSqrtBC2] + c[Eps]))
+func adamRef[T float32 | float64](p, grad, m, v []T, c *adamCoeffs[T], flags uint64) {
+	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
+	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
+	rbc2, eps, step := c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize]
+	l2 := flags&asm.FlagL2 != 0
+	grad, m, v = grad[:len(p)], m[:len(p)], v[:len(p)]
+	for i := range p {
+		g := grad[i] * gs
+		if l2 {
+			g += T(wd * p[i])
+		}
+		theta := p[i] * decay
+		mi := m[i] + T(b1c*(g-m[i]))
+		vi := T(b2*v[i]) + T(T(b2c*g)*g)
+		den := T(sqrtT(vi)*rbc2) + eps
+		m[i], v[i] = mi, vi
+		p[i] = theta - T(step*(mi/den))
+	}
+}
+
+// amsgradRef is adamRef with vmax[i] = max(vmax[i], v[i]) (NaN if either is
+// NaN, as torch.maximum) used in place of v[i] in the denominator.
+func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], flags uint64) {
+	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
+	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
+	rbc2, eps, step := c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize]
+	l2 := flags&asm.FlagL2 != 0
+	grad, m, v, vmax = grad[:len(p)], m[:len(p)], v[:len(p)], vmax[:len(p)]
+	for i := range p {
+		g := grad[i] * gs
+		if l2 {
+			g += T(wd * p[i])
+		}
+		theta := p[i] * decay
+		mi := m[i] + T(b1c*(g-m[i]))
+		vi := T(b2*v[i]) + T(T(b2c*g)*g)
+		vm := max(vmax[i], vi)
+		den := T(sqrtT(vm)*rbc2) + eps
+		m[i], v[i], vmax[i] = mi, vi, vm
+		p[i] = theta - T(step*(mi/den))
+	}
+}
+
+// Reductions use one canonical order. The elements of each full block of P
+// (32 for a float32 accumulator, 16 for a float64 one) are added into P
+// partial sums, s[k] += term(x[j·P+k]), starting from +0; the partial sums
+// are combined by halving (for w := P/2; w ≥ 1; w /= 2 { s[k] += s[k+w] for
+// k < w }); the elements of the last, partial block are then added to s[0]
+// one at a time in index order.
+
+// combine folds partial sums by halving and returns s[0].
+func combine[A float32 | float64](s []A) A {
+	for w := len(s) / 2; w >= 1; w /= 2 {
+		for k := 0; k < w; k++ {
+			s[k] += s[k+w]
+		}
+	}
+	return s[0]
+}
+
+// sumSquaresRef32 returns Σ float64(x[i])², exact products summed in
+// float64 in the canonical order with P = 16, and whether every x[i] is
+// finite. (A float32 square cannot overflow a float64, and no float64 sum of
+// fewer than 2^900 of them can, so the sum is finite exactly when every
+// element is.)
+func sumSquaresRef32(x []float32) (float64, bool) {
+	const P = 16
+	var s [P]float64
+	n := len(x) / P * P
+	for j := 0; j < n; j += P {
+		for k := range P {
+			s[k] += float64(x[j+k]) * float64(x[j+k])
+		}
+	}
+	sum := combine(s[:])
+	for _, xi := range x[n:] {
+		sum += float64(xi) * float64(xi)
+	}
+	return sum, !math.IsNaN(sum) && !math.IsInf(sum, 0)
+}
+
+// sumSquaresRef64 returns Σ x[i]² in the canonical order with P = 16, and
+// whether every x[i] is finite (tracked separately, since finite squares
+// can overflow).
+func sumSquaresRef64(x []float64) (float64, bool) {
+	const P = 16
+	var s [P]float64
+	finite := true
+	n := len(x) / P * P
+	for j := 0; j < n; j += P {
+		for k := range P {
+			s[k] += float64(x[j+k] * x[j+k])
+		}
+	}
+	sum := combine(s[:])
+	for _, xi := range x[n:] {
+		sum += float64(xi * xi)
+	}
+	for _, xi := range x {
+		if math.IsNaN(xi) || math.IsInf(xi, 0) {
+			finite = false
+			break
+		}
+	}
+	return sum, finite
+}
+
+// dotRef returns Σ x[i]·y[i] in T, in the canonical order with P = 32 for
+// float32 and 16 for float64.
+func dotRef[T float32 | float64](x, y []T) T {
+	var s [32]T
+	var zero T
+	P := 128 / int(unsafe.Sizeof(zero))
+	y = y[:len(x)]
+	n := len(x) / P * P
+	for j := 0; j < n; j += P {
+		for k := 0; k < P; k++ {
+			s[k] += T(x[j+k] * y[j+k])
+		}
+	}
+	sum := combine(s[:P])
+	for i := n; i < len(x); i++ {
+		sum += T(x[i] * y[i])
+	}
+	return sum
+}
+
+// axpyRef: y[i] = y[i] + a·x[i] (product rounded before the add).
+func axpyRef[T float32 | float64](a T, x, y []T) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += T(a * x[i])
+	}
+}
+
+// scaleRef: x[i] = a·x[i].
+func scaleRef[T float32 | float64](a T, x []T) {
+	for i := range x {
+		x[i] *= a
+	}
+}
