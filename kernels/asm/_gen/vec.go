@@ -1,0 +1,225 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// elem is an element type.
+type elem struct {
+	name   string // suffix of the function names: F32, F64
+	gotype string // float32, float64
+	size   int    // bytes
+}
+
+var (
+	f32 = elem{"F32", "float32", 4}
+	f64 = elem{"F64", "float64", 8}
+)
+
+// lanes is the number of elements in a YMM register.
+func (e elem) lanes() int { return 32 / e.size }
+
+// vk emits the arithmetic of one element type on whole YMM registers, or,
+// when scalar, on the low lane of XMM registers (loads and stores move one
+// element; the packed instructions compute the unused lanes on zeros, which
+// is harmless).
+type vk struct {
+	e      elem
+	scalar bool
+}
+
+func (k vk) lanes() int {
+	if k.scalar {
+		return 1
+	}
+	return k.e.lanes()
+}
+
+func (k vk) reg() VecVirtual {
+	if k.scalar {
+		return XMM()
+	}
+	return YMM()
+}
+
+// c views a broadcast YMM constant at this width.
+func (k vk) c(r VecVirtual) Op {
+	if k.scalar {
+		return r.AsX()
+	}
+	return r
+}
+
+func (k vk) f64() bool { return k.e.size == 8 }
+
+func (k vk) load(m Mem) VecVirtual {
+	r := k.reg()
+	switch {
+	case k.scalar && k.f64():
+		VMOVSD(m, r)
+	case k.scalar:
+		VMOVSS(m, r)
+	case k.f64():
+		VMOVUPD(m, r)
+	default:
+		VMOVUPS(m, r)
+	}
+	return r
+}
+
+func (k vk) store(r VecVirtual, m Mem) {
+	switch {
+	case k.scalar && k.f64():
+		VMOVSD(r, m)
+	case k.scalar:
+		VMOVSS(r, m)
+	case k.f64():
+		VMOVUPD(r, m)
+	default:
+		VMOVUPS(r, m)
+	}
+}
+
+// The operations below return a new register holding the result, rounded to
+// the element type. Operand order follows the Go expression in the comment;
+// Go assembly lists the operands of the Intel form in reverse.
+
+// add returns a + b.
+func (k vk) add(a VecVirtual, b Op) VecVirtual {
+	d := k.reg()
+	if k.f64() {
+		VADDPD(b, a, d)
+	} else {
+		VADDPS(b, a, d)
+	}
+	return d
+}
+
+// sub returns a − b.
+func (k vk) sub(a VecVirtual, b Op) VecVirtual {
+	d := k.reg()
+	if k.f64() {
+		VSUBPD(b, a, d)
+	} else {
+		VSUBPS(b, a, d)
+	}
+	return d
+}
+
+// mul returns a · b.
+func (k vk) mul(a VecVirtual, b Op) VecVirtual {
+	d := k.reg()
+	if k.f64() {
+		VMULPD(b, a, d)
+	} else {
+		VMULPS(b, a, d)
+	}
+	return d
+}
+
+// div returns a / b.
+func (k vk) div(a VecVirtual, b Op) VecVirtual {
+	d := k.reg()
+	if k.f64() {
+		VDIVPD(b, a, d)
+	} else {
+		VDIVPS(b, a, d)
+	}
+	return d
+}
+
+// sqrt returns the correctly rounded square root of a.
+func (k vk) sqrt(a VecVirtual) VecVirtual {
+	d := k.reg()
+	if k.f64() {
+		VSQRTPD(a, d)
+	} else {
+		VSQRTPS(a, d)
+	}
+	return d
+}
+
+// maxProp returns a > b ? a : b, or a where a is NaN: NaN if either is NaN.
+// VMAXP with a first gives a > b ? a : b (b when either is NaN); the blend
+// puts a back where a is unordered with itself.
+func (k vk) maxProp(a, b VecVirtual) VecVirtual {
+	t, nan, d := k.reg(), k.reg(), k.reg()
+	if k.f64() {
+		VMAXPD(b, a, t)
+		VCMPPD(U8(3), a, a, nan) // unordered: a is NaN
+		VBLENDVPD(nan, a, t, d)
+	} else {
+		VMAXPS(b, a, t)
+		VCMPPS(U8(3), a, a, nan)
+		VBLENDVPS(nan, a, t, d)
+	}
+	return d
+}
+
+// broadcast loads coefficient slot i of the vector at c into every lane of a
+// YMM register.
+func broadcast(e elem, c Register, i int) VecVirtual {
+	r := YMM()
+	if e.size == 8 {
+		VBROADCASTSD(Mem{Base: c, Disp: 8 * i}, r)
+	} else {
+		VBROADCASTSS(Mem{Base: c, Disp: 4 * i}, r)
+	}
+	return r
+}
+
+// broadcastParam loads a scalar argument into every lane of a YMM register.
+func broadcastParam(e elem, name string) VecVirtual {
+	x, r := XMM(), YMM()
+	Load(Param(name), x)
+	if e.size == 8 {
+		VBROADCASTSD(x, r)
+	} else {
+		VBROADCASTSS(x, r)
+	}
+	return r
+}
+
+// loops emits the loops of an elementwise kernel over n elements: U
+// registers per iteration while that many remain, then one register at a
+// time, then one element at a time. body emits the work for one register (or
+// element) given an address function for each slice. Labels take prefix.
+func loops(prefix string, e elem, U int, n Register, body func(k vk, at func(base Register) Mem)) {
+	i, t := GP64(), GP64()
+	XORQ(i, i)
+	W := e.lanes()
+	at := func(k vk, u int) func(Register) Mem {
+		return func(base Register) Mem {
+			return Mem{Base: base, Index: i, Scale: uint8(e.size), Disp: u * W * e.size}
+		}
+	}
+	if U > 1 {
+		Label(prefix + "loop")
+		LEAQ(Mem{Base: i, Disp: U * W}, t)
+		CMPQ(t, n)
+		JA(LabelRef(prefix + "vec"))
+		for u := 0; u < U; u++ {
+			body(vk{e: e}, at(vk{e: e}, u))
+		}
+		MOVQ(t, i)
+		JMP(LabelRef(prefix + "loop"))
+	}
+	Label(prefix + "vec")
+	LEAQ(Mem{Base: i, Disp: W}, t)
+	CMPQ(t, n)
+	JA(LabelRef(prefix + "tail"))
+	body(vk{e: e}, at(vk{e: e}, 0))
+	MOVQ(t, i)
+	JMP(LabelRef(prefix + "vec"))
+	Label(prefix + "tail")
+	CMPQ(i, n)
+	JAE(LabelRef(prefix + "done"))
+	body(vk{e: e, scalar: true}, at(vk{e: e, scalar: true}, 0))
+	INCQ(i)
+	JMP(LabelRef(prefix + "tail"))
+	Label(prefix + "done")
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,49 @@
+package kernels
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/descent-go/descent/kernels/asm"
+)
+
+// checkLens panics unless every length in ls equals n. names lists the
+// slices, n's first ("p, g, m, v"); the message names the function and every
+// length, as gonum's do:
+//
+//	kernels: AdamF32: slice lengths differ: len(p)=4 len(g)=5 len(m)=4 len(v)=4
+func checkLens(fn, names string, n int, ls ...int) {
+	for _, l := range ls {
+		if l != n {
+			panic(lengthError(fn, names, n, ls))
+		}
+	}
+}
+
+func lengthError(fn, names string, n int, ls []int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kernels: %s: slice lengths differ:", fn)
+	for i, name := range strings.Split(names, ", ") {
+		l := n
+		if i > 0 && i-1 < len(ls) {
+			l = ls[i-1]
+		}
+		fmt.Fprintf(&b, " len(%s)=%d", name, l)
+	}
+	return b.String()
+}
+
+// updateFlags packs the variant flags of an update kernel.
+func updateFlags(l2, nesterov, first bool) uint64 {
+	var f uint64
+	if l2 {
+		f |= asm.FlagL2
+	}
+	if nesterov {
+		f |= asm.FlagNesterov
+	}
+	if first {
+		f |= asm.FlagFirst
+	}
+	return f
+}

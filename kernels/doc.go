@@ -1,0 +1,33 @@
+// Package kernels holds descent's fused optimizer kernels: allocation-free
+// updates and reductions on float32 and float64 slices, each one pass over
+// memory, with PyTorch's semantics.
+//
+// # Kernels
+//
+// SGD, Momentum (heavy-ball and Nesterov), Adam (and AdamW through its
+// scalars) and AMSGrad update parameters in place; every update takes the
+// gradient multiplied by a scale folded into the same pass (a loss scaler's
+// 1/scale, a clipping coefficient, −1 to maximize). SumSquares (with the
+// all-finite check clipping and loss scaling need), Dot, Axpy and Scale are
+// the reductions and vector operations around them.
+//
+// Hyper-parameters live in Adam and SGD; their Scalars methods compute the
+// step-dependent scalars once, in float64, and every implementation rounds
+// them to the element type in one shared function.
+//
+// # Implementations
+//
+// Each kernel has a pure-Go reference loop (quoted in its doc comment) that
+// is the specification, and assembly versions (AVX2 on amd64, NEON on arm64)
+// that give bit-identical results: the same IEEE operations in the same
+// order, no fused multiply-add, reductions in one canonical order. NaN
+// results are NaN in every implementation; their payload and sign may differ.
+// The implementation is chosen once from the CPU's features (Impl reports
+// it), can be forced with SetImpl or the DESCENT_IMPL environment variable,
+// and -tags purego builds no assembly at all.
+//
+// Slices passed to one call must not overlap, except where noted. Mismatched
+// lengths panic with a message naming the function and the lengths.
+package kernels
+
+//go:generate go run gen_wrappers.go
