@@ -1,0 +1,114 @@
+package kernels
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestZeroAllocs checks that no kernel allocates, with every implementation.
+func TestZeroAllocs(t *testing.T) {
+	const n = 1000
+	p, g, m, v, vm := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	p64, g64, m64, v64, vm64 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	as := DefaultAdam().Scalars(3, 1)
+	ss := SGD{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1}.Scalars(1)
+	calls := map[string]func(){
+		"AdamF32":       func() { AdamF32(p, g, m, v, &as) },
+		"AdamF64":       func() { AdamF64(p64, g64, m64, v64, &as) },
+		"AMSGradF32":    func() { AMSGradF32(p, g, m, v, vm, &as) },
+		"AMSGradF64":    func() { AMSGradF64(p64, g64, m64, v64, vm64, &as) },
+		"SGDF32":        func() { SGDF32(p, g, &ss) },
+		"SGDF64":        func() { SGDF64(p64, g64, &ss) },
+		"MomentumF32":   func() { MomentumF32(p, g, m, &ss, false) },
+		"MomentumF64":   func() { MomentumF64(p64, g64, m64, &ss, true) },
+		"SumSquaresF32": func() { SumSquaresF32(p) },
+		"SumSquaresF64": func() { SumSquaresF64(p64) },
+		"DotF32":        func() { DotF32(p, g) },
+		"DotF64":        func() { DotF64(p64, g64) },
+		"AxpyF32":       func() { AxpyF32(0.5, p, g) },
+		"AxpyF64":       func() { AxpyF64(0.5, p64, g64) },
+		"ScaleF32":      func() { ScaleF32(0.5, p) },
+		"ScaleF64":      func() { ScaleF64(0.5, p64) },
+	}
+	for _, impl := range Available() {
+		withImpl(t, impl, func() {
+			for name, f := range calls {
+				assert.Zero(t, testing.AllocsPerRun(10, f), "impl=%s %s allocates", impl, name)
+			}
+		})
+	}
+}
+
+func TestLengthMismatchPanics(t *testing.T) {
+	a, b := make([]float32, 4), make([]float32, 5)
+	as := DefaultAdam().Scalars(1, 1)
+	ss := SGD{LR: 0.1}.Scalars(1)
+	assert.PanicsWithValue(t, "kernels: AdamF32: slice lengths differ: len(p)=4 len(g)=4 len(m)=5 len(v)=4",
+		func() { AdamF32(a, a, b, a, &as) })
+	assert.PanicsWithValue(t, "kernels: AMSGradF32: slice lengths differ: len(p)=4 len(g)=4 len(m)=4 len(v)=4 len(vmax)=5",
+		func() { AMSGradF32(a, a, a, a, b, &as) })
+	assert.PanicsWithValue(t, "kernels: SGDF32: slice lengths differ: len(p)=5 len(g)=4",
+		func() { SGDF32(b, a, &ss) })
+	assert.PanicsWithValue(t, "kernels: MomentumF32: slice lengths differ: len(p)=4 len(g)=4 len(buf)=5",
+		func() { MomentumF32(a, a, b, &ss, false) })
+	assert.PanicsWithValue(t, "kernels: DotF32: slice lengths differ: len(x)=4 len(y)=5",
+		func() { DotF32(a, b) })
+	assert.PanicsWithValue(t, "kernels: AxpyF32: slice lengths differ: len(y)=5 len(x)=4",
+		func() { AxpyF32(1, a, b) })
+	a64, b64 := make([]float64, 2), make([]float64, 3)
+	assert.PanicsWithValue(t, "kernels: AdamF64: slice lengths differ: len(p)=3 len(g)=2 len(m)=3 len(v)=3",
+		func() { AdamF64(b64, a64, b64, b64, &as) })
+	assert.Panics(t, func() { DefaultAdam().Scalars(0, 1) }, "step 0")
+}
+
+func TestValidate(t *testing.T) {
+	require.NoError(t, DefaultAdam().Validate())
+	require.NoError(t, DefaultAdamW().Validate())
+	nan := math.NaN()
+	for _, h := range []Adam{
+		{LR: -1, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+		{LR: nan, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+		{LR: 1e-3, Beta1: 1, Beta2: 0.999, Eps: 1e-8},
+		{LR: 1e-3, Beta1: 0.9, Beta2: -0.1, Eps: 1e-8},
+		{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 0},
+		{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: -1},
+	} {
+		assert.Error(t, h.Validate(), "%+v", h)
+	}
+	require.NoError(t, SGD{LR: 0.1, Momentum: 0.9, Nesterov: true}.Validate())
+	for _, h := range []SGD{
+		{LR: -0.1},
+		{LR: 0.1, Momentum: -1},
+		{LR: 0.1, Dampening: 2},
+		{LR: 0.1, Nesterov: true},
+		{LR: 0.1, Momentum: 0.9, Dampening: 0.1, Nesterov: true},
+		{LR: 0.1, WeightDecay: math.Inf(1)},
+	} {
+		assert.Error(t, h.Validate(), "%+v", h)
+	}
+}
+
+// TestScalars checks the step scalars against their definitions.
+func TestScalars(t *testing.T) {
+	h := Adam{LR: 0.01, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1}
+	s := h.Scalars(2, 0.5)
+	assert.Equal(t, 0.5, s.GradScale)
+	assert.Equal(t, 0.1, s.L2)
+	assert.Equal(t, 1.0, s.Decay)
+	assert.InDelta(t, 0.01/(1-0.81), s.StepSize, 1e-15)
+	assert.InDelta(t, 1/math.Sqrt(1-0.99*0.99), s.InvSqrtBC2, 1e-12)
+	h.Decoupled, h.Maximize = true, true
+	s = h.Scalars(1, 2)
+	assert.Equal(t, -2.0, s.GradScale)
+	assert.Equal(t, 0.0, s.L2)
+	assert.Equal(t, 1-0.01*0.1, s.Decay)
+}
+
+func TestSetImpl(t *testing.T) {
+	assert.Error(t, SetImpl("sse9"))
+	assert.Contains(t, Available(), Impl())
+	assert.Equal(t, Generic, Available()[0])
+}
