@@ -24,6 +24,19 @@ func softplus64(x float64) float64 {
 	return math.Log1p(math.Exp(x))
 }
 
+// LogisticParts returns Softplus(x) and Sigmoid(x) from one exponential,
+// in float64, with the accuracy of Softplus and Sigmoid: the binary
+// cross-entropy of a logit x with label y is softplus − y·x and its
+// derivative is sigmoid − y.
+func LogisticParts(x float64) (softplus, sigmoid float64) {
+	e := math.Exp(-math.Abs(x)) // in (0, 1]
+	l := math.Log1p(e)
+	if x > 0 {
+		return x + l, 1 / (1 + e)
+	}
+	return l, e / (1 + e)
+}
+
 // Sigmoid returns σ(x) = 1/(1+e⁻ˣ).
 func Sigmoid[T Float](x T) T { return T(sigmoid64(float64(x))) }
 
