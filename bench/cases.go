@@ -1,0 +1,271 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/descent-go/descent/kernels"
+)
+
+// Sizes are the benchmark lengths: in L1/L2, L2/L3, L3/DRAM and DRAM.
+var Sizes = []int{4096, 65536, 1 << 20, 1 << 24}
+
+// Kernel describes one benchmarked kernel: its name, how many slices it
+// reads and writes per element, and how to run it.
+type Kernel struct {
+	Name   string
+	Slices int // slices the kernel uses
+	Moves  int // element accesses per element: reads + writes
+	run32  func(s [][]float32, b *testing.B)
+	run64  func(s [][]float64, b *testing.B)
+}
+
+var (
+	adamS  = kernels.DefaultAdam().Scalars(10, 1)
+	adamWS = kernels.DefaultAdamW().Scalars(10, 1)
+	sgdS   = kernels.SGD{LR: 1e-3}.Scalars(1)
+	momS   = kernels.SGD{LR: 1e-3, Momentum: 0.9}.Scalars(1)
+	nestS  = kernels.SGD{LR: 1e-3, Momentum: 0.9, Nesterov: true}.Scalars(1)
+)
+
+// Kernels lists every benchmarked kernel.
+var Kernels = []Kernel{
+	{"Adam", 4, 7,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.AdamF32(s[0], s[1], s[2], s[3], &adamS)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.AdamF64(s[0], s[1], s[2], s[3], &adamS)
+			}
+		}},
+	{"AdamW", 4, 7,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.AdamF32(s[0], s[1], s[2], s[3], &adamWS)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.AdamF64(s[0], s[1], s[2], s[3], &adamWS)
+			}
+		}},
+	{"AMSGrad", 5, 9,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.AMSGradF32(s[0], s[1], s[2], s[3], s[4], &adamS)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.AMSGradF64(s[0], s[1], s[2], s[3], s[4], &adamS)
+			}
+		}},
+	{"SGD", 2, 3,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.SGDF32(s[0], s[1], &sgdS)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.SGDF64(s[0], s[1], &sgdS)
+			}
+		}},
+	{"Momentum", 3, 5,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.MomentumF32(s[0], s[1], s[2], &momS, false)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.MomentumF64(s[0], s[1], s[2], &momS, false)
+			}
+		}},
+	{"Nesterov", 3, 5,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.MomentumF32(s[0], s[1], s[2], &nestS, false)
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.MomentumF64(s[0], s[1], s[2], &nestS, false)
+			}
+		}},
+	{"SumSquares", 1, 1,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.SumSquaresF32(s[0])
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.SumSquaresF64(s[0])
+			}
+		}},
+	{"Dot", 2, 2,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.DotF32(s[0], s[1])
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.DotF64(s[0], s[1])
+			}
+		}},
+	{"Axpy", 2, 3,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.AxpyF32(1e-6, s[0], s[1])
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.AxpyF64(1e-6, s[0], s[1])
+			}
+		}},
+	{"Scale", 1, 2,
+		func(s [][]float32, b *testing.B) {
+			for b.Loop() {
+				kernels.ScaleF32(1, s[0])
+			}
+		},
+		func(s [][]float64, b *testing.B) {
+			for b.Loop() {
+				kernels.ScaleF64(1, s[0])
+			}
+		}},
+}
+
+// ImplName is the benchmark name of an implementation: "ref" for the
+// generic reference, otherwise its kernels name.
+func ImplName(impl string) string {
+	if impl == kernels.Generic {
+		return "ref"
+	}
+	return impl
+}
+
+// Case is one benchmark: a kernel, a dtype, a length and an implementation.
+type Case struct {
+	Kernel Kernel
+	DType  string // "f32" or "f64"
+	N      int
+	Impl   string // kernels implementation name
+}
+
+// Name is the case's benchmark name below the kernel:
+// <dtype>/n=<N>/impl=<impl>.
+func (c Case) Name() string {
+	return fmt.Sprintf("%s/n=%d/impl=%s", c.DType, c.N, ImplName(c.Impl))
+}
+
+// Bytes is the memory traffic of one call: element accesses times size.
+func (c Case) Bytes() int64 {
+	size := 4
+	if c.DType == "f64" {
+		size = 8
+	}
+	return int64(c.Kernel.Moves * size * c.N)
+}
+
+// Cases lists every kernel × dtype × size × available implementation.
+func Cases(sizes []int) []Case {
+	var cs []Case
+	for _, k := range Kernels {
+		for _, dt := range []string{"f32", "f64"} {
+			for _, n := range sizes {
+				for _, impl := range kernels.Available() {
+					cs = append(cs, Case{k, dt, n, impl})
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// Run runs the case as a benchmark body: it forces the implementation for
+// the duration of the call and sets the bytes moved per iteration. It must
+// not run concurrently with other kernel calls.
+func (c Case) Run(b *testing.B) {
+	old := kernels.Impl()
+	if err := kernels.SetImpl(c.Impl); err != nil {
+		b.Skip(err)
+	}
+	defer kernels.SetImpl(old)
+	b.SetBytes(c.Bytes())
+	if c.DType == "f32" {
+		s := data32(c.N, c.Kernel.Slices)
+		c.Kernel.run32(s, b)
+	} else {
+		s := data64(c.N, c.Kernel.Slices)
+		c.Kernel.run64(s, b)
+	}
+	b.ReportMetric(float64(c.N)*float64(b.N)/b.Elapsed().Seconds(), "elem/s")
+}
+
+// Benchmark data is made once per length and reused: realistic values
+// (parameters and gradients of unit scale, moments non-negative), never
+// subnormal, so the timings are those of ordinary training.
+var (
+	dataMu sync.Mutex
+	d32    = map[int][][]float32{}
+	d64    = map[int][][]float64{}
+)
+
+const maxSlices = 5
+
+func data32(n, k int) [][]float32 {
+	dataMu.Lock()
+	defer dataMu.Unlock()
+	if d32[n] == nil {
+		r := rand.New(rand.NewPCG(1, uint64(n)))
+		s := make([][]float32, maxSlices)
+		for j := range s {
+			s[j] = make([]float32, n)
+			for i := range s[j] {
+				s[j][i] = float32(r.NormFloat64())
+				if j >= 3 {
+					s[j][i] *= s[j][i]
+				}
+			}
+		}
+		d32[n] = s
+	}
+	return d32[n][:k]
+}
+
+func data64(n, k int) [][]float64 {
+	dataMu.Lock()
+	defer dataMu.Unlock()
+	if d64[n] == nil {
+		r := rand.New(rand.NewPCG(1, uint64(n)))
+		s := make([][]float64, maxSlices)
+		for j := range s {
+			s[j] = make([]float64, n)
+			for i := range s[j] {
+				s[j][i] = r.NormFloat64()
+				if j >= 3 {
+					s[j][i] *= s[j][i]
+				}
+			}
+		}
+		d64[n] = s
+	}
+	return d64[n][:k]
+}
+
+// Release drops the cached benchmark data.
+func Release() {
+	dataMu.Lock()
+	defer dataMu.Unlock()
+	clear(d32)
+	clear(d64)
+}
