@@ -336,11 +336,26 @@ func residual[T Float](obj Objective, z, y []T, k int) float64 {
 		}
 		return sum / 2
 	case BinaryCrossEntropy:
-		for i, yi := range y {
-			zi, yf := float64(z[i]), float64(yi)
-			sp, sg := elem.LogisticParts(zi)
-			sum += sp - yf*zi
-			z[i] = T(sg - yf)
+		if _, is64 := any(sum).(T); is64 {
+			for i, yi := range y {
+				zi, yf := float64(z[i]), float64(yi)
+				sp, sg := elem.LogisticParts(zi)
+				sum += sp - yf*zi
+				z[i] = T(sg - yf)
+			}
+			return sum
+		}
+		// float32: widen a chunk at a time (see elem.Widen: 3× faster).
+		var zbuf, ybuf [elem.Chunk]float64
+		for i0 := 0; i0 < len(y); i0 += elem.Chunk {
+			zs := elem.Widen(&zbuf, z[i0:])
+			ys := elem.Widen(&ybuf, y[i0:])
+			for j, zi := range zs {
+				yf := ys[j]
+				sp, sg := elem.LogisticParts(zi)
+				sum += sp - yf*zi
+				z[i0+j] = T(sg - yf)
+			}
 		}
 		return sum
 	default:

@@ -51,9 +51,46 @@ func SigmoidTo[T Float](dst, x []T) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("elem: SigmoidTo: len(dst) = %d, len(x) = %d", len(dst), len(x)))
 	}
-	for i, v := range x {
-		dst[i] = T(sigmoid64(float64(v)))
+	if is64[T]() {
+		for i, v := range x {
+			dst[i] = T(sigmoid64(float64(v)))
+		}
+		return
 	}
+	var buf [Chunk]float64
+	for i0 := 0; i0 < len(x); i0 += Chunk {
+		w := Widen(&buf, x[i0:])
+		for j, v := range w {
+			dst[i0+j] = T(sigmoid64(v))
+		}
+	}
+}
+
+// Chunk is the number of values Widen converts at a time.
+const Chunk = 64
+
+// Widen converts the first min(len(src), Chunk) values of src to float64 in
+// buf and returns that part of buf.
+//
+// It exists for speed: the amd64 instruction that widens a float32
+// (CVTSS2SD) writes only the low half of its register and so waits for the
+// instruction that last wrote it, which in a loop is often the previous
+// iteration's exp or division. A loop that converts as it goes is then
+// serialised on the whole latency of its body (measured: Sigmoid on float32
+// 4.7× slower than on float64). Converting a chunk first keeps that chain to
+// the conversions, and the loop over buf runs iterations in parallel.
+func Widen[T Float](buf *[Chunk]float64, src []T) []float64 {
+	n := min(len(src), Chunk)
+	for i, v := range src[:n] {
+		buf[i] = float64(v)
+	}
+	return buf[:n]
+}
+
+func is64[T Float]() bool {
+	var z T
+	_, ok := any(z).(float64)
+	return ok
 }
 
 // Residual sets dst[i] = z[i] − y[i]. It panics if the lengths differ.
