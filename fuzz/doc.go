@@ -1,0 +1,83 @@
+// Package fuzz holds descent's native Go fuzz targets: every fast path of
+// package kernels against the pure-Go reference. It has no API; everything
+// is in its tests.
+//
+// # What is fuzzed
+//
+// One target per kernel and element type:
+//
+//	FuzzSGDF32 FuzzSGDF64                 SGDF32/F64
+//	FuzzMomentumF32 FuzzMomentumF64       MomentumF32/F64, heavy-ball
+//	FuzzNesterovF32 FuzzNesterovF64       MomentumF32/F64, Nesterov
+//	FuzzAdamF32 FuzzAdamF64               AdamF32/F64, coupled (L2) weight decay
+//	FuzzAdamWF32 FuzzAdamWF64             AdamF32/F64 with AdamW's decoupled decay
+//	FuzzAMSGradF32 FuzzAMSGradF64         AMSGradF32/F64, either decay
+//	FuzzSumSquaresF32 FuzzSumSquaresF64   SumSquaresF32/F64 and its finite flag
+//	FuzzDotF32 FuzzDotF64                 DotF32/F64
+//	FuzzAxpyF32 FuzzAxpyF64               AxpyF32/F64
+//	FuzzScaleF32 FuzzScaleF64             ScaleF32/F64
+//
+// Each target decodes from its input ([]byte plus typed arguments; the
+// comments on fuzzAdam, fuzzSGD and the reduction targets list them) a
+// slice length (0 to 4096), each slice's element offset (0 to 15) inside a
+// buffer whose other elements are sentinel NaNs, the element values
+// (moderate ones, ±0, subnormals, values near the largest finite, ±Inf, NaN
+// with any payload, any bit pattern; past the end of the bytes, moderate
+// pseudo-random values seeded by the input), and hyper-parameters: built
+// through kernels.Adam / kernels.SGD and their Scalars methods from any
+// float64s (lr = 0, β = 0, β near 1, tiny ε, gradient scale 0 or huge,
+// weight decay, maximize, any step count), and optionally with chosen
+// fields of AdamScalars / SGDScalars replaced by arbitrary float64s, since
+// the kernels accept any.
+//
+// Each input runs under every implementation in kernels.Available()
+// (kernels.SetImpl, restored afterwards), and the target fails if any
+// implementation writes outside its slices or its outputs and results differ
+// from the "generic" reference's.
+//
+// Equality is the kernels' contract: bit for bit, so +0 and −0 differ,
+// except that any NaN equals any NaN whatever its payload and sign (the
+// assembly and the reference may produce different NaNs).
+//
+// Each target also checks properties that need no reference and hold
+// exactly, on the reference's result: nothing written outside the slices;
+// for valid hyper-parameters, finite inputs and magnitudes within stated
+// bounds, finite new parameters and state (m, v ≥ 0, vmax, momentum buffer);
+// lr = 0 leaves parameters numerically unchanged; the first momentum step
+// ignores the old buffer and its heavy-ball update equals SGD's; the
+// SumSquares finite flag equals "every element is finite" and its sum is
+// NaN exactly when an element is, else ≥ +0 and ≥ every square; Dot
+// commutes, is odd in y and Dot(x, x) ≥ 0 (float64: equals SumSquaresF64's
+// sum bit for bit); Axpy with a = 0 or 1 and Scale with a = 0, ±1. The doc
+// comment of each check states the exact condition under which it applies.
+//
+// # Running
+//
+// Plain go test replays the seed corpus (testdata/fuzz/<Target>/, written
+// by internal/seedgen: lengths around every unroll boundary at several
+// offsets, special values, extreme hyper-parameters) in a few seconds:
+//
+//	go test ./fuzz/...
+//	go test -tags purego ./fuzz/...
+//	CGO_ENABLED=0 GOARCH=arm64 go test -exec qemu-aarch64 ./fuzz/...
+//
+// Coverage-guided fuzzing takes one target at a time; run.sh runs them all
+// in turn, fails if any finds a failing input, and prints each target's
+// executions per second:
+//
+//	fuzz/run.sh 10s               # every target for 10s
+//	fuzz/run.sh 30s FuzzAdamF32   # only the targets named
+//	go test ./fuzz -run '^$' -fuzz '^FuzzAdamF32$' -fuzztime 1m -parallel 2
+//
+// A failing input is written to testdata/fuzz/<Target>/; committed, it is
+// replayed by every later go test. To regenerate the seed corpus:
+//
+//	go run ./fuzz/internal/seedgen -dir fuzz/testdata/fuzz
+//
+// (it writes only files named seed-*, leaving found inputs alone).
+//
+// # Later
+//
+// Targets for the linear-model gradients (package linear) and for
+// checkpoint loading (package optim) will be added here once those exist.
+package fuzz
