@@ -1,0 +1,83 @@
+# descent's build, test and benchmark entry points. `make test` is what CI
+# runs (through .ci/run); it installs what is missing first (scripts/deps.sh).
+
+GO        ?= go
+FUZZTIME  ?= 10s
+# Per-target fuzzing time inside `make test`: every target, all together
+# within about three minutes.
+TESTFUZZTIME ?= 5s
+BENCHTIME ?= 1s
+QEMU_CPUS ?= cortex-a53 neoverse-n1
+# Packages the arm64 suite runs under qemu-user (cgo off: pure-Go BLAS).
+ARM64_PKGS ?= ./kernels/... ./fuzz/... ./optim/... ./linear/... ./blas/... ./datasets/...
+
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all deps test vet fmt-check generate generate-check test-amd64 test-purego test-noopenblas \
+        test-nocgo test-arm64 test-race fuzz fuzz-short bench bench-smoke peers run clean
+
+all: test
+
+deps:
+	@bash scripts/deps.sh
+
+test: deps fmt-check vet generate-check test-amd64 test-purego test-noopenblas test-nocgo test-race test-arm64 fuzz-short bench-smoke
+	@echo "make test: all checks passed"
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) vet ./...
+
+# Generated code (avo assembly, NEON words, wrappers) must be what the
+# generators write now.
+generate:
+	$(GO) generate ./...
+
+generate-check: generate
+	@gen=$$(grep -rlE --include='*.go' --include='*.s' '^// Code generated .* DO NOT EDIT' . | grep -v '^./.git/'); \
+	if ! git diff --quiet -- $$gen || [ -n "$$(git ls-files --others --exclude-standard -- $$gen)" ]; then \
+		echo "generated files differ from the committed ones (run make generate and commit):"; \
+		git status --short -- $$gen; exit 1; fi; \
+	echo "generated files are up to date ($$(echo $$gen | wc -w) files)"
+
+test-amd64:
+	$(GO) test -count=1 ./...
+
+test-purego:
+	$(GO) test -count=1 -tags purego ./...
+
+test-noopenblas:
+	$(GO) test -count=1 -tags noopenblas ./blas/... ./linear/... ./datasets/...
+
+test-nocgo:
+	CGO_ENABLED=0 $(GO) build ./...
+
+test-race:
+	$(GO) test -count=1 -race -short ./optim/... ./kernels/...
+
+test-arm64:
+	@for cpu in $(QEMU_CPUS); do \
+		echo "arm64 under qemu-aarch64, QEMU_CPU=$$cpu"; \
+		QEMU_CPU=$$cpu CGO_ENABLED=0 GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 $(ARM64_PKGS) || exit 1; \
+	done
+
+fuzz-short:
+	bash fuzz/run.sh $(TESTFUZZTIME)
+
+fuzz:
+	bash fuzz/run.sh $(FUZZTIME)
+
+# Every benchmark once, short sizes only: they must run, not be timed.
+bench-smoke:
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -short ./bench/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./bench/...
+
+clean:
+	$(GO) clean -testcache
