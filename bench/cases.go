@@ -16,10 +16,10 @@ var Sizes = []int{4096, 65536, 1 << 20, 1 << 24}
 // reads and writes per element, and how to run it.
 type Kernel struct {
 	Name   string
-	Slices int // slices the kernel uses
-	Moves  int // element accesses per element: reads + writes
-	run32  func(s [][]float32, b *testing.B)
-	run64  func(s [][]float64, b *testing.B)
+	Slices int                 // slices the kernel uses
+	Moves  int                 // element accesses per element: reads + writes
+	run32  func(s [][]float32) // one call on the first Slices slices
+	run64  func(s [][]float64)
 }
 
 var (
@@ -33,115 +33,35 @@ var (
 // Kernels lists every benchmarked kernel.
 var Kernels = []Kernel{
 	{"Adam", 4, 7,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.AdamF32(s[0], s[1], s[2], s[3], &adamS)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.AdamF64(s[0], s[1], s[2], s[3], &adamS)
-			}
-		}},
+		func(s [][]float32) { kernels.AdamF32(s[0], s[1], s[2], s[3], &adamS) },
+		func(s [][]float64) { kernels.AdamF64(s[0], s[1], s[2], s[3], &adamS) }},
 	{"AdamW", 4, 7,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.AdamF32(s[0], s[1], s[2], s[3], &adamWS)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.AdamF64(s[0], s[1], s[2], s[3], &adamWS)
-			}
-		}},
+		func(s [][]float32) { kernels.AdamF32(s[0], s[1], s[2], s[3], &adamWS) },
+		func(s [][]float64) { kernels.AdamF64(s[0], s[1], s[2], s[3], &adamWS) }},
 	{"AMSGrad", 5, 9,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.AMSGradF32(s[0], s[1], s[2], s[3], s[4], &adamS)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.AMSGradF64(s[0], s[1], s[2], s[3], s[4], &adamS)
-			}
-		}},
+		func(s [][]float32) { kernels.AMSGradF32(s[0], s[1], s[2], s[3], s[4], &adamS) },
+		func(s [][]float64) { kernels.AMSGradF64(s[0], s[1], s[2], s[3], s[4], &adamS) }},
 	{"SGD", 2, 3,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.SGDF32(s[0], s[1], &sgdS)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.SGDF64(s[0], s[1], &sgdS)
-			}
-		}},
+		func(s [][]float32) { kernels.SGDF32(s[0], s[1], &sgdS) },
+		func(s [][]float64) { kernels.SGDF64(s[0], s[1], &sgdS) }},
 	{"Momentum", 3, 5,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.MomentumF32(s[0], s[1], s[2], &momS, false)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.MomentumF64(s[0], s[1], s[2], &momS, false)
-			}
-		}},
+		func(s [][]float32) { kernels.MomentumF32(s[0], s[1], s[2], &momS, false) },
+		func(s [][]float64) { kernels.MomentumF64(s[0], s[1], s[2], &momS, false) }},
 	{"Nesterov", 3, 5,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.MomentumF32(s[0], s[1], s[2], &nestS, false)
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.MomentumF64(s[0], s[1], s[2], &nestS, false)
-			}
-		}},
+		func(s [][]float32) { kernels.MomentumF32(s[0], s[1], s[2], &nestS, false) },
+		func(s [][]float64) { kernels.MomentumF64(s[0], s[1], s[2], &nestS, false) }},
 	{"SumSquares", 1, 1,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.SumSquaresF32(s[0])
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.SumSquaresF64(s[0])
-			}
-		}},
+		func(s [][]float32) { kernels.SumSquaresF32(s[0]) },
+		func(s [][]float64) { kernels.SumSquaresF64(s[0]) }},
 	{"Dot", 2, 2,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.DotF32(s[0], s[1])
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.DotF64(s[0], s[1])
-			}
-		}},
+		func(s [][]float32) { kernels.DotF32(s[0], s[1]) },
+		func(s [][]float64) { kernels.DotF64(s[0], s[1]) }},
 	{"Axpy", 2, 3,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.AxpyF32(1e-6, s[0], s[1])
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.AxpyF64(1e-6, s[0], s[1])
-			}
-		}},
+		func(s [][]float32) { kernels.AxpyF32(1e-6, s[0], s[1]) },
+		func(s [][]float64) { kernels.AxpyF64(1e-6, s[0], s[1]) }},
 	{"Scale", 1, 2,
-		func(s [][]float32, b *testing.B) {
-			for b.Loop() {
-				kernels.ScaleF32(1, s[0])
-			}
-		},
-		func(s [][]float64, b *testing.B) {
-			for b.Loop() {
-				kernels.ScaleF64(1, s[0])
-			}
-		}},
+		func(s [][]float32) { kernels.ScaleF32(1, s[0]) },
+		func(s [][]float64) { kernels.ScaleF64(1, s[0]) }},
 }
 
 // ImplName is the benchmark name of an implementation: "ref" for the
@@ -201,14 +121,37 @@ func (c Case) Run(b *testing.B) {
 	}
 	defer kernels.SetImpl(old)
 	b.SetBytes(c.Bytes())
-	if c.DType == "f32" {
-		s := data32(c.N, c.Kernel.Slices)
-		c.Kernel.run32(s, b)
-	} else {
-		s := data64(c.N, c.Kernel.Slices)
-		c.Kernel.run64(s, b)
+	call := c.call(c.N, 1)[0]
+	for b.Loop() {
+		call()
 	}
 	b.ReportMetric(float64(c.N)*float64(b.N)/b.Elapsed().Seconds(), "elem/s")
+}
+
+// call returns, for each of parts goroutines, a function that runs the
+// kernel once on its share of the case's data (n elements split into parts
+// contiguous pieces).
+func (c Case) call(n, parts int) []func() {
+	fs := make([]func(), parts)
+	for j := range fs {
+		lo, hi := j*n/parts, (j+1)*n/parts
+		if c.DType == "f32" {
+			s := sub(data32(n, c.Kernel.Slices), lo, hi)
+			fs[j] = func() { c.Kernel.run32(s) }
+		} else {
+			s := sub(data64(n, c.Kernel.Slices), lo, hi)
+			fs[j] = func() { c.Kernel.run64(s) }
+		}
+	}
+	return fs
+}
+
+func sub[T float32 | float64](s [][]T, lo, hi int) [][]T {
+	out := make([][]T, len(s))
+	for i := range s {
+		out[i] = s[i][lo:hi:hi]
+	}
+	return out
 }
 
 // Benchmark data is made once per length and reused: realistic values

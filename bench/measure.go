@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/descent-go/descent/kernels"
+)
+
+// Result is one measured case.
+type Result struct {
+	Kernel   string  `json:"kernel"`
+	DType    string  `json:"dtype"`
+	N        int     `json:"n"`
+	Impl     string  `json:"impl"`
+	Threads  int     `json:"threads"`
+	NsPerOp  float64 `json:"ns_per_op"`
+	ElemsSec float64 `json:"elements_per_s"`
+	BytesSec float64 `json:"bytes_per_s"`
+}
+
+// Measure times the case on threads goroutines, each running the kernel on
+// its contiguous share of the n elements, for at least minTime, and returns
+// the best of three rounds. It forces the case's implementation meanwhile and
+// must not run concurrently with other kernel calls.
+func Measure(c Case, threads int, minTime time.Duration) Result {
+	old := kernels.Impl()
+	if err := kernels.SetImpl(c.Impl); err != nil {
+		panic(err)
+	}
+	defer kernels.SetImpl(old)
+	calls := c.call(c.N, threads)
+	ns := timeParallel(calls, minTime)
+	return Result{
+		Kernel: c.Kernel.Name, DType: c.DType, N: c.N, Impl: ImplName(c.Impl), Threads: threads,
+		NsPerOp:  ns,
+		ElemsSec: float64(c.N) / ns * 1e9,
+		BytesSec: float64(c.Bytes()) / ns * 1e9,
+	}
+}
+
+// timeParallel returns the nanoseconds per round of running every call once,
+// concurrently: the best of three timed rounds of calibrated iteration counts.
+func timeParallel(calls []func(), minTime time.Duration) float64 {
+	run := func(iters int) time.Duration {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, f := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for range iters {
+					f()
+				}
+			}()
+		}
+		t0 := time.Now()
+		close(start)
+		wg.Wait()
+		return time.Since(t0)
+	}
+	run(1) // warm up: fault pages in, bring code and data into cache
+	iters := 1
+	for {
+		d := run(iters)
+		if d >= minTime/3 || iters >= 1<<30 {
+			break
+		}
+		if d <= 0 {
+			iters *= 100
+			continue
+		}
+		iters = int(math.Min(float64(iters)*100, float64(iters)*1.2*float64(minTime/3)/float64(d))) + 1
+	}
+	best := math.Inf(1)
+	for range 3 {
+		best = math.Min(best, float64(run(iters))/float64(iters))
+	}
+	return best
+}
+
+// Roofline is the machine's streaming bandwidth, measured by three probes on
+// buffers far larger than the caches: copy (the runtime's memmove: a read and
+// a write stream), read-modify-write (ScaleF32 by 1 in place with the fastest
+// implementation: what an update kernel's written slices do) and read
+// (SumSquaresF32: what its read-only slices do). Bytes count reads plus
+// writes, as the kernels' do.
+type Roofline struct {
+	Threads  int     `json:"threads"`
+	Copy     float64 `json:"copy_bytes_per_s"`
+	RMW      float64 `json:"rmw_bytes_per_s"`
+	Read     float64 `json:"read_bytes_per_s"`
+	BytesSec float64 `json:"bytes_per_s"` // the best of the three: the roofline
+}
+
+// MeasureRoofline runs the probes on threads goroutines.
+func MeasureRoofline(threads int, minTime time.Duration) Roofline {
+	const n = StreamBytes / 4
+	buf, dst := make([]float32, n), make([]float32, n)
+	for i := range buf {
+		buf[i] = float32(i%1000) + 1
+	}
+	parts := func(f func(lo, hi int)) []func() {
+		fs := make([]func(), threads)
+		for j := range fs {
+			lo, hi := j*n/threads, (j+1)*n/threads
+			fs[j] = func() { f(lo, hi) }
+		}
+		return fs
+	}
+	r := Roofline{Threads: threads}
+	r.Copy = 2 * StreamBytes / timeParallel(parts(func(lo, hi int) { copy(dst[lo:hi], buf[lo:hi]) }), minTime) * 1e9
+	r.RMW = 2 * StreamBytes / timeParallel(parts(func(lo, hi int) { kernels.ScaleF32(1, buf[lo:hi]) }), minTime) * 1e9
+	r.Read = StreamBytes / timeParallel(parts(func(lo, hi int) { kernels.SumSquaresF32(buf[lo:hi]) }), minTime) * 1e9
+	r.BytesSec = max(r.Copy, r.RMW, r.Read)
+	return r
+}
