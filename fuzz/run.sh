@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of package fuzz in turn (go test -fuzz takes one
+# target at a time) for the given time each, prints each target's
+# executions per second, and exits non-zero if any target fails (a failing
+# input is then in fuzz/testdata/fuzz/<Target>/, to be committed with the fix).
+#
+#   fuzz/run.sh [FUZZTIME] [TARGET...]
+#
+#   FUZZTIME  per target, as go test -fuzztime takes it: 10s, 1m, 5000x (default 10s)
+#   TARGET    names of targets to run (default: every one go test -list finds)
+#
+# Environment: GO (default go), FUZZ_PARALLEL (go test -parallel, default 2),
+# FUZZ_FLAGS (extra go test flags, e.g. -tags purego).
+#
+# go test -fuzz builds the test binary with coverage instrumentation for
+# every target; the build (mostly cached after the first) is on top of
+# FUZZTIME. The per-target wall time is printed too.
+set -euo pipefail
+
+fuzztime=${1:-10s}
+shift || true
+go=${GO:-go}
+parallel=${FUZZ_PARALLEL:-2}
+read -r -a flags <<<"${FUZZ_FLAGS:-}"
+
+cd "$(dirname "$0")/.."
+pkg=./fuzz
+
+if [ $# -gt 0 ]; then
+	targets=("$@")
+else
+	mapfile -t targets < <("$go" test "${flags[@]}" -list '^Fuzz' "$pkg" | grep '^Fuzz')
+fi
+if [ ${#targets[@]} -eq 0 ]; then
+	echo "run.sh: no fuzz targets found in $pkg" >&2
+	exit 2
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+failed=()
+start=$SECONDS
+printf '%-20s %12s %12s %8s  %s\n' target execs execs/s wall result
+for t in "${targets[@]}"; do
+	t0=$SECONDS
+	rc=0
+	"$go" test "${flags[@]}" "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" -parallel "$parallel" >"$log" 2>&1 || rc=$?
+	# The last progress line: "fuzz: elapsed: 10s, execs: 123456 (12345/sec), new interesting: …"
+	line=$(grep -E '^fuzz: elapsed: .*execs: [0-9]+ \([0-9]+/sec\)' "$log" | tail -n 1 || true)
+	# (X/sec) there is the rate of the last interval only, 0 in the final
+	# line: the average is execs over elapsed (a Go duration: 1m0s, 10s).
+	execs=$(sed -nE 's/.*execs: ([0-9]+) .*/\1/p' <<<"$line")
+	elapsed=$(sed -nE 's/^fuzz: elapsed: ([0-9hms.]+),.*/\1/p' <<<"$line")
+	rate=$(awk -v e="$execs" -v d="$elapsed" 'BEGIN {
+		s = 0
+		if (match(d, /[0-9.]+h/)) s += 3600 * substr(d, RSTART, RLENGTH - 1)
+		if (match(d, /[0-9.]+m/)) s += 60 * substr(d, RSTART, RLENGTH - 1)
+		if (match(d, /[0-9.]+s/)) s += substr(d, RSTART, RLENGTH - 1)
+		if (e == "" || s == 0) print "-"; else printf "%d", e / s
+	}')
+	if [ $rc -eq 0 ]; then
+		result=ok
+	else
+		result=FAIL
+		failed+=("$t")
+	fi
+	printf '%-20s %12s %12s %7ss  %s\n' "$t" "${execs:--}" "${rate:--}" $((SECONDS - t0)) "$result"
+	if [ $rc -ne 0 ]; then
+		sed 's/^/    /' "$log"
+	fi
+done
+echo "total wall time: $((SECONDS - start))s for ${#targets[@]} targets at $fuzztime each"
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "FAIL: ${failed[*]} (failing inputs are under fuzz/testdata/fuzz/<Target>/)" >&2
+	exit 1
+fi
