@@ -7,7 +7,8 @@ import (
 )
 
 // Step decays the learning rate by Gamma every StepSize steps, like PyTorch's
-// StepLR: LR(step, base) = base·γ^⌊(step−1)/StepSize⌋.
+// StepLR: LR(step, base) = base·γ^⌊step/StepSize⌋: the rate drops after
+// every StepSize updates.
 type Step struct {
 	stepSize int
 	gamma    float64
@@ -26,15 +27,15 @@ func NewStep(stepSize int, gamma float64) (*Step, error) {
 	return &Step{stepSize: stepSize, gamma: gamma}, nil
 }
 
-// LR returns base·γ^⌊(step−1)/StepSize⌋.
+// LR returns base·γ^⌊step/StepSize⌋.
 func (s *Step) LR(step int, base float64) float64 {
 	return base * math.Pow(s.gamma, float64(epoch(step)/s.stepSize))
 }
 
 // MultiStep decays the learning rate by Gamma at each milestone, like
-// PyTorch's MultiStepLR: after m optimizer steps, for every milestone m, the
-// rate is multiplied by γ, so LR(step, base) = base·γ^k with k the number of
-// milestones ≤ step−1. A milestone listed twice counts twice, as in PyTorch.
+// PyTorch's MultiStepLR: after m updates, for every milestone m, the rate is
+// multiplied by γ, so LR(step, base) = base·γ^k with k the number of
+// milestones ≤ step. A milestone listed twice counts twice, as in PyTorch.
 type MultiStep struct {
 	milestones []int // sorted
 	gamma      float64
@@ -57,7 +58,7 @@ func NewMultiStep(milestones []int, gamma float64) (*MultiStep, error) {
 	return &MultiStep{milestones: ms, gamma: gamma}, nil
 }
 
-// LR returns base·γ^k, k = number of milestones ≤ step−1.
+// LR returns base·γ^k, k = number of milestones ≤ step.
 func (s *MultiStep) LR(step int, base float64) float64 {
 	e := epoch(step)
 	k := sort.Search(len(s.milestones), func(i int) bool { return s.milestones[i] > e })
@@ -65,7 +66,7 @@ func (s *MultiStep) LR(step int, base float64) float64 {
 }
 
 // Exponential decays the learning rate by Gamma every step, like PyTorch's
-// ExponentialLR: LR(step, base) = base·γ^(step−1).
+// ExponentialLR: LR(step, base) = base·γ^step.
 type Exponential struct {
 	gamma float64
 }
@@ -79,7 +80,7 @@ func NewExponential(gamma float64) (*Exponential, error) {
 	return &Exponential{gamma: gamma}, nil
 }
 
-// LR returns base·γ^(step−1).
+// LR returns base·γ^step.
 func (s *Exponential) LR(step int, base float64) float64 {
 	return base * math.Pow(s.gamma, float64(epoch(step)))
 }
@@ -87,12 +88,12 @@ func (s *Exponential) LR(step int, base float64) float64 {
 // Cosine anneals the learning rate from base to EtaMin over TMax steps, like
 // PyTorch's CosineAnnealingLR in its closed form:
 //
-//	LR(step, base) = η_min + (base − η_min)·(1 + cos(π·(step−1)/T_max))/2
+//	LR(step, base) = η_min + (base − η_min)·(1 + cos(π·step/T_max))/2
 //
-// LR(1) = base and LR(T_max+1) = η_min. Past that the rate rises again along
+// LR(0) = base and LR(T_max) = η_min. Past that the rate rises again along
 // the same cosine (period 2·T_max), exactly as PyTorch's scheduler does when
-// stepped beyond T_max; size T_max to the run (or T_max = total−warm-up when
-// wrapped in Warmup) to end at η_min.
+// stepped beyond T_max; for a run of N updates, T_max = N−1 makes the last
+// update use η_min (PyTorch users often pass N, which ends one step short).
 type Cosine struct {
 	tMax   int
 	etaMin float64
@@ -110,7 +111,7 @@ func NewCosine(tMax int, etaMin float64) (*Cosine, error) {
 	return &Cosine{tMax: tMax, etaMin: etaMin}, nil
 }
 
-// LR returns η_min + (base − η_min)·(1 + cos(π·(step−1)/T_max))/2.
+// LR returns η_min + (base − η_min)·(1 + cos(π·step/T_max))/2.
 func (s *Cosine) LR(step int, base float64) float64 {
 	e := float64(epoch(step))
 	return s.etaMin + (base-s.etaMin)*(1+math.Cos(math.Pi*e/float64(s.tMax)))/2

@@ -16,8 +16,9 @@
 // configuration and return an error for a bad one; DefaultOneCycle and
 // DefaultPlateau give PyTorch's defaults. Warmup wraps any Schedule, e.g.
 //
-//	cos, _ := schedule.NewCosine(total-warm, 0)
+//	cos, _ := schedule.NewCosine(total-warm-1, 0) // η_min at the last of total updates
 //	s, _ := schedule.NewWarmup(cos, warm, 0.01)
+//	opt, _ := optim.NewAdam([]optim.AdamGroup{{Params: ps, Hyper: h, Schedule: s}})
 //
 // # Step convention
 //
@@ -25,17 +26,19 @@
 //
 //	LR(step int, base float64) float64
 //
-// which returns the learning rate used by optimizer step number step, counted
-// from 1 as the optimizer counts its steps, for a parameter group whose
-// configured rate is base. One schedule therefore serves groups with
-// different rates, as a PyTorch scheduler does. In PyTorch's terms LR(step)
-// is the group's lr after construction plus step−1 calls of
-// scheduler.step(): the closed form at last_epoch = step−1. So LR(1, base) is
-// base for Step, MultiStep, Exponential and Cosine, and base·startFactor for
-// Warmup. Steps below 1 count as 1.
+// (optim.Schedule), which returns the learning rate of the update that follows
+// step completed updates — step is 0 for the first update, as optim calls it
+// — for a parameter group whose configured rate is base. One schedule
+// therefore serves groups with different rates, as a PyTorch scheduler does.
+// In PyTorch's terms step is last_epoch when scheduler.step() follows every
+// optimizer.step(): LR(step) is the group's lr after construction plus step
+// calls of scheduler.step(), the closed form at last_epoch = step. So
+// LR(0, base) is base for Step, MultiStep, Exponential and Cosine, and
+// base·startFactor for Warmup. Negative steps count as 0.
 //
-// Plateau ignores the step: its rate changes only when Observe(metric), the
-// counterpart of PyTorch's scheduler.step(metric), triggers a reduction.
+// Plateau ignores the step: its rate changes only when Observe(metric) or
+// ObserveLoss(metric) (optim.LossObserver, called by Optimizer.ObserveLoss),
+// the counterparts of PyTorch's scheduler.step(metric), trigger a reduction.
 //
 // # Agreement with PyTorch
 //
@@ -55,8 +58,9 @@
 // # State
 //
 // Schedules whose rate depends on more than the step (Plateau, and Warmup
-// around one) implement Stateful: State() map[string]float64 and
-// SetState(map[string]float64) error, for checkpoints. SetState checks the
+// around any schedule) implement Stateful (optim.Stateful): State()
+// map[string]float64 and SetState(map[string]float64) error, which optim's
+// checkpoints store and restore. SetState checks the
 // keys and values and leaves the schedule unchanged when it rejects them.
 // The other schedules are pure functions of the step and carry no state.
 package schedule

@@ -19,26 +19,27 @@ func ExampleWarmup() {
 	if err != nil {
 		panic(err)
 	}
-	for step := 1; step <= 16; step++ {
+	// step counts completed updates: 0 for the first update.
+	for step := 0; step <= 15; step++ {
 		fmt.Printf("step %2d  lr %.6f\n", step, s.LR(step, 0.1))
 	}
 	// Output:
-	// step  1  lr 0.010000
-	// step  2  lr 0.028000
-	// step  3  lr 0.046000
-	// step  4  lr 0.064000
-	// step  5  lr 0.082000
-	// step  6  lr 0.100000
-	// step  7  lr 0.097553
-	// step  8  lr 0.090451
-	// step  9  lr 0.079389
-	// step 10  lr 0.065451
-	// step 11  lr 0.050000
-	// step 12  lr 0.034549
-	// step 13  lr 0.020611
-	// step 14  lr 0.009549
-	// step 15  lr 0.002447
-	// step 16  lr 0.000000
+	// step  0  lr 0.010000
+	// step  1  lr 0.028000
+	// step  2  lr 0.046000
+	// step  3  lr 0.064000
+	// step  4  lr 0.082000
+	// step  5  lr 0.100000
+	// step  6  lr 0.097553
+	// step  7  lr 0.090451
+	// step  8  lr 0.079389
+	// step  9  lr 0.065451
+	// step 10  lr 0.050000
+	// step 11  lr 0.034549
+	// step 12  lr 0.020611
+	// step 13  lr 0.009549
+	// step 14  lr 0.002447
+	// step 15  lr 0.000000
 }
 
 // A validation loss that stops improving: with patience 2 the rate is halved

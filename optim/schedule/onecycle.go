@@ -57,7 +57,7 @@ func DefaultOneCycle(maxLR float64, totalSteps int) OneCycleConfig {
 
 // OneCycle is PyTorch's OneCycleLR (the 1cycle policy): the rate rises from
 // MaxLR/DivFactor to MaxLR over the first PctStart of the cycle, then falls
-// to MaxLR/(DivFactor·FinalDivFactor) by step TotalSteps, while the momentum
+// to MaxLR/(DivFactor·FinalDivFactor) at the last step, while the momentum
 // moves the opposite way between MaxMomentum and BaseMomentum.
 //
 // Unlike the other schedules it does not scale base: like PyTorch, which
@@ -69,10 +69,10 @@ func DefaultOneCycle(maxLR float64, totalSteps int) OneCycleConfig {
 // (PyTorch sets betas[0]). An optimizer that cycles momentum reads it each
 // step; one that does not simply ignores it (cycle_momentum=False).
 //
-// Steps run from 1 to TotalSteps. PyTorch evaluates one more step (its
-// formula extrapolated past the last phase) and raises an error after that;
-// here every step > TotalSteps returns the final rate and momentum, the
-// values of step TotalSteps.
+// Steps run from 0 to TotalSteps−1. PyTorch evaluates one more (step
+// TotalSteps, its last phase extrapolated past its end) and raises an error
+// after that; here every step ≥ TotalSteps returns the final rate and
+// momentum, the values of step TotalSteps−1.
 type OneCycle struct {
 	cfg    OneCycleConfig
 	phases []ocPhase
@@ -138,8 +138,8 @@ func NewOneCycle(c OneCycleConfig) (*OneCycle, error) {
 	return &OneCycle{cfg: c, phases: ph}, nil
 }
 
-// locate returns the phase and the fraction of it reached at optimizer step
-// step, following PyTorch's get_lr.
+// locate returns the phase and the fraction of it reached at step, following
+// PyTorch's get_lr.
 func (s *OneCycle) locate(step int) (ocPhase, float64) {
 	e := epoch(step)
 	if e > s.cfg.TotalSteps-1 {
@@ -163,7 +163,7 @@ func (s *OneCycle) anneal(a, b, pct float64) float64 {
 	return b + (a-b)/2.0*(math.Cos(math.Pi*pct)+1)
 }
 
-// LR returns the learning rate of optimizer step step (see OneCycle).
+// LR returns the learning rate of step (see OneCycle).
 func (s *OneCycle) LR(step int, base float64) float64 {
 	maxLR := s.cfg.MaxLR
 	if maxLR == 0 {
@@ -184,8 +184,7 @@ func (s *OneCycle) LR(step int, base float64) float64 {
 	return s.anneal(value(p.startLR), value(p.endLR), pct)
 }
 
-// Momentum returns the momentum (SGD) or β1 (Adam family) of optimizer step
-// step, as PyTorch's OneCycleLR with cycle_momentum=True sets it.
+// Momentum returns the momentum (SGD) or β1 (Adam family) of step, as PyTorch's OneCycleLR with cycle_momentum=True sets it.
 func (s *OneCycle) Momentum(step int) float64 {
 	value := func(p ocPoint) float64 {
 		if p == ocBase {

@@ -67,7 +67,8 @@ func DefaultPlateau() PlateauConfig {
 //
 // Observe(metric) plays the part of PyTorch's scheduler.step(metric): call it
 // after the optimizer steps (once per epoch, or per evaluation) with the
-// metric measured then. A reduction applies to every LR call after the
+// metric measured then. ObserveLoss does the same for optim's LossObserver,
+// so Optimizer.ObserveLoss feeds it. A reduction applies to every LR call after the
 // Observe that triggered it. LR ignores the step number: its rate depends
 // only on the reductions so far.
 //
@@ -186,6 +187,9 @@ func (p *Plateau) reduce(lr float64, n int) float64 {
 	return lr
 }
 
+// ObserveLoss is Observe without its result, for optim.LossObserver.
+func (p *Plateau) ObserveLoss(loss float64) { p.Observe(loss) }
+
 // Reductions returns the number of reductions triggered so far.
 func (p *Plateau) Reductions() int {
 	p.mu.Lock()
@@ -214,7 +218,8 @@ const (
 
 // State returns the keys "best", "num_bad_epochs", "cooldown_counter" and
 // "last_epoch" (PyTorch's state_dict names) and "reductions". best is ±Inf
-// until a metric has been observed; a checkpoint format must keep infinities.
+// until a metric has been observed; a checkpoint format must keep infinities
+// (optim's exact decimal strings do: "+Inf").
 func (p *Plateau) State() map[string]float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()

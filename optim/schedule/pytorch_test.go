@@ -11,7 +11,8 @@ import (
 // The reference sequences in testdata/pytorch_lr.json come from PyTorch 1.13's
 // schedulers, stepped as a training loop steps them (testdata/gen.py; torch is
 // needed only to regenerate the file). lr[k][g] is the rate of param group g
-// used by optimizer step k+1.
+// used by the update that follows k completed updates (optim's step k,
+// PyTorch's last_epoch k), which LR(k, base) must return.
 //
 // Tolerance: |got − want| ≤ 1e-12·|want|. PyTorch steps its schedulers in a
 // recursive ("chainable") form, lr_k = f(lr_{k−1}), while the schedules here
@@ -157,9 +158,9 @@ func TestAgainstPyTorch(t *testing.T) {
 				t.Fatalf("%d lr rows for %d steps", len(c.LR), c.Steps)
 			}
 			worst := 0.0
-			for k := 1; k <= c.Steps; k++ {
+			for k := 0; k < c.Steps; k++ {
 				for g, base := range c.Bases {
-					got, want := s.LR(k, base), c.LR[k-1][g]
+					got, want := s.LR(k, base), c.LR[k][g]
 					if e := relErr(got, want); e > relTol {
 						t.Errorf("step %d group %d: lr %v, PyTorch %v (rel err %.3g)", k, g, got, want, e)
 					} else if e > worst {
@@ -167,13 +168,13 @@ func TestAgainstPyTorch(t *testing.T) {
 					}
 				}
 				if oc, ok := s.(*OneCycle); ok {
-					got, want := oc.Momentum(k), c.Mom[k-1]
+					got, want := oc.Momentum(k), c.Mom[k]
 					if e := relErr(got, want); e > relTol {
 						t.Errorf("step %d: momentum %v, PyTorch %v (rel err %.3g)", k, got, want, e)
 					}
 				}
 				if p, ok := s.(*Plateau); ok {
-					p.Observe(c.Metrics[k-1])
+					p.ObserveLoss(c.Metrics[k])
 				}
 			}
 			t.Logf("largest relative difference %.3g", worst)

@@ -8,24 +8,24 @@ import (
 
 // Schedule gives the learning rate of one optimizer step.
 //
-// LR returns the learning rate that optimizer step number step uses, for a
-// parameter group whose configured (initial) learning rate is base. Steps are
-// counted from 1, as the optimizer counts them: LR(1, base) is the rate of the
-// first update, which for every schedule except OneCycle is base itself or its
-// first warm-up fraction. A step below 1 is treated as 1.
+// LR returns the learning rate of the optimizer update that follows step
+// completed updates, for a parameter group whose configured (initial)
+// learning rate is base: step is 0 for the first update, 1 for the second,
+// and so on. This is optim's convention, and PyTorch's last_epoch when
+// scheduler.step() follows every optimizer.step(): LR(step, base) is the
+// group's lr after the scheduler has been constructed and stepped step times,
+// i.e. its closed form at last_epoch = step. So LR(0, base) is base itself for
+// every schedule except Warmup (base·startFactor) and OneCycle. A negative
+// step is treated as 0.
 //
-// In PyTorch's terms, LR(step, base) is the group's lr after the scheduler has
-// been constructed and stepped step−1 times, i.e. the closed form evaluated at
-// last_epoch = step−1.
-//
-// The method set matches optim's Schedule interface, so every schedule here
-// can be given to an optimizer directly.
+// The method set is optim.Schedule's, so every schedule here can be given to
+// an optimizer directly.
 type Schedule interface {
 	LR(step int, base float64) float64
 }
 
 // Stateful is implemented by schedules whose learning rate depends on more
-// than the step number (Plateau, and Warmup around one). State and SetState
+// than the step number (Plateau, and Warmup). It is optim.Stateful. State and SetState
 // save and restore that state in checkpoints. SetState validates the whole map
 // (exactly the keys State returns, values in range) and changes nothing when
 // it returns an error. Configuration is not part of the state: it is given to
@@ -41,12 +41,19 @@ type Constant struct{}
 // LR returns base.
 func (Constant) LR(step int, base float64) float64 { return base }
 
-// epoch converts an optimizer step (from 1) to PyTorch's last_epoch (from 0).
+// LossObserver is implemented by schedules fed a metric (Plateau, and
+// Warmup, which forwards to its inner schedule). It is optim.LossObserver:
+// Optimizer.ObserveLoss calls it.
+type LossObserver interface {
+	ObserveLoss(loss float64)
+}
+
+// epoch converts a step to PyTorch's last_epoch: negative steps count as 0.
 func epoch(step int) int {
-	if step < 1 {
+	if step < 0 {
 		return 0
 	}
-	return step - 1
+	return step
 }
 
 // errorf builds the package's configuration errors: "schedule: <Func>: ...".

@@ -21,6 +21,9 @@ var (
 	_ Schedule = (*Plateau)(nil)
 	_ Stateful = (*Plateau)(nil)
 	_ Stateful = (*Warmup)(nil)
+
+	_ LossObserver = (*Plateau)(nil)
+	_ LossObserver = (*Warmup)(nil)
 )
 
 func must[T any](v T, err error) T {
@@ -128,20 +131,26 @@ func TestConstructorsAccept(t *testing.T) {
 func TestMultiStepKeepsCallerSlice(t *testing.T) {
 	ms := []int{30, 10}
 	s := must(NewMultiStep(ms, 0.1))
-	ms[0] = 1
+	if ms[0] != 30 || ms[1] != 10 {
+		t.Errorf("caller's milestones reordered to %v", ms)
+	}
+	ms[0], ms[1] = 1, 2
+	if got := s.LR(5, 1); got != 1 {
+		t.Errorf("LR(5) = %v after the caller changed its slice, want 1", got)
+	}
 	if got := s.LR(12, 1); math.Abs(got-0.1) > 1e-15 {
-		t.Errorf("LR(12) = %v after the caller changed its slice, want 0.1", got)
+		t.Errorf("LR(12) = %v, want 0.1", got)
 	}
 }
 
-func TestStepBelowOne(t *testing.T) {
+func TestNegativeStep(t *testing.T) {
 	for _, s := range []Schedule{
 		must(NewStep(1, 0.5)), must(NewExponential(0.5)), must(NewCosine(3, 0)),
 		must(NewWarmup(Constant{}, 4, 0.25)), must(NewOneCycle(DefaultOneCycle(1, 10))),
 	} {
-		for _, step := range []int{0, -1, math.MinInt} {
-			if got, want := s.LR(step, 0.2), s.LR(1, 0.2); got != want {
-				t.Errorf("%T.LR(%d) = %v, want LR(1) = %v", s, step, got, want)
+		for _, step := range []int{-1, -7, math.MinInt} {
+			if got, want := s.LR(step, 0.2), s.LR(0, 0.2); got != want {
+				t.Errorf("%T.LR(%d) = %v, want LR(0) = %v", s, step, got, want)
 			}
 		}
 	}
@@ -150,7 +159,7 @@ func TestStepBelowOne(t *testing.T) {
 func TestWarmupZeroStepsIsInner(t *testing.T) {
 	inner := must(NewCosine(7, 1e-3))
 	w := must(NewWarmup(inner, 0, 0.1))
-	for step := 1; step <= 20; step++ {
+	for step := 0; step <= 20; step++ {
 		if got, want := w.LR(step, 0.3), inner.LR(step, 0.3); got != want {
 			t.Fatalf("step %d: %v, inner %v", step, got, want)
 		}
@@ -161,8 +170,8 @@ func TestWarmupFromZero(t *testing.T) {
 	w := must(NewWarmup(Constant{}, 4, 0))
 	want := []float64{0, 0.25, 0.5, 0.75, 1, 1}
 	for i, v := range want {
-		if got := w.LR(i+1, 1); got != v {
-			t.Errorf("step %d: %v, want %v", i+1, got, v)
+		if got := w.LR(i, 1); got != v {
+			t.Errorf("step %d: %v, want %v", i, got, v)
 		}
 	}
 }
@@ -172,25 +181,25 @@ func TestOneCyclePastEnd(t *testing.T) {
 		c := DefaultOneCycle(0.1, 50)
 		c.ThreePhase = three
 		s := must(NewOneCycle(c))
-		lastLR, lastM := s.LR(50, 0), s.Momentum(50)
+		lastLR, lastM := s.LR(49, 0), s.Momentum(49)
 		if want := 0.1 / 25 / 1e4; math.Abs(lastLR-want) > 1e-12*want {
 			t.Errorf("three_phase=%v: final lr %v, want %v", three, lastLR, want)
 		}
 		if lastM != 0.95 {
 			t.Errorf("three_phase=%v: final momentum %v, want 0.95", three, lastM)
 		}
-		for _, step := range []int{51, 52, 1000, math.MaxInt} {
+		for _, step := range []int{50, 51, 1000, math.MaxInt} {
 			if s.LR(step, 0) != lastLR || s.Momentum(step) != lastM {
 				t.Errorf("three_phase=%v step %d: lr %v momentum %v, want the final %v %v",
 					three, step, s.LR(step, 0), s.Momentum(step), lastLR, lastM)
 			}
 		}
 		// PyTorch's cosine formula rounds at pct 0 too: within 1e-12, not equal.
-		if got, want := s.LR(1, 0), 0.1/25; math.Abs(got-want) > 1e-12*want {
+		if got, want := s.LR(0, 0), 0.1/25; math.Abs(got-want) > 1e-12*want {
 			t.Errorf("first lr %v, want %v", got, want)
 		}
-		if s.Momentum(1) != 0.95 {
-			t.Errorf("first momentum %v, want 0.95", s.Momentum(1))
+		if s.Momentum(0) != 0.95 {
+			t.Errorf("first momentum %v, want 0.95", s.Momentum(0))
 		}
 	}
 }
@@ -312,13 +321,16 @@ func TestWarmupState(t *testing.T) {
 	if wp.Inner() != Schedule(p) {
 		t.Error("Inner is not the wrapped schedule")
 	}
-	p.Observe(1)
+	wp.ObserveLoss(1) // forwarded to p
 	p.Observe(2)
 	st := wp.State()
 	if st["reductions"] != 1 {
 		t.Errorf("state %v, want 1 reduction", st)
 	}
-	if got, want := wp.LR(4, 1), 0.1; math.Abs(got-want) > 1e-16 {
+	if got := wp.LR(2, 1); math.Abs(got-5.0/6) > 1e-15 {
+		t.Errorf("last warm-up lr %v, want 5/6", got)
+	}
+	if got, want := wp.LR(3, 1), 0.1; math.Abs(got-want) > 1e-16 {
 		t.Errorf("after warm-up lr %v, want %v", got, want)
 	}
 	q := must(NewPlateau(c))
@@ -362,7 +374,7 @@ func TestPlateauMinLRAndEps(t *testing.T) {
 	}
 	// Per-base replay: 1 → 0.1 → 0.01 (clamped), 0.05 → 0.01, 0.005 stays.
 	for base, want := range map[float64]float64{1: 0.01, 0.05: 0.01, 0.005: 0.005} {
-		if got := p.LR(1, base); math.Abs(got-want) > 1e-15 {
+		if got := p.LR(0, base); math.Abs(got-want) > 1e-15 {
 			t.Errorf("base %v: lr %v, want %v", base, got, want)
 		}
 	}
@@ -373,7 +385,7 @@ func TestPlateauMinLRAndEps(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		p.Observe(1)
 	}
-	if got := p.LR(1, 1); got != 0 {
+	if got := p.LR(0, 1); got != 0 {
 		t.Errorf("lr after 1999 halvings %v, want 0", got)
 	}
 }

@@ -4,9 +4,10 @@ torch.optim.lr_scheduler, for schedule's tests (which do not need torch).
 
 Run from optim/schedule:  python3 testdata/gen.py > testdata/pytorch_lr.json
 
-Each case records, for optimizer steps 1..steps, the lr of every param group
-used by that optimizer step (and the momentum for OneCycleLR), in PyTorch's
-order: read lr, optimizer.step(), scheduler.step() (ReduceLROnPlateau:
+Each case records, for k = 0..steps-1, the lr of every param group used by
+the update that follows k completed updates (optim's step k, PyTorch's
+last_epoch k; and the momentum for OneCycleLR), in PyTorch's order: read lr,
+optimizer.step(), scheduler.step() (ReduceLROnPlateau:
 scheduler.step(metrics[k])). The schedulers are stepped normally (PyTorch's
 recursive "chainable" form), not through their closed forms.
 """
