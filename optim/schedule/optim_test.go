@@ -1,8 +1,13 @@
 package schedule_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
 	"testing"
 
+	"github.com/descent-go/descent/kernels"
 	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/optim/schedule"
 )
@@ -63,4 +68,82 @@ func TestLRDoesNotAllocate(t *testing.T) {
 		}
 		_ = sink
 	}
+}
+
+// End to end: an SGD optimizer with two groups (PyTorch's base rates) driven
+// by a schedule uses, update after update, the rates PyTorch 1.13 records
+// (testdata/pytorch_lr.json), with the plateau fed through
+// Optimizer.ObserveLoss.
+func TestOptimizerUsesPyTorchRates(t *testing.T) {
+	c := schedule.DefaultPlateau()
+	c.Patience, c.Factor = 3, 0.5
+	plateau, err := schedule.NewPlateau(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cos, err := schedule.NewCosine(90, 1e-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := schedule.NewWarmup(cos, 10, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := loadRef(t)
+	for name, s := range map[string]optim.Schedule{
+		"warmup/10/cosine": warm,
+		"plateau/min/rel":  plateau,
+	} {
+		want := ref[name]
+		groups := make([]optim.SGDGroup, len(want.Bases))
+		for g, base := range want.Bases {
+			groups[g] = optim.SGDGroup{
+				Params:   []optim.Param{optim.Float64(fmt.Sprint("w", g), make([]float64, 3), make([]float64, 3))},
+				Hyper:    kernels.SGD{LR: base},
+				Schedule: s,
+			}
+		}
+		o, err := optim.NewSGD(groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < want.Steps; k++ {
+			if _, err := o.Step(); err != nil {
+				t.Fatalf("%s: step %d: %v", name, k, err)
+			}
+			for g := range want.Bases {
+				if got, w := o.LR(g), want.LR[k][g]; math.Abs(got-w) > 1e-12*math.Abs(w) {
+					t.Errorf("%s: update %d group %d: lr %v, PyTorch %v", name, k, g, got, w)
+				}
+			}
+			if want.Metrics != nil {
+				o.ObserveLoss(want.Metrics[k])
+			}
+		}
+		o.Close()
+	}
+}
+
+type refCase struct {
+	Bases   []float64   `json:"base_lrs"`
+	Steps   int         `json:"steps"`
+	LR      [][]float64 `json:"lr"`
+	Metrics []float64   `json:"metrics"`
+	Name    string      `json:"name"`
+}
+
+func loadRef(t *testing.T) map[string]refCase {
+	b, err := os.ReadFile("testdata/pytorch_lr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Cases []refCase }
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]refCase{}
+	for _, c := range f.Cases {
+		m[c.Name] = c
+	}
+	return m
 }
