@@ -67,7 +67,8 @@ func DefaultOneCycle(maxLR float64, totalSteps int) OneCycleConfig {
 // Momentum returns the momentum PyTorch's cycle_momentum writes into the
 // group for the same step: SGD's momentum, or β1 of Adam-family optimizers
 // (PyTorch sets betas[0]). An optimizer that cycles momentum reads it each
-// step; one that does not simply ignores it (cycle_momentum=False).
+// step; one that does not simply ignores it (cycle_momentum=False). optim's
+// Optimizer does not read it at present: it cycles only the learning rate.
 //
 // Steps run from 0 to TotalSteps−1. PyTorch evaluates one more (step
 // TotalSteps, its last phase extrapolated past its end) and raises an error
@@ -184,7 +185,8 @@ func (s *OneCycle) LR(step int, base float64) float64 {
 	return s.anneal(value(p.startLR), value(p.endLR), pct)
 }
 
-// Momentum returns the momentum (SGD) or β1 (Adam family) of step, as PyTorch's OneCycleLR with cycle_momentum=True sets it.
+// Momentum returns the momentum (SGD) or β1 (Adam family) of step, as
+// PyTorch's OneCycleLR with cycle_momentum=True sets it.
 func (s *OneCycle) Momentum(step int) float64 {
 	value := func(p ocPoint) float64 {
 		if p == ocBase {

@@ -10,8 +10,8 @@ import (
 type Mode int
 
 const (
-	Min Mode = iota
-	Max
+	Min Mode = iota // lower is better (PyTorch's mode="min")
+	Max             // higher is better (mode="max")
 )
 
 // ThresholdMode says how Plateau's Threshold measures a significant
@@ -19,8 +19,8 @@ const (
 type ThresholdMode int
 
 const (
-	Rel ThresholdMode = iota
-	Abs
+	Rel ThresholdMode = iota // threshold_mode="rel"
+	Abs                      // threshold_mode="abs"
 )
 
 // PlateauConfig configures Plateau. DefaultPlateau fills in PyTorch's

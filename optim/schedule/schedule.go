@@ -25,8 +25,8 @@ type Schedule interface {
 }
 
 // Stateful is implemented by schedules whose learning rate depends on more
-// than the step number (Plateau, and Warmup). It is optim.Stateful. State and SetState
-// save and restore that state in checkpoints. SetState validates the whole map
+// than the step number (Plateau, and Warmup). It is optim.Stateful. State
+// and SetState save and restore that state in checkpoints. SetState validates the whole map
 // (exactly the keys State returns, values in range) and changes nothing when
 // it returns an error. Configuration is not part of the state: it is given to
 // the constructor again when a run resumes.
