@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/descent-go/descent/bench"
+	"github.com/descent-go/descent/kernels"
+)
+
+func init() {
+	register(command{"bench", "benchmark every kernel beside the machine's streaming bandwidth", runBench})
+}
+
+// benchReport is what --json prints.
+type benchReport struct {
+	CPU      string           `json:"cpu"`
+	Arch     string           `json:"arch"`
+	Impl     string           `json:"impl"`
+	Go       string           `json:"go"`
+	Roofline []bench.Roofline `json:"roofline"`
+	Results  []benchRow       `json:"results"`
+}
+
+type benchRow struct {
+	bench.Result
+	PctRoofline float64 `json:"pct_roofline"`    // bytes/s over the roofline of the same thread count
+	Speedup     float64 `json:"speedup_vs_ref"` // over the reference, same dtype, n and threads
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	quick := fs.Bool("quick", false, "float32 only, two sizes, short timings: about half a minute")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	svg := fs.String("svg", "", "draw throughput against size with the roofline into this SVG file")
+	plotKernel := fs.String("plot", "Adam/f32", "kernel/dtype drawn by --svg")
+	threads := fs.String("threads", "1", "comma-separated goroutine counts, to measure multi-core scaling")
+	only := fs.String("kernels", "", "comma-separated kernel names (default all)")
+	minTime := fs.Duration("time", 300*time.Millisecond, "minimum time per measurement")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ths, err := parseInts(*threads)
+	if err != nil {
+		return fmt.Errorf("--threads: %v", err)
+	}
+	sizes, dtypes := bench.Sizes, []string{"f32", "f64"}
+	if *quick {
+		sizes, dtypes = []int{65536, 1 << 24}, []string{"f32"}
+		if !flagSet(fs, "time") {
+			*minTime = 40 * time.Millisecond
+		}
+	}
+	var cases []bench.Case
+	for _, c := range bench.Cases(sizes) {
+		if contains(dtypes, c.DType) && (*only == "" || contains(strings.Split(*only, ","), c.Kernel.Name)) {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("no kernel matches --kernels=%q", *only)
+	}
+
+	rep := benchReport{CPU: cpuid.CPU.BrandName, Arch: runtime.GOARCH, Impl: kernels.Impl(), Go: runtime.Version()}
+	bar := newProgress(stderr, len(ths)*(len(cases)+1))
+	roof := map[int]float64{}
+	for _, th := range ths {
+		bar.step(fmt.Sprintf("roofline, %d thread(s)", th))
+		r := bench.MeasureRoofline(th, *minTime)
+		rep.Roofline = append(rep.Roofline, r)
+		roof[th] = r.BytesSec
+		ref := map[string]float64{}
+		for _, c := range cases {
+			bar.step(fmt.Sprintf("%s/%s", c.Kernel.Name, c.Name()))
+			res := bench.Measure(c, th, *minTime)
+			key := fmt.Sprintf("%s/%s/%d", c.Kernel.Name, c.DType, c.N)
+			if res.Impl == "ref" {
+				ref[key] = res.ElemsSec
+			}
+			row := benchRow{Result: res, PctRoofline: 100 * res.BytesSec / roof[th]}
+			if r := ref[key]; r > 0 {
+				row.Speedup = res.ElemsSec / r
+			}
+			rep.Results = append(rep.Results, row)
+		}
+		bench.Release()
+	}
+	bar.done()
+
+	if *svg != "" {
+		if err := plotBench(*svg, *plotKernel, rep); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printBench(stdout, rep)
+	return nil
+}
+
+func printBench(w io.Writer, rep benchReport) {
+	fmt.Fprintf(w, "cpu: %s (%s), kernels: %s, %s\n", rep.CPU, rep.Arch, rep.Impl, rep.Go)
+	for _, r := range rep.Roofline {
+		fmt.Fprintf(w, "roofline, %d thread(s): %.1f GB/s (copy %.1f, read-modify-write %.1f, read %.1f)\n",
+			r.Threads, r.BytesSec/1e9, r.Copy/1e9, r.RMW/1e9, r.Read/1e9)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kernel\tdtype\tn\timpl\tthreads\telements/s\tGB/s\t% roofline\t× ref\t")
+	for _, r := range rep.Results {
+		sp := "-"
+		if r.Speedup > 0 {
+			sp = fmt.Sprintf("%.2f", r.Speedup)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%.1f\t%.0f\t%s\t\n",
+			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/1e9, r.PctRoofline, sp)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "GB/s counts the bytes each kernel must read and write; % roofline compares it with the best streaming probe of the same run.")
+}
+
+// si formats a rate with an SI prefix.
+func si(x float64) string {
+	switch {
+	case x >= 1e9:
+		return fmt.Sprintf("%.2f G", x/1e9)
+	case x >= 1e6:
+		return fmt.Sprintf("%.1f M", x/1e6)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// progress draws a bar on stderr: redrawn in place on a terminal, a line per
+// tenth otherwise.
+type progress struct {
+	w          io.Writer
+	tty        bool
+	n, total   int
+	lastTenths int
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) step(what string) {
+	p.n++
+	const width = 30
+	if p.tty {
+		done := width * (p.n - 1) / p.total
+		fmt.Fprintf(p.w, "\r[%s%s] %3d/%d %-40.40s", strings.Repeat("#", done), strings.Repeat(" ", width-done), p.n, p.total, what)
+		return
+	}
+	if t := 10 * (p.n - 1) / p.total; t > p.lastTenths || p.n == 1 {
+		p.lastTenths = t
+		fmt.Fprintf(p.w, "bench: %3d%% %s\n", 10*t, what)
+	}
+}
+
+func (p *progress) done() {
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%-80s\r", "")
+	}
+}

@@ -1,0 +1,4 @@
+package main
+
+// blasInfo describes the BLAS backend; filled in when package blas lands.
+func blasInfo() []string { return nil }

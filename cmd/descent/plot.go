@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// plotBench draws elements/s against n for one kernel and dtype ("Adam/f32"),
+// a line per implementation and thread count, with each thread count's
+// roofline converted to elements/s for that kernel's bytes per element.
+func plotBench(path, which string, rep benchReport) error {
+	kernel, dtype, ok := strings.Cut(which, "/")
+	if !ok {
+		return fmt.Errorf("--plot %q: want kernel/dtype, e.g. Adam/f32", which)
+	}
+	series := map[string]plotter.XYs{}
+	bytesPerElem := 0.0
+	for _, r := range rep.Results {
+		if r.Kernel != kernel || r.DType != dtype {
+			continue
+		}
+		key := fmt.Sprintf("%s, %d thread(s)", r.Impl, r.Threads)
+		series[key] = append(series[key], plotter.XY{X: float64(r.N), Y: r.ElemsSec})
+		bytesPerElem = r.BytesSec / r.ElemsSec
+	}
+	if len(series) == 0 {
+		return fmt.Errorf("--plot %q: no such kernel and dtype in this run", which)
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("descent %s %s on %s", kernel, dtype, rep.CPU)
+	p.X.Label.Text = "elements per tensor"
+	p.Y.Label.Text = "elements per second"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.Legend.Top, p.Legend.Left = false, false
+
+	keys := make([]string, 0, len(series))
+	for k := range series {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		xy := series[k]
+		sort.Slice(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
+		l, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.Color = plotColor(i)
+		pts.Color = l.Color
+		p.Add(l, pts)
+		p.Legend.Add(k, l, pts)
+	}
+	for _, r := range rep.Roofline {
+		var xy plotter.XYs
+		for _, k := range keys {
+			for _, pt := range series[k] {
+				xy = append(xy, plotter.XY{X: pt.X, Y: r.BytesSec / bytesPerElem})
+			}
+			break
+		}
+		sort.Slice(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		l.Color = color.Gray{Y: 90}
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("roofline, %d thread(s): %.1f GB/s", r.Threads, r.BytesSec/1e9), l)
+	}
+	p.Legend.ThumbnailWidth = vg.Points(20)
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}
+
+func plotColor(i int) color.Color {
+	palette := []color.Color{
+		color.RGBA{R: 31, G: 119, B: 180, A: 255},
+		color.RGBA{R: 214, G: 39, B: 40, A: 255},
+		color.RGBA{R: 44, G: 160, B: 44, A: 255},
+		color.RGBA{R: 148, G: 103, B: 189, A: 255},
+		color.RGBA{R: 255, G: 127, B: 14, A: 255},
+	}
+	return palette[i%len(palette)]
+}
