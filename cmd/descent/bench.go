@@ -34,7 +34,7 @@ type benchReport struct {
 
 type benchRow struct {
 	bench.Result
-	PctRoofline float64 `json:"pct_roofline"`    // bytes/s over the roofline of the same thread count
+	PctRoofline float64 `json:"pct_roofline"`   // bytes/s over the roofline of the same thread count
 	Speedup     float64 `json:"speedup_vs_ref"` // over the reference, same dtype, n and threads
 }
 
