@@ -1,4 +1,12 @@
 package main
 
-// blasInfo describes the BLAS backend; filled in when package blas lands.
-func blasInfo() []string { return nil }
+import (
+	"fmt"
+
+	"github.com/descent-go/descent/blas"
+)
+
+// blasInfo describes the BLAS backend the linear models use.
+func blasInfo() []string {
+	return []string{fmt.Sprintf("blas:       %s, %d thread(s) (%s)", blas.Backend(), blas.Threads(), blas.Config())}
+}
