@@ -81,3 +81,9 @@ bench:
 
 clean:
 	$(GO) clean -testcache
+
+# descent beside a plain C loop and PyTorch, one run (PEERTIME seconds each).
+PEERTIME ?= 1
+peers:
+	DESCENT_DEPS=peers bash scripts/deps.sh
+	bash bench/peers/run.sh $(PEERTIME)
