@@ -97,8 +97,14 @@ func adamRef[T float32 | float64](p, grad, m, v []T, c *adamCoeffs[T], flags uin
 	}
 }
 
-// amsgradRef is adamRef with vmax[i] = max(vmax[i], v[i]) (NaN if either is
-// NaN, as torch.maximum) used in place of v[i] in the denominator.
+// amsgradRef is adamRef with the running maximum
+//
+//	vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
+//
+// used in place of v[i] in the denominator: NaN if either is NaN, as
+// torch.maximum. (Go's built-in max differs from it only when vmax[i] = +0
+// and v[i] = −0, which valid hyper-parameters never produce; this form is
+// the one every instruction set computes cheaply.)
 func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], flags uint64) {
 	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
 	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
@@ -113,7 +119,10 @@ func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], 
 		theta := p[i] * decay
 		mi := m[i] + T(b1c*(g-m[i]))
 		vi := T(b2*v[i]) + T(T(b2c*g)*g)
-		vm := max(vmax[i], vi)
+		vm := vmax[i]
+		if !(vm > vi || vm != vm) {
+			vm = vi
+		}
 		den := T(sqrtT(vm)*rbc2) + eps
 		m[i], v[i], vmax[i] = mi, vi, vm
 		p[i] = theta - T(step*(mi/den))
