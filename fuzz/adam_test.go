@@ -113,7 +113,8 @@ func fuzzAdam[T float](f *testing.F, variant adamVariant,
 //     and every new v (vmax) is ≥ 0; vmax' ≥ vmax and vmax' ≥ v';
 //   - with that, ε_T > 0 (ε rounded to T; a valid ε can round to 0 in
 //     float32) bounds the denominator below, so |m'/den| ≤ Q = 3M/ε_T
-//     (roughly); if |Decay|·max|p| + |StepSize|·Q ≤ lim every new p is finite;
+//     (with a factor 2 for rounding); if Q ≤ lim and |Decay|·max|p| +
+//     |StepSize|·Q ≤ lim every new p is finite;
 //   - if StepSize rounds to 0 (lr = 0), Decay rounds to 1 and Q ≤ lim, p is
 //     unchanged: p' == p numerically (p − (±0); a −0 may become +0).
 func adamProperties[T float](t *testing.T, name string, in, out [][]T, s *kernels.AdamScalars) {
@@ -148,7 +149,7 @@ func adamProperties[T float](t *testing.T, name string, in, out [][]T, s *kernel
 		return
 	}
 	Q := 3 * M / eps * 2
-	if math.Abs(decay)*P+step*Q <= lim {
+	if Q <= lim && math.Abs(decay)*P+step*Q <= lim {
 		for i, x := range out[0] {
 			if !finite(float64(x)) {
 				t.Fatalf("%s: finite inputs within bounds (max|p|=%g, step size %g, ε %g, bound on |m/den| %g) gave p[%d]=%v",

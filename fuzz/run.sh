@@ -10,7 +10,12 @@
 #   TARGET    names of targets to run (default: every one go test -list finds)
 #
 # Environment: GO (default go), FUZZ_PARALLEL (go test -parallel, default 2),
-# FUZZ_FLAGS (extra go test flags, e.g. -tags purego).
+# FUZZ_MINIMIZETIME (go test -fuzzminimizetime, default 2s), FUZZ_FLAGS
+# (extra go test flags, e.g. -tags purego).
+#
+# The minimize time bounds how long the engine shrinks each input that adds
+# coverage (and a failing one): with go's default of 60s a single large new
+# input can stall a short run for its whole duration.
 #
 # go test -fuzz builds the test binary with coverage instrumentation for
 # every target; the build (mostly cached after the first) is on top of
@@ -21,6 +26,7 @@ fuzztime=${1:-10s}
 shift || true
 go=${GO:-go}
 parallel=${FUZZ_PARALLEL:-2}
+minimize=${FUZZ_MINIMIZETIME:-2s}
 read -r -a flags <<<"${FUZZ_FLAGS:-}"
 
 cd "$(dirname "$0")/.."
@@ -45,7 +51,7 @@ printf '%-20s %12s %12s %8s  %s\n' target execs execs/s wall result
 for t in "${targets[@]}"; do
 	t0=$SECONDS
 	rc=0
-	"$go" test "${flags[@]}" "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" -parallel "$parallel" >"$log" 2>&1 || rc=$?
+	"$go" test "${flags[@]}" "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" -parallel "$parallel" >"$log" 2>&1 || rc=$?
 	# The last progress line: "fuzz: elapsed: 10s, execs: 123456 (12345/sec), new interesting: …"
 	line=$(grep -E '^fuzz: elapsed: .*execs: [0-9]+ \([0-9]+/sec\)' "$log" | tail -n 1 || true)
 	# (X/sec) there is the rate of the last interval only, 0 in the final

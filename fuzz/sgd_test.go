@@ -117,7 +117,8 @@ func fuzzSGD[T float](f *testing.F, variant sgdVariant,
 // sgdProperties checks, for valid hyper-parameters and a finite gradient
 // scale, with G = max|g|·|gs| + |L2|·max|p| and lim = maxFinite/16 (room for
 // a few roundings):
-//   - finite inputs, max|p| + |lr|·G ≤ lim: every new p is finite;
+//   - finite inputs, G ≤ lim (the gradient itself must not overflow) and
+//     max|p| + |lr|·G ≤ lim: every new p is finite;
 //   - finite inputs, lr rounds to 0 and G ≤ lim: p' == p numerically;
 //   - finite gradient, gs and L2 round to 0: p' == p numerically (the
 //     gradient is ±0; p − lr·(±0) == p, a −0 may become +0).
@@ -141,7 +142,7 @@ func sgdProperties[T float](t *testing.T, in, out [][]T, s *kernels.SGDScalars) 
 	}
 	P := maxAbs(in[0])
 	G := maxAbs(in[1])*gs + l2*P
-	if P+lr*G <= lim {
+	if G <= lim && P+lr*G <= lim {
 		for i, x := range out[0] {
 			if !finite(float64(x)) {
 				t.Fatalf("SGD: finite inputs within bounds (max|p|=%g, G=%g, lr=%g) gave p[%d]=%v", P, G, lr, i, x)
@@ -159,7 +160,7 @@ func sgdProperties[T float](t *testing.T, in, out [][]T, s *kernels.SGDScalars) 
 // D = B' (heavy-ball) or G + |μ|·B' (Nesterov) bounding the step direction,
 // and lim = maxFinite/16:
 //   - finite inputs, G ≤ lim, B' ≤ lim: every new buffer element is finite;
-//   - and max|p| + |lr|·D ≤ lim: every new p is finite;
+//   - and D ≤ lim, max|p| + |lr|·D ≤ lim: every new p is finite;
 //   - finite inputs, lr rounds to 0, D ≤ lim: p' == p numerically.
 func momentumProperties[T float](t *testing.T, in, out [][]T, s *kernels.SGDScalars, first bool) {
 	t.Helper()
@@ -187,7 +188,7 @@ func momentumProperties[T float](t *testing.T, in, out [][]T, s *kernels.SGDScal
 			t.Fatalf("Momentum: finite inputs within bounds (G=%g, bound on new buffer %g) gave buf[%d]=%v", G, Bn, i, x)
 		}
 	}
-	if P+lr*D <= lim {
+	if D <= lim && P+lr*D <= lim {
 		for i, x := range out[0] {
 			if !finite(float64(x)) {
 				t.Fatalf("Momentum: finite inputs within bounds (max|p|=%g, D=%g, lr=%g) gave p[%d]=%v", P, D, lr, i, x)
