@@ -1,0 +1,538 @@
+package optim
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/descent-go/descent/kernels"
+)
+
+// Checkpoint format: a safetensors file (see ParseSafetensors) holding, for
+// every parameter in the optimizer's order, the tensor "<name>" (its data)
+// followed by its state tensors "<name>.exp_avg", "<name>.exp_avg_sq" and,
+// with AMSGrad, "<name>.max_exp_avg_sq" (Adam), or "<name>.momentum_buffer"
+// (SGD with momentum), of the parameter's dtype and shape; and in the
+// metadata, every value a string:
+//
+//	format, format_version    "descent.optim", "1"
+//	kind                      "adam" or "sgd"
+//	step                      updates taken
+//	groups                    number of groups
+//	group.<g>.params          JSON array of the group's parameter names
+//	group.<g>.<hyper>         lr (base), beta1, beta2, eps, weight_decay,
+//	                          decoupled, amsgrad, maximize (Adam); lr,
+//	                          momentum, dampening, weight_decay, nesterov,
+//	                          maximize (SGD)
+//	group.<g>.last_lr         learning rate of the last update
+//	group.<g>.schedule_state  "1" when the group's schedule is Stateful,
+//	group.<g>.schedule.<key>  with its State entries
+//	scaler.scale, scaler.growth_tracker (with a loss scaler; scaler.init_scale,
+//	                          growth_factor, backoff_factor, growth_interval
+//	                          are written for reference and not restored)
+//	sha256                    SHA-256 of the data section, hex
+//	header_sha256             SHA-256 of every other metadata entry and the
+//	                          tensor index, in a canonical order, hex
+//
+// Floats are written as the shortest decimal that parses back to the same
+// float64 (strconv 'g', -1; "+Inf", "-Inf", "NaN" for the specials).
+const (
+	checkpointFormat  = "descent.optim"
+	checkpointVersion = "1"
+)
+
+// Checkpoint is a decoded, checksum-verified checkpoint, not yet matched
+// against an optimizer (Optimizer.Restore does that).
+type Checkpoint struct {
+	Kind   Kind
+	Step   int
+	Groups int
+	File   *Safetensors
+}
+
+// ReadCheckpoint reads a whole checkpoint from r, parses it, checks its
+// format, version and both checksums, and returns it. It returns an error,
+// never panicking, for any input that is not a well-formed checkpoint.
+func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("optim: reading checkpoint: %w", err)
+	}
+	return decodeCheckpoint(b, true)
+}
+
+// decodeCheckpoint parses b; verify=false skips the checksums (for the
+// fuzz target, which must reach the validation behind them).
+func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
+	st, err := ParseSafetensors(b)
+	if err != nil {
+		return nil, fmt.Errorf("optim: checkpoint: %w", err)
+	}
+	m := st.Metadata
+	if m["format"] != checkpointFormat {
+		return nil, fmt.Errorf("optim: checkpoint: format %q, want %q", m["format"], checkpointFormat)
+	}
+	if m["format_version"] != checkpointVersion {
+		return nil, fmt.Errorf("optim: checkpoint: format version %q, want %q", m["format_version"], checkpointVersion)
+	}
+	if verify {
+		if err := verifyChecksums(b, st); err != nil {
+			return nil, err
+		}
+	}
+	ck := &Checkpoint{Kind: Kind(m["kind"]), File: st}
+	if ck.Kind != KindAdam && ck.Kind != KindSGD {
+		return nil, fmt.Errorf("optim: checkpoint: unknown optimizer kind %q", m["kind"])
+	}
+	if ck.Step, err = metaInt(m, "step"); err != nil {
+		return nil, err
+	}
+	if ck.Groups, err = metaInt(m, "groups"); err != nil {
+		return nil, err
+	}
+	if ck.Groups < 1 {
+		return nil, fmt.Errorf("optim: checkpoint: %d groups", ck.Groups)
+	}
+	return ck, nil
+}
+
+func verifyChecksums(b []byte, st *Safetensors) error {
+	n := binary.LittleEndian.Uint64(b)
+	sum := sha256.Sum256(b[8+n:])
+	if want := st.Metadata["sha256"]; hex.EncodeToString(sum[:]) != want {
+		return fmt.Errorf("optim: checkpoint: data checksum mismatch (corrupt file): sha256 %x, metadata says %q", sum, want)
+	}
+	idx := make([]indexEntry, len(st.Tensors))
+	for i, t := range st.Tensors {
+		idx[i] = indexEntry{t.Name, t.Dtype, t.Shape, len(t.Data)}
+	}
+	hs := headerDigest(st.Metadata, idx)
+	if want := st.Metadata["header_sha256"]; hs != want {
+		return fmt.Errorf("optim: checkpoint: header checksum mismatch (corrupt file): %s, metadata says %q", hs, want)
+	}
+	return nil
+}
+
+// indexEntry describes one tensor for the header digest.
+type indexEntry struct {
+	name, dtype string
+	shape       []int
+	nbytes      int
+}
+
+// headerDigest hashes the metadata (less the two digests) in key order and
+// the tensor index (name, dtype, shape, size) in data order.
+func headerDigest(meta map[string]string, ts []indexEntry) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		if k != "sha256" && k != "header_sha256" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%d:%s%d:%s", len(k), k, len(meta[k]), meta[k])
+	}
+	for _, t := range ts {
+		fmt.Fprintf(h, "|%d:%s%s%v%d", len(t.name), t.name, t.dtype, t.shape, t.nbytes)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func metaInt(m map[string]string, k string) (int, error) {
+	v, ok := m[k]
+	if !ok {
+		return 0, fmt.Errorf("optim: checkpoint: missing metadata %q", k)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("optim: checkpoint: metadata %q = %q is not a count", k, v)
+	}
+	return n, nil
+}
+
+func metaFloat(m map[string]string, k string) (float64, error) {
+	v, ok := m[k]
+	if !ok {
+		return 0, fmt.Errorf("optim: checkpoint: missing metadata %q", k)
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("optim: checkpoint: metadata %q = %q is not a number", k, v)
+	}
+	return x, nil
+}
+
+func metaBool(m map[string]string, k string) (bool, error) {
+	v, ok := m[k]
+	if !ok {
+		return false, fmt.Errorf("optim: checkpoint: missing metadata %q", k)
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil || (v != "true" && v != "false") {
+		return false, fmt.Errorf("optim: checkpoint: metadata %q = %q is not true or false", k, v)
+	}
+	return b, nil
+}
+
+func fstr(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// stateTensors returns t's data and state tensors, in checkpoint order.
+func (c *core) stateTensors(t *tensor) []outTensor {
+	ts := []outTensor{{name: t.name, shape: t.shape, f32: t.p32, f64: t.p64}}
+	add := func(suffix string, x32 []float32, x64 []float64) {
+		ts = append(ts, outTensor{name: t.name + suffix, shape: t.shape, f32: x32, f64: x64})
+	}
+	if c.kind == KindAdam {
+		add(SuffixExpAvg, t.m32, t.m64)
+		add(SuffixExpAvgSq, t.v32, t.v64)
+		if c.groups[t.group].adam.AMSGrad {
+			add(SuffixMaxExpAvgSq, t.x32, t.x64)
+		}
+	} else if c.groups[t.group].sgd.Momentum != 0 {
+		add(SuffixMomentumBuffer, t.x32, t.x64)
+	}
+	return ts
+}
+
+// WriteTo writes a checkpoint of the parameters and the optimizer's state
+// to w: the safetensors layout described above, with both checksums. It
+// implements io.WriterTo.
+func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
+	c := o.c
+	meta := map[string]string{
+		"format":         checkpointFormat,
+		"format_version": checkpointVersion,
+		"kind":           string(c.kind),
+		"step":           strconv.Itoa(c.step),
+		"groups":         strconv.Itoa(len(c.groups)),
+	}
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		p := fmt.Sprintf("group.%d.", gi)
+		names := make([]string, len(g.params))
+		for i, ti := range g.params {
+			names[i] = c.tensors[ti].name
+		}
+		j, _ := json.Marshal(names)
+		meta[p+"params"] = string(j)
+		meta[p+"last_lr"] = fstr(g.lr)
+		if c.kind == KindAdam {
+			h := g.adam
+			meta[p+"lr"], meta[p+"beta1"], meta[p+"beta2"], meta[p+"eps"] = fstr(h.LR), fstr(h.Beta1), fstr(h.Beta2), fstr(h.Eps)
+			meta[p+"weight_decay"] = fstr(h.WeightDecay)
+			meta[p+"decoupled"], meta[p+"amsgrad"], meta[p+"maximize"] = strconv.FormatBool(h.Decoupled), strconv.FormatBool(h.AMSGrad), strconv.FormatBool(h.Maximize)
+		} else {
+			h := g.sgd
+			meta[p+"lr"], meta[p+"momentum"], meta[p+"dampening"], meta[p+"weight_decay"] = fstr(h.LR), fstr(h.Momentum), fstr(h.Dampening), fstr(h.WeightDecay)
+			meta[p+"nesterov"], meta[p+"maximize"] = strconv.FormatBool(h.Nesterov), strconv.FormatBool(h.Maximize)
+		}
+		if s, ok := g.sched.(Stateful); ok {
+			meta[p+"schedule_state"] = "1"
+			for k, v := range s.State() {
+				meta[p+"schedule."+k] = fstr(v)
+			}
+		}
+	}
+	if s := c.scaler; s != nil {
+		meta["scaler.scale"] = fstr(s.scale)
+		meta["scaler.growth_tracker"] = strconv.Itoa(s.tracker)
+		meta["scaler.init_scale"] = fstr(s.cfg.InitScale)
+		meta["scaler.growth_factor"] = fstr(s.cfg.GrowthFactor)
+		meta["scaler.backoff_factor"] = fstr(s.cfg.BackoffFactor)
+		meta["scaler.growth_interval"] = strconv.Itoa(s.cfg.GrowthInterval)
+	}
+	var ts []outTensor
+	for i := range c.tensors {
+		ts = append(ts, c.stateTensors(&c.tensors[i])...)
+	}
+	// Data checksum, then the header digest over the index the reader
+	// will see.
+	h := sha256.New()
+	buf := make([]byte, bufSize(ts))
+	idx := make([]indexEntry, len(ts))
+	for i := range ts {
+		ts[i].encode(buf, func(p []byte) error { h.Write(p); return nil })
+		idx[i] = indexEntry{ts[i].name, ts[i].dtype(), ts[i].shape, ts[i].nbytes()}
+	}
+	meta["sha256"] = hex.EncodeToString(h.Sum(nil))
+	meta["header_sha256"] = headerDigest(meta, idx)
+	return writeSafetensors(w, meta, ts)
+}
+
+// Save writes a checkpoint to path atomically: to a temporary file in the
+// same directory, synced, renamed over path, and the directory synced. On
+// error path is untouched and the temporary file removed.
+func (o *Optimizer) Save(path string) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = o.WriteTo(f); err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		serr := d.Sync()
+		d.Close()
+		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
+			return fmt.Errorf("optim: saving checkpoint: syncing %s: %w", dir, serr)
+		}
+	}
+	return nil
+}
+
+// Load reads the checkpoint at path and restores it (see Restore).
+func (o *Optimizer) Load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("optim: loading checkpoint: %w", err)
+	}
+	defer f.Close()
+	ck, err := ReadCheckpoint(f)
+	if err != nil {
+		return err
+	}
+	return o.Restore(ck)
+}
+
+// Restore sets the parameters, the optimizer state (step count, moments,
+// momentum buffers), the hyper-parameters (as PyTorch's
+// load_state_dict does; structural settings — AMSGrad, decoupled decay,
+// whether SGD has momentum — must already match), the schedules' state and
+// the loss scaler's scale from ck. The checkpoint must match the optimizer
+// exactly: same kind, groups, parameter names per group, dtypes and shapes,
+// the state tensors this optimizer keeps and no others, state for every
+// Stateful schedule and for the loss scaler if there is one. Everything is
+// checked before anything changes: on error, nothing has.
+func (o *Optimizer) Restore(ck *Checkpoint) error {
+	c := o.c
+	m := ck.File.Metadata
+	if ck.Kind != c.kind {
+		return fmt.Errorf("optim: checkpoint is of a %s optimizer, this is %s", ck.Kind, c.kind)
+	}
+	if ck.Groups != len(c.groups) {
+		return fmt.Errorf("optim: checkpoint has %d groups, optimizer %d", ck.Groups, len(c.groups))
+	}
+	type groupPlan struct {
+		sgd    kernels.SGD
+		adam   kernels.Adam
+		lastLR float64
+		sched  map[string]float64
+	}
+	plans := make([]groupPlan, len(c.groups))
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		p := fmt.Sprintf("group.%d.", gi)
+		var names []string
+		if err := json.Unmarshal([]byte(m[p+"params"]), &names); err != nil {
+			return fmt.Errorf("optim: checkpoint: metadata %q: %v", p+"params", err)
+		}
+		want := make([]string, len(g.params))
+		for i, ti := range g.params {
+			want[i] = c.tensors[ti].name
+		}
+		if !slices.Equal(names, want) {
+			return fmt.Errorf("optim: checkpoint group %d has parameters %q, optimizer %q", gi, names, want)
+		}
+		pl := &plans[gi]
+		var err error
+		if pl.lastLR, err = metaFloat(m, p+"last_lr"); err != nil {
+			return err
+		}
+		if c.kind == KindAdam {
+			if pl.adam, err = adamHyperFrom(m, p); err != nil {
+				return err
+			}
+			if pl.adam.AMSGrad != g.adam.AMSGrad || pl.adam.Decoupled != g.adam.Decoupled {
+				return fmt.Errorf("optim: checkpoint group %d has amsgrad=%v decoupled=%v, optimizer amsgrad=%v decoupled=%v",
+					gi, pl.adam.AMSGrad, pl.adam.Decoupled, g.adam.AMSGrad, g.adam.Decoupled)
+			}
+			if err := pl.adam.Validate(); err != nil {
+				return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
+			}
+		} else {
+			if pl.sgd, err = sgdHyperFrom(m, p); err != nil {
+				return err
+			}
+			if (pl.sgd.Momentum != 0) != (g.sgd.Momentum != 0) {
+				return fmt.Errorf("optim: checkpoint group %d has momentum %v, optimizer %v (momentum buffers differ)", gi, pl.sgd.Momentum, g.sgd.Momentum)
+			}
+			if err := pl.sgd.Validate(); err != nil {
+				return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
+			}
+		}
+		if !(pl.lastLR >= 0) || math.IsInf(pl.lastLR, 0) {
+			return fmt.Errorf("optim: checkpoint group %d: last learning rate %v", gi, pl.lastLR)
+		}
+		if _, ok := g.sched.(Stateful); ok {
+			if m[p+"schedule_state"] != "1" {
+				return fmt.Errorf("optim: checkpoint has no state for group %d's schedule", gi)
+			}
+			pl.sched = map[string]float64{}
+			for k := range m {
+				if key, ok := strings.CutPrefix(k, p+"schedule."); ok {
+					if pl.sched[key], err = metaFloat(m, k); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	var scale float64
+	var tracker int
+	if c.scaler != nil {
+		var err error
+		if scale, err = metaFloat(m, "scaler.scale"); err != nil {
+			return err
+		}
+		if tracker, err = metaInt(m, "scaler.growth_tracker"); err != nil {
+			return err
+		}
+		if !(scale > 0) || math.IsInf(scale, 0) {
+			return fmt.Errorf("optim: checkpoint: loss scale %v", scale)
+		}
+	}
+	// Tensors: exactly the expected set, with matching dtypes and shapes.
+	type copyPlan struct {
+		dst outTensor
+		src *Tensor
+	}
+	var plan []copyPlan
+	for i := range c.tensors {
+		for _, want := range c.stateTensors(&c.tensors[i]) {
+			got, ok := ck.File.Tensor(want.name)
+			if !ok {
+				return fmt.Errorf("optim: checkpoint has no tensor %q", want.name)
+			}
+			if got.Dtype != want.dtype() || !slices.Equal(got.Shape, want.shape) {
+				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.name, got.Dtype, got.Shape, want.dtype(), want.shape)
+			}
+			plan = append(plan, copyPlan{want, got})
+		}
+	}
+	if len(plan) != len(ck.File.Tensors) {
+		for _, t := range ck.File.Tensors {
+			if !slices.ContainsFunc(plan, func(p copyPlan) bool { return p.src.Name == t.Name }) {
+				return fmt.Errorf("optim: checkpoint has a tensor %q this optimizer does not", t.Name)
+			}
+		}
+	}
+	// Commit. Schedules first: SetState can still refuse, and the ones
+	// already set are put back if a later one does.
+	type undo struct {
+		s   Stateful
+		old map[string]float64
+	}
+	var undos []undo
+	for gi := range c.groups {
+		if plans[gi].sched == nil {
+			continue
+		}
+		s := c.groups[gi].sched.(Stateful)
+		old := s.State()
+		if err := s.SetState(plans[gi].sched); err != nil {
+			for i := len(undos) - 1; i >= 0; i-- {
+				undos[i].s.SetState(undos[i].old)
+			}
+			return fmt.Errorf("optim: checkpoint group %d: schedule state: %w", gi, err)
+		}
+		undos = append(undos, undo{s, old})
+	}
+	for _, p := range plan {
+		decode(p.dst.f32, p.dst.f64, p.src.Data)
+	}
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		if c.kind == KindAdam {
+			g.adam = plans[gi].adam
+		} else {
+			g.sgd = plans[gi].sgd
+		}
+		g.lr = plans[gi].lastLR
+	}
+	if c.scaler != nil {
+		c.scaler.scale, c.scaler.tracker = scale, tracker
+	}
+	c.step = ck.Step
+	return nil
+}
+
+func decode(f32 []float32, f64 []float64, b []byte) {
+	for i := range f32 {
+		f32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	for i := range f64 {
+		f64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+}
+
+func adamHyperFrom(m map[string]string, p string) (h kernels.Adam, err error) {
+	for _, f := range []struct {
+		k string
+		x *float64
+	}{{"lr", &h.LR}, {"beta1", &h.Beta1}, {"beta2", &h.Beta2}, {"eps", &h.Eps}, {"weight_decay", &h.WeightDecay}} {
+		if *f.x, err = metaFloat(m, p+f.k); err != nil {
+			return h, err
+		}
+	}
+	for _, f := range []struct {
+		k string
+		x *bool
+	}{{"decoupled", &h.Decoupled}, {"amsgrad", &h.AMSGrad}, {"maximize", &h.Maximize}} {
+		if *f.x, err = metaBool(m, p+f.k); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+func sgdHyperFrom(m map[string]string, p string) (h kernels.SGD, err error) {
+	for _, f := range []struct {
+		k string
+		x *float64
+	}{{"lr", &h.LR}, {"momentum", &h.Momentum}, {"dampening", &h.Dampening}, {"weight_decay", &h.WeightDecay}} {
+		if *f.x, err = metaFloat(m, p+f.k); err != nil {
+			return h, err
+		}
+	}
+	for _, f := range []struct {
+		k string
+		x *bool
+	}{{"nesterov", &h.Nesterov}, {"maximize", &h.Maximize}} {
+		if *f.x, err = metaBool(m, p+f.k); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}

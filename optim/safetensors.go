@@ -1,0 +1,342 @@
+package optim
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The safetensors format (https://github.com/huggingface/safetensors):
+//
+//	8 bytes     N, the header's length, unsigned little-endian
+//	N bytes     a JSON object, UTF-8, starting with '{' and possibly padded
+//	            with spaces: {"__metadata__": {string: string, …},
+//	            "<tensor>": {"dtype": "F32", "shape": [d0, …],
+//	            "data_offsets": [begin, end]}, …}
+//	the rest    the data section; each tensor's bytes, little-endian and
+//	            row-major, at [begin, end) relative to its start
+//
+// Tensors may not overlap and must cover the data section without holes.
+
+// MaxHeaderLen is the largest safetensors header ParseSafetensors accepts,
+// as in the reference implementation.
+const MaxHeaderLen = 100 << 20
+
+// Tensor is one tensor of a safetensors file.
+type Tensor struct {
+	Name  string
+	Dtype string // safetensors dtype: "F32", "F64", "BF16", "I64" …
+	Shape []int
+	Data  []byte // little-endian, row-major; aliases the parsed buffer
+}
+
+// Safetensors is a parsed safetensors file.
+type Safetensors struct {
+	Metadata map[string]string // the "__metadata__" map; empty if absent
+	Tensors  []Tensor          // in the order of their data
+	byName   map[string]int
+}
+
+// Tensor returns the tensor named name.
+func (s *Safetensors) Tensor(name string) (*Tensor, bool) {
+	i, ok := s.byName[name]
+	if !ok {
+		return nil, false
+	}
+	return &s.Tensors[i], true
+}
+
+// dtypeSizes are the element sizes of the safetensors dtypes.
+var dtypeSizes = map[string]int{
+	"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
+	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+	"I32": 4, "U32": 4, "F32": 4,
+	"I64": 8, "U64": 8, "F64": 8,
+}
+
+type tensorEntry struct {
+	Dtype       string    `json:"dtype"`
+	Shape       *[]uint64 `json:"shape"`
+	DataOffsets []uint64  `json:"data_offsets"`
+}
+
+// ParseSafetensors parses a safetensors file held in b. It checks the
+// whole structure — header length, JSON syntax, no duplicate or unknown
+// keys, known dtypes, shapes whose size matches the offsets, tensors that
+// cover the data section exactly — and returns an error, never panicking,
+// for any input that breaks it. The returned tensors' Data alias b.
+func ParseSafetensors(b []byte) (*Safetensors, error) {
+	if len(b) < 8 {
+		return nil, fmt.Errorf("safetensors: %d bytes, too short for the header length", len(b))
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if n > MaxHeaderLen {
+		return nil, fmt.Errorf("safetensors: header length %d exceeds %d", n, MaxHeaderLen)
+	}
+	if n > uint64(len(b)-8) {
+		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes that follow (truncated file?)", n, len(b)-8)
+	}
+	header, data := b[8:8+n], b[8+n:]
+	if len(header) == 0 || header[0] != '{' {
+		return nil, errors.New("safetensors: header is not a JSON object")
+	}
+	s := &Safetensors{Metadata: map[string]string{}, byName: map[string]int{}}
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("safetensors: header: %v", err)
+	}
+	seenMeta := false
+	type span struct {
+		lo, hi uint64
+		i      int
+	}
+	var spans []span
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("safetensors: header: %v", err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("safetensors: header: key %v is not a string", tok)
+		}
+		if key == "__metadata__" {
+			if seenMeta {
+				return nil, errors.New("safetensors: header: duplicate __metadata__")
+			}
+			seenMeta = true
+			var m map[string]string
+			if err := dec.Decode(&m); err != nil {
+				return nil, fmt.Errorf("safetensors: __metadata__: %v", err)
+			}
+			for k, v := range m {
+				s.Metadata[k] = v
+			}
+			continue
+		}
+		if _, dup := s.byName[key]; dup {
+			return nil, fmt.Errorf("safetensors: duplicate tensor %q", key)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("safetensors: tensor %q: %v", key, err)
+		}
+		var e tensorEntry
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&e); err != nil {
+			return nil, fmt.Errorf("safetensors: tensor %q: %v", key, err)
+		}
+		size, ok := dtypeSizes[e.Dtype]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", key, e.Dtype)
+		case e.Shape == nil:
+			return nil, fmt.Errorf("safetensors: tensor %q: no shape", key)
+		case len(e.DataOffsets) != 2:
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets %v must be [begin, end]", key, e.DataOffsets)
+		}
+		lo, hi := e.DataOffsets[0], e.DataOffsets[1]
+		if lo > hi || hi > uint64(len(data)) {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] outside the %d-byte data section (truncated file?)", key, lo, hi, len(data))
+		}
+		shape := make([]int, len(*e.Shape))
+		numel := uint64(1)
+		for i, dim := range *e.Shape {
+			// Products stay below 2^62: no overflow, and any nonzero
+			// size beyond the data is refused below.
+			if dim > math.MaxInt || dim > 1<<62 {
+				return nil, fmt.Errorf("safetensors: tensor %q: dimension %d too large", key, dim)
+			}
+			shape[i] = int(dim)
+			if numel != 0 && dim != 0 && numel > (1<<62)/dim {
+				return nil, fmt.Errorf("safetensors: tensor %q: shape %v too large", key, *e.Shape)
+			}
+			numel *= dim
+		}
+		if numel > uint64(len(data))/uint64(size) || numel*uint64(size) != hi-lo {
+			return nil, fmt.Errorf("safetensors: tensor %q: %s shape %v needs %s bytes, data_offsets [%d, %d] hold %d",
+				key, e.Dtype, *e.Shape, bytesOf(numel, size), lo, hi, hi-lo)
+		}
+		s.byName[key] = len(s.Tensors)
+		spans = append(spans, span{lo, hi, len(s.Tensors)})
+		s.Tensors = append(s.Tensors, Tensor{Name: key, Dtype: e.Dtype, Shape: shape, Data: data[lo:hi:hi]})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("safetensors: header: %v", err)
+	}
+	if tok, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("safetensors: header: trailing data after the JSON object (%v %v)", tok, err)
+	}
+	// Tensors cover the data section exactly, in some order.
+	sort.SliceStable(spans, func(i, j int) bool {
+		if spans[i].lo != spans[j].lo {
+			return spans[i].lo < spans[j].lo
+		}
+		return spans[i].hi < spans[j].hi
+	})
+	end := uint64(0)
+	for _, sp := range spans {
+		if sp.lo != end {
+			if sp.lo < end {
+				return nil, fmt.Errorf("safetensors: tensor %q overlaps another", s.Tensors[sp.i].Name)
+			}
+			return nil, fmt.Errorf("safetensors: hole in the data section at [%d, %d)", end, sp.lo)
+		}
+		end = sp.hi
+	}
+	if end != uint64(len(data)) {
+		return nil, fmt.Errorf("safetensors: data section has %d bytes, tensors cover %d", len(data), end)
+	}
+	// Keep the tensors in data order.
+	order := make([]Tensor, len(spans))
+	for i, sp := range spans {
+		order[i] = s.Tensors[sp.i]
+		s.byName[order[i].Name] = i
+	}
+	s.Tensors = order
+	return s, nil
+}
+
+func bytesOf(numel uint64, size int) string {
+	if numel > math.MaxUint64/uint64(size) {
+		return "too many"
+	}
+	return strconv.FormatUint(numel*uint64(size), 10)
+}
+
+// outTensor is a tensor to write: float32 or float64 elements.
+type outTensor struct {
+	name  string
+	shape []int
+	f32   []float32
+	f64   []float64
+}
+
+func (t *outTensor) dtype() string {
+	if t.f32 != nil {
+		return "F32"
+	}
+	return "F64"
+}
+
+func (t *outTensor) nbytes() int {
+	if t.f32 != nil {
+		return 4 * len(t.f32)
+	}
+	return 8 * len(t.f64)
+}
+
+// encode calls fn with t's bytes, little-endian, a buffer at a time.
+func (t *outTensor) encode(buf []byte, fn func([]byte) error) error {
+	if t.f32 != nil {
+		per := len(buf) / 4
+		for lo := 0; lo < len(t.f32); lo += per {
+			part := t.f32[lo:min(lo+per, len(t.f32))]
+			for i, x := range part {
+				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+			}
+			if err := fn(buf[:4*len(part)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	per := len(buf) / 8
+	for lo := 0; lo < len(t.f64); lo += per {
+		part := t.f64[lo:min(lo+per, len(t.f64))]
+		for i, x := range part {
+			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
+		}
+		if err := fn(buf[:8*len(part)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// header returns the JSON header for meta and ts (in order, contiguous),
+// padded with spaces to a multiple of 8 bytes.
+func header(meta map[string]string, ts []outTensor) []byte {
+	var b bytes.Buffer
+	q := func(s string) {
+		j, _ := json.Marshal(s) // strings always marshal
+		b.Write(j)
+	}
+	b.WriteString(`{"__metadata__":{`)
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		q(k)
+		b.WriteByte(':')
+		q(meta[k])
+	}
+	b.WriteByte('}')
+	off := 0
+	for i := range ts {
+		t := &ts[i]
+		b.WriteByte(',')
+		q(t.name)
+		dims := make([]string, len(t.shape))
+		for j, d := range t.shape {
+			dims[j] = strconv.Itoa(d)
+		}
+		fmt.Fprintf(&b, `:{"dtype":%q,"shape":[%s],"data_offsets":[%d,%d]}`, t.dtype(), strings.Join(dims, ","), off, off+t.nbytes())
+		off += t.nbytes()
+	}
+	b.WriteByte('}')
+	for b.Len()%8 != 0 {
+		b.WriteByte(' ')
+	}
+	return b.Bytes()
+}
+
+// writeSafetensors writes a safetensors file of meta and ts to w.
+func writeSafetensors(w io.Writer, meta map[string]string, ts []outTensor) (int64, error) {
+	h := header(meta, ts)
+	bw := bufio.NewWriterSize(w, bufSize(ts))
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
+	bw.Write(n[:])
+	bw.Write(h)
+	total := int64(8 + len(h))
+	buf := make([]byte, bufSize(ts))
+	for i := range ts {
+		if err := ts[i].encode(buf, func(p []byte) error {
+			_, err := bw.Write(p)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+		total += int64(ts[i].nbytes())
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// bufSize is the size of the encoding buffers: 64 KiB, less for small
+// checkpoints.
+func bufSize(ts []outTensor) int {
+	n := 0
+	for i := range ts {
+		n += ts[i].nbytes()
+	}
+	return min(max(n, 64), 1<<16)
+}
