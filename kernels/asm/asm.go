@@ -15,3 +15,4 @@
 package asm
 
 //go:generate go run -C _gen . -out ../avx2_amd64.s -stubs ../avx2_amd64.go -pkg asm -layout ../layout.go -fallback ../avx2_other.go
+//go:generate go run -C _gen ./neon -layout ../layout.go -out ../neon_arm64.s -stubs ../neon_arm64.go -fallback ../neon_other.go
