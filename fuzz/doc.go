@@ -51,6 +51,16 @@
 // sum bit for bit); Axpy with a = 0 or 1 and Scale with a = 0, ±1. The doc
 // comment of each check states the exact condition under which it applies.
 //
+// # Portability of the reference
+//
+// Fuzzing compares implementations on one machine; it cannot see a
+// reference that the compiler builds differently on another architecture
+// (Go fuses x*y + z into an FMA on arm64 unless the product is converted
+// explicitly). TestReferencePortable hashes the reference's outputs (and
+// Adam.Scalars / SGD.Scalars) on inputs built exactly from integers and
+// compares them with testdata/reference.golden, written on amd64 (where Go
+// never fuses) with -update; run it under GOARCH=arm64 with qemu.
+//
 // # Running
 //
 // Plain go test replays the seed corpus (testdata/fuzz/<Target>/, written
