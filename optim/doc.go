@@ -1,0 +1,63 @@
+// Package optim holds descent's stateful optimizers: SGD (momentum,
+// dampening, Nesterov, weight decay, maximize), Adam, AdamW and AMSGrad
+// over named float32 and float64 parameters in groups with their own
+// hyper-parameters, with PyTorch's defaults and semantics, plus clipping,
+// dynamic loss scaling, learning-rate schedule hooks and checkpoints.
+//
+// # Contract
+//
+// Parameters. A Param names a data slice and its gradient slice (float32
+// or float64, equal lengths). The optimizer keeps the slices: the training
+// loop writes each step's gradient into them in place and reads the updated
+// data from them. Names are unique and may not end in a state suffix
+// (".exp_avg" …); no two slices may overlap. NewSGD and NewAdam validate all
+// of this, the groups' hyper-parameters (kernels.SGD.Validate,
+// kernels.Adam.Validate) and the options, and return an error.
+//
+// Semantics are torch.optim's: the step count starts at 1; SGD's momentum
+// buffer takes the gradient itself on the first update; AdamW is Adam with
+// kernels.Adam.Decoupled, AMSGrad with kernels.Adam.AMSGrad. State
+// (exp_avg, exp_avg_sq, max_exp_avg_sq, momentum_buffer) is allocated,
+// zeroed, at construction. The arithmetic is the kernels' (package kernels):
+// Step computes each group's scalars once (kernels.Adam.Scalars,
+// kernels.SGD.Scalars) and runs one fused kernel pass per tensor.
+// Numerically the results are within a few ULPs of the trajectory's scale
+// of PyTorch 1.13's (see parity_test.go for the measured bounds), not
+// bit-identical to it.
+//
+// Parallelism and determinism. Step cuts tensors into chunks of ChunkElems
+// elements and batches small tensors (and tails) into items of at most
+// ChunkElems, a partition that depends only on the tensors' lengths; a
+// persistent pool of goroutines (WithWorkers, default GOMAXPROCS; Close
+// stops it) runs the items. Every result — parameters, state, the clipping
+// norm — is bit-identical for any number of workers. After construction,
+// Step allocates nothing (given schedules that do not). An Optimizer is not
+// safe for concurrent use.
+//
+// Clipping and loss scaling. WithClipNorm clips by the global L2 norm as
+// torch.nn.utils.clip_grad_norm_ (coefficient maxNorm/(norm+1e-6), applied
+// when < 1), with the norm from kernels.SumSquares per chunk combined in a
+// fixed order, and the coefficient folded into the update's gradient scale.
+// WithClipValue clamps gradients in place to [−c, c] (a pure-Go loop).
+// WithLossScaler is PyTorch's GradScaler: multiply the loss by Scale()
+// before the backward pass; Step folds 1/scale into the update, skips steps
+// with non-finite gradients (detected by SumSquares' finite flag) without
+// touching parameters, state or the step count, backs the scale off, and
+// grows it after GrowthInterval clean steps. With a scaler, the clipping
+// norm is computed on the scaled gradients and divided by the scale, and the
+// value clamp is applied with the bound c·scale.
+//
+// Schedules. A group's Schedule (see Schedule, Stateful, LossObserver;
+// implementations in optim/schedule) is asked for the group's learning rate
+// once per update, with the number of updates already taken.
+//
+// Checkpoints. Save writes the parameters, the state, the hyper-parameters,
+// the schedules' and the loss scaler's state to one safetensors file,
+// atomically (temporary file, fsync, rename, directory fsync), with SHA-256
+// checksums of the data and the header. Load (ReadCheckpoint, then Restore)
+// verifies the file and checks that it matches the optimizer — kind,
+// groups, names, dtypes, shapes, state tensors — before changing anything;
+// a resumed run is bit-identical to an uninterrupted one. ParseSafetensors
+// and ReadCheckpoint accept arbitrary input and return errors, never
+// panicking.
+package optim
