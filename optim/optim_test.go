@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/descent-go/descent/kernels"
 )
@@ -711,4 +713,29 @@ func TestConstructorErrors(t *testing.T) {
 	if _, err := NewSGD([]SGDGroup{{Params: []Param{Float32("a", f(1), f(1))}, Hyper: kernels.SGD{LR: 1, Nesterov: true}}}); err == nil {
 		t.Error("SGD: Nesterov without momentum accepted")
 	}
+}
+
+// TestUnreachableOptimizerStopsWorkers: an optimizer dropped without Close
+// has its worker goroutines stopped by its cleanup.
+func TestUnreachableOptimizerStopsWorkers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		m := newModel(15, []int{10}, false)
+		o, err := NewSGD([]SGDGroup{{Params: m.params, Hyper: kernels.SGD{LR: 1}}}, WithWorkers(8))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Step()
+		if n := runtime.NumGoroutine(); n < before+7 {
+			t.Fatalf("%d goroutines, want at least %d", n, before+7)
+		}
+	}()
+	for range 50 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+	}
+	t.Fatalf("%d goroutines remain, %d before", runtime.NumGoroutine(), before)
 }
