@@ -82,7 +82,7 @@ func (h Adam) Scalars(t int, gradScale float64) AdamScalars {
 		s.GradScale = -gradScale
 	}
 	if h.Decoupled {
-		s.Decay = 1 - h.LR*h.WeightDecay
+		s.Decay = 1 - float64(h.LR*h.WeightDecay) // no FMA: same bits on every CPU
 	} else {
 		s.L2 = h.WeightDecay
 	}

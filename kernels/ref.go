@@ -9,10 +9,12 @@ import (
 
 // This file is the specification. Every implementation reproduces these
 // loops bit for bit: the same operations on the same operands in the same
-// order, each rounded to the element type. The explicit conversions T(x*y)
-// stop the compiler from fusing a multiply and an add into an FMA (which it
-// may do on arm64, ppc64 and s390x), since the assembly rounds the product
-// before adding.
+// order, each rounded to the element type. Every product is wrapped in an
+// explicit conversion, T(x*y): Go may fuse a multiply with a later add into
+// an FMA, even across statements (it does on arm64, ppc64 and s390x), and
+// only a conversion forces the product to be rounded first, as the assembly
+// rounds it. TestReferencePortable in package fuzz checks the reference
+// gives the same bits on every architecture.
 
 // sqrtT is the correctly rounded square root in T. For float32 the float64
 // square root rounded to float32 is correctly rounded (53 ≥ 2·24+2), and the
@@ -29,7 +31,7 @@ func sgdRef[T float32 | float64](p, grad []T, c *sgdCoeffs[T], flags uint64) {
 	l2 := flags&asm.FlagL2 != 0
 	grad = grad[:len(p)]
 	for i := range p {
-		g := grad[i] * gs
+		g := T(grad[i] * gs)
 		if l2 {
 			g += T(wd * p[i])
 		}
@@ -52,7 +54,7 @@ func momentumRef[T float32 | float64](p, grad, buf []T, c *sgdCoeffs[T], flags u
 	nesterov := flags&asm.FlagNesterov != 0
 	grad, buf = grad[:len(p)], buf[:len(p)]
 	for i := range p {
-		g := grad[i] * gs
+		g := T(grad[i] * gs)
 		if l2 {
 			g += T(wd * p[i])
 		}
@@ -84,11 +86,11 @@ func adamRef[T float32 | float64](p, grad, m, v []T, c *adamCoeffs[T], flags uin
 	l2 := flags&asm.FlagL2 != 0
 	grad, m, v = grad[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
-		g := grad[i] * gs
+		g := T(grad[i] * gs)
 		if l2 {
 			g += T(wd * p[i])
 		}
-		theta := p[i] * decay
+		theta := T(p[i] * decay)
 		mi := m[i] + T(b1c*(g-m[i]))
 		vi := T(b2*v[i]) + T(T(b2c*g)*g)
 		den := T(sqrtT(vi)*rbc2) + eps
@@ -112,11 +114,11 @@ func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], 
 	l2 := flags&asm.FlagL2 != 0
 	grad, m, v, vmax = grad[:len(p)], m[:len(p)], v[:len(p)], vmax[:len(p)]
 	for i := range p {
-		g := grad[i] * gs
+		g := T(grad[i] * gs)
 		if l2 {
 			g += T(wd * p[i])
 		}
-		theta := p[i] * decay
+		theta := T(p[i] * decay)
 		mi := m[i] + T(b1c*(g-m[i]))
 		vi := T(b2*v[i]) + T(T(b2c*g)*g)
 		vm := vmax[i]
@@ -157,12 +159,12 @@ func sumSquaresRef32(x []float32) (float64, bool) {
 	n := len(x) / P * P
 	for j := 0; j < n; j += P {
 		for k := range P {
-			s[k] += float64(x[j+k]) * float64(x[j+k])
+			s[k] += float64(float64(x[j+k]) * float64(x[j+k]))
 		}
 	}
 	sum := combine(s[:])
 	for _, xi := range x[n:] {
-		sum += float64(xi) * float64(xi)
+		sum += float64(float64(xi) * float64(xi))
 	}
 	return sum, !math.IsNaN(sum) && !math.IsInf(sum, 0)
 }
