@@ -118,10 +118,15 @@ func values[T float](r *rand.Rand, n int, special bool) []T {
 }
 
 // lengths returns the test lengths: every length up to a few times the
-// widest unrolled loop, then some large odd ones.
+// widest unrolled loop, then some large odd ones. With -short (the race
+// detector run) every length up to just past one unrolled block.
 func lengths() []int {
+	top := 4*32 + 3
+	if testing.Short() {
+		top = 35
+	}
 	var ls []int
-	for n := 0; n <= 4*32+3; n++ {
+	for n := 0; n <= top; n++ {
 		ls = append(ls, n)
 	}
 	return append(ls, 255, 1001, 4099)
