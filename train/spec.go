@@ -75,11 +75,11 @@ func (s OptimSpec) String() string {
 	s = s.withDefaults()
 	switch s.Kind {
 	case Momentum, Nesterov:
-		return fmt.Sprintf("%s(lr=%g, momentum=%g, wd=%g)", s.Kind, s.LR, s.Momentum, s.WeightDecay)
+		return fmt.Sprintf("%s(lr=%.4g, momentum=%.4g, wd=%.4g)", s.Kind, s.LR, s.Momentum, s.WeightDecay)
 	case Adam, AdamW, AMSGrad:
-		return fmt.Sprintf("%s(lr=%g, betas=(%g, %g), wd=%g)", s.Kind, s.LR, s.Beta1, s.Beta2, s.WeightDecay)
+		return fmt.Sprintf("%s(lr=%.4g, betas=(%.4g, %.4g), wd=%.4g)", s.Kind, s.LR, s.Beta1, s.Beta2, s.WeightDecay)
 	}
-	return fmt.Sprintf("%s(lr=%g, wd=%g)", s.Kind, s.LR, s.WeightDecay)
+	return fmt.Sprintf("%s(lr=%.4g, wd=%.4g)", s.Kind, s.LR, s.WeightDecay)
 }
 
 // New builds the optimizer over params with the given schedule (nil: constant

@@ -1,0 +1,423 @@
+package main
+
+// descent train: fit a linear model with one of optim's optimizers.
+//
+// With no flags it trains softmax regression on the embedded digits data set
+// (standardized, 20 % held out for validation) with Adam (lr 0.01, batches of
+// 32, 20 epochs, cosine schedule): it reaches a validation accuracy of about
+// 0.97 (0.9694 with seed 1) in well under a second.
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/descent-go/descent/datasets"
+	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/train"
+	"github.com/descent-go/descent/train/csvload"
+)
+
+func init() {
+	register(command{"train", "train a linear model on an embedded data set or a CSV file", runTrain})
+}
+
+// Model kinds of --model.
+const (
+	modelAuto     = "auto"
+	modelLeastSq  = "leastsq"
+	modelLogistic = "logistic"
+	modelSoftmax  = "softmax"
+)
+
+// dataFlags select and prepare the data, for train and tune.
+type dataFlags struct {
+	dataset, csv, header, model string
+	labelCol                    int
+	l2                          float64
+	noStandardize               bool
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dataset, "dataset", "digits", "embedded data set: "+strings.Join(datasets.Names(), ", "))
+	fs.StringVar(&d.csv, "csv", "", "read the data from this CSV `file` instead (numbers only; needs --model)")
+	fs.IntVar(&d.labelCol, "label-col", 0, "CSV: 1-based column of the target; 0 is the last, negative counts from the end")
+	fs.StringVar(&d.header, "header", "auto", "CSV: first line is a header: auto (when none of its cells is a number), yes or no")
+	fs.StringVar(&d.model, "model", modelAuto, "leastsq, logistic or softmax; auto picks by the data set's task (not for --csv)")
+	fs.Float64Var(&d.l2, "l2", 0, "ridge penalty λ of the model: (λ/2)‖W‖² added to the loss")
+	fs.BoolVar(&d.noStandardize, "no-standardize", false, "keep the features as they are (default: centre and scale them on the training rows)")
+}
+
+// load reads the data set or CSV file and checks the model fits it.
+func (d *dataFlags) load() (*datasets.Dataset, string, error) {
+	model := strings.ToLower(d.model)
+	switch model {
+	case modelAuto, modelLeastSq, modelLogistic, modelSoftmax:
+	case "least-squares", "ridge", "ls":
+		model = modelLeastSq
+	default:
+		return nil, "", fmt.Errorf("--model %q: want leastsq, logistic or softmax", d.model)
+	}
+	if d.l2 < 0 || math.IsNaN(d.l2) {
+		return nil, "", fmt.Errorf("--l2 %g: must be ≥ 0", d.l2)
+	}
+	if d.csv != "" {
+		if model == modelAuto {
+			return nil, "", errors.New("--csv needs --model leastsq, logistic or softmax")
+		}
+		h, err := csvload.ParseHeader(d.header)
+		if err != nil {
+			return nil, "", fmt.Errorf("--header: %v", err)
+		}
+		o := csvload.Options{LabelCol: d.labelCol, Header: h, Classification: model != modelLeastSq}
+		if model == modelLogistic {
+			o.MaxClasses = 2
+		}
+		ds, err := csvload.Load(d.csv, o)
+		if err != nil {
+			return nil, "", err
+		}
+		if model == modelSoftmax && ds.Classes < 2 {
+			return nil, "", fmt.Errorf("%s: softmax needs at least 2 classes; the labels are all 0", d.csv)
+		}
+		return ds, model, nil
+	}
+	ds, err := datasets.Load(d.dataset)
+	if err != nil {
+		return nil, "", fmt.Errorf("--dataset: %v (known: %s)", err, strings.Join(datasets.Names(), ", "))
+	}
+	switch {
+	case model == modelAuto && ds.Classes == 0:
+		model = modelLeastSq
+	case model == modelAuto && ds.Classes == 2:
+		model = modelLogistic
+	case model == modelAuto:
+		model = modelSoftmax
+	case model != modelLeastSq && ds.Classes == 0:
+		return nil, "", fmt.Errorf("%s is a regression data set: use --model leastsq", ds.Name)
+	case model == modelLogistic && ds.Classes > 2:
+		return nil, "", fmt.Errorf("%s has %d classes: use --model softmax", ds.Name, ds.Classes)
+	}
+	return ds, model, nil
+}
+
+func newModel(kind string, features, classes int, l2 float64) *linear.Model[float64] {
+	o := linear.Options{Intercept: true, L2: l2}
+	switch kind {
+	case modelLogistic:
+		return linear.NewLogistic[float64](features, o)
+	case modelSoftmax:
+		return linear.NewSoftmax[float64](features, classes, o)
+	}
+	return linear.NewLeastSquares[float64](features, o)
+}
+
+// trainMeta is what --save writes beside the optimizer's checkpoint (in
+// FILE.json): everything needed to rebuild the run and use the model.
+type trainMeta struct {
+	Format      string             `json:"format"` // "descent.train"
+	Version     int                `json:"version"`
+	Dataset     string             `json:"dataset,omitempty"`
+	CSV         string             `json:"csv,omitempty"`
+	LabelCol    int                `json:"label_col,omitempty"`
+	Header      string             `json:"header,omitempty"`
+	Model       string             `json:"model"`
+	Features    int                `json:"features"`
+	Classes     int                `json:"classes"`
+	L2          float64            `json:"l2"`
+	Standardize bool               `json:"standardize"`
+	Mean        []float64          `json:"mean,omitempty"`
+	Scale       []float64          `json:"scale,omitempty"`
+	Optim       train.OptimSpec    `json:"optim"`
+	Schedule    train.ScheduleSpec `json:"schedule"`
+	Batch       int                `json:"batch"`
+	Epochs      int                `json:"epochs"` // planned
+	Epoch       int                `json:"epoch"`  // completed
+	Seed        uint64             `json:"seed"`
+	Val         float64            `json:"val"`
+}
+
+const trainMetaFormat = "descent.train"
+
+func metaPath(ck string) string { return ck + ".json" }
+
+func readMeta(ck string) (*trainMeta, error) {
+	b, err := os.ReadFile(metaPath(ck))
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %v (the run's settings, written by --save beside the checkpoint)", err)
+	}
+	var m trainMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("--resume: %s: %v", metaPath(ck), err)
+	}
+	if m.Format != trainMetaFormat || m.Version != 1 {
+		return nil, fmt.Errorf("--resume: %s: not a descent train checkpoint (format %q, version %d)", metaPath(ck), m.Format, m.Version)
+	}
+	return &m, nil
+}
+
+// writeMeta writes FILE.json atomically.
+func writeMeta(ck string, m *trainMeta) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := metaPath(ck) + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, metaPath(ck))
+}
+
+func defaultLR(kind string) float64 {
+	switch strings.ToLower(kind) {
+	case train.SGD:
+		return 0.1
+	case train.Momentum, train.Nesterov:
+		return 0.05
+	}
+	return 0.01
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", stderr)
+	var df dataFlags
+	df.register(fs)
+	optName := fs.String("optim", train.Adam, "optimizer: "+strings.Join(train.Kinds(), ", "))
+	lr := fs.Float64("lr", 0, "learning rate (default 0.1 for sgd, 0.05 for momentum and nesterov, 0.01 for the Adam family)")
+	momentum := fs.Float64("momentum", 0.9, "momentum μ (momentum, nesterov)")
+	beta1 := fs.Float64("beta1", 0.9, "β1 (Adam family)")
+	beta2 := fs.Float64("beta2", 0.999, "β2 (Adam family)")
+	wd := fs.Float64("wd", -1, "weight decay (default 0.01 for adamw, else 0)")
+	batch := fs.Int("batch", 32, "rows per step; 0 for full-batch gradient descent")
+	epochs := fs.Int("epochs", 20, "passes over the training rows (with --resume: the new total)")
+	sched := fs.String("schedule", train.Cosine, "learning-rate schedule: "+strings.Join(train.ScheduleKinds(), ", "))
+	warmup := fs.Int("warmup", 0, "linear warm-up steps before the schedule")
+	val := fs.Float64("val", 0.2, "fraction of the rows held out for validation (0 for none)")
+	seed := fs.Uint64("seed", 1, "seed of the validation split and the shuffling")
+	patience := fs.Int("patience", 0, "stop after this many epochs without a better validation loss, keeping the best θ (0: off)")
+	save := fs.String("save", "", "write a checkpoint to `file` after training (and the run's settings to file.json)")
+	resume := fs.String("resume", "", "continue the run saved in `file` (its settings apply; --epochs sets the new total)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+
+	var meta *trainMeta
+	if *resume != "" {
+		var bad []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "resume", "epochs", "save", "quiet", "patience":
+			default:
+				bad = append(bad, "--"+f.Name)
+			}
+		})
+		if len(bad) > 0 {
+			fmt.Fprintf(stderr, "descent train: %s cannot be combined with --resume: the run's settings come from the checkpoint\n", strings.Join(bad, ", "))
+			return errUsage
+		}
+		m, err := readMeta(*resume)
+		if err != nil {
+			return err
+		}
+		meta = m
+		df = dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
+		if !flagSet(fs, "epochs") {
+			*epochs = m.Epochs
+		}
+	} else {
+		if *lr == 0 {
+			*lr = defaultLR(*optName)
+		}
+		w := *wd
+		if w < 0 {
+			w = 0
+			if strings.ToLower(*optName) == train.AdamW {
+				w = 0.01
+			}
+		}
+		meta = &trainMeta{Format: trainMetaFormat, Version: 1, Optim: train.OptimSpec{Kind: strings.ToLower(*optName), LR: *lr,
+			Momentum: *momentum, Beta1: *beta1, Beta2: *beta2, WeightDecay: w},
+			Schedule: train.ScheduleSpec{Kind: strings.ToLower(*sched), Warmup: *warmup}, Batch: *batch, Seed: *seed, Val: *val}
+		if !contains(train.Kinds(), meta.Optim.Kind) {
+			return fmt.Errorf("--optim %q: want one of %s", *optName, strings.Join(train.Kinds(), ", "))
+		}
+		if !contains(train.ScheduleKinds(), meta.Schedule.Kind) {
+			return fmt.Errorf("--schedule %q: want one of %s", *sched, strings.Join(train.ScheduleKinds(), ", "))
+		}
+		if !(*val >= 0 && *val < 1) {
+			return fmt.Errorf("--val %g: want a fraction in [0, 1)", *val)
+		}
+		if *batch < 0 || *warmup < 0 {
+			return errors.New("--batch and --warmup must be ≥ 0")
+		}
+	}
+	if *epochs < 1 {
+		return fmt.Errorf("--epochs %d: need at least 1", *epochs)
+	}
+	meta.Epochs = *epochs
+
+	ds, model, err := df.load()
+	if err != nil {
+		return err
+	}
+	if meta.Features != 0 && (meta.Features != ds.Cols || meta.Classes != ds.Classes) {
+		return fmt.Errorf("--resume: the data now have %d features and %d classes, the checkpoint %d and %d", ds.Cols, ds.Classes, meta.Features, meta.Classes)
+	}
+	meta.Dataset, meta.CSV, meta.LabelCol, meta.Header, meta.Model = df.dataset, df.csv, df.labelCol, df.header, model
+	if df.csv != "" {
+		meta.Dataset = ""
+	}
+	meta.Features, meta.Classes, meta.L2, meta.Standardize = ds.Cols, ds.Classes, df.l2, !df.noStandardize
+
+	trainSet, valSet := ds, (*datasets.Dataset)(nil)
+	if meta.Val > 0 {
+		trainSet, valSet = ds.Split(meta.Val, meta.Seed)
+		if trainSet.Rows == 0 {
+			return fmt.Errorf("--val %g leaves no training rows", meta.Val)
+		}
+	}
+	if meta.Standardize {
+		if meta.Mean == nil {
+			meta.Mean, meta.Scale = trainSet.Standardize()
+		} else {
+			trainSet.StandardizeWith(meta.Mean, meta.Scale)
+		}
+		if valSet != nil {
+			valSet.StandardizeWith(meta.Mean, meta.Scale)
+		}
+	}
+	trData := train.Data{X: trainSet.X, Y: trainSet.Y}
+	var valData train.Data
+	if valSet != nil {
+		valData = train.Data{X: valSet.X, Y: valSet.Y}
+	}
+
+	md := newModel(model, ds.Cols, ds.Classes, df.l2)
+	tr := train.New(md, train.Config{Epochs: meta.Epochs, BatchSize: meta.Batch, Seed: meta.Seed, StartEpoch: meta.Epoch,
+		Patience: *patience, RestoreBest: *patience > 0})
+	steps := meta.Epochs * tr.BatchesPerEpoch(trainSet.Rows)
+	s, err := meta.Schedule.New(steps)
+	if err != nil {
+		return err
+	}
+	if err := tr.Build(meta.Optim, s); err != nil {
+		return err
+	}
+	defer tr.Opt.Close()
+	if *resume != "" {
+		if err := tr.Opt.Load(*resume); err != nil {
+			return fmt.Errorf("--resume: %w", err)
+		}
+	}
+
+	src := ds.Name
+	if meta.Standardize {
+		src += ", standardized"
+	}
+	valRows := 0
+	if valSet != nil {
+		valRows = valSet.Rows
+	}
+	fmt.Fprintf(stdout, "data:       %s: %d training, %d validation rows, %d features\n", src, trainSet.Rows, valRows, ds.Cols)
+	desc := model
+	if ds.Classes > 0 {
+		desc += fmt.Sprintf(", %d classes", ds.Classes)
+	}
+	if df.l2 > 0 {
+		desc += fmt.Sprintf(", L2 %g", df.l2)
+	}
+	fmt.Fprintf(stdout, "model:      %s\n", desc)
+	schedDesc := meta.Schedule.Kind
+	if meta.Schedule.Warmup > 0 {
+		schedDesc += fmt.Sprintf(" after %d warm-up steps", meta.Schedule.Warmup)
+	}
+	batchDesc := fmt.Sprintf("batch %d", meta.Batch)
+	if meta.Batch == 0 || meta.Batch >= trainSet.Rows {
+		batchDesc = "full batch"
+	}
+	fmt.Fprintf(stdout, "optimizer:  %v, %s, %s schedule, %d epochs of %d steps\n", meta.Optim, batchDesc, schedDesc, meta.Epochs, tr.BatchesPerEpoch(trainSet.Rows))
+	if meta.Epoch > 0 {
+		fmt.Fprintf(stdout, "resumed:    %s after epoch %d (step %d)\n", *resume, meta.Epoch, tr.Opt.StepCount())
+	}
+
+	if !*quiet {
+		r := &trainRenderer{w: stderr, tty: isTerminal(stderr)}
+		tr.OnEvent = r.event
+	}
+	start := time.Now()
+	var h *train.History
+	if meta.Epoch < meta.Epochs {
+		h, err = tr.Fit(trData, valData)
+		if err != nil {
+			return err
+		}
+		meta.Epoch = meta.Epochs
+		if h.Stopped && len(h.Epochs) > 0 {
+			meta.Epoch = h.Epochs[len(h.Epochs)-1].Epoch
+			fmt.Fprintf(stdout, "stopped:    early, after epoch %d; kept epoch %d's parameters (validation loss %.4f)\n", meta.Epoch, h.BestEpoch, h.BestLoss)
+		}
+	}
+	elapsed := time.Since(start)
+
+	fmt.Fprintf(stdout, "train:      %v\n", train.Evaluate(md, tr.Theta, trData))
+	if valSet != nil {
+		fmt.Fprintf(stdout, "validation: %v\n", train.Evaluate(md, tr.Theta, valData))
+	}
+	fmt.Fprintf(stdout, "time:       %v for %d steps\n", elapsed.Round(time.Millisecond), tr.Opt.StepCount())
+	if *save != "" {
+		if err := tr.Opt.Save(*save); err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
+		if err := writeMeta(*save, meta); err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
+		fmt.Fprintf(stdout, "saved:      %s (optimizer checkpoint) and %s (run settings), after epoch %d\n", *save, metaPath(*save), meta.Epoch)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// trainRenderer draws the training events: a line per epoch, and on a
+// terminal a batch counter redrawn in place.
+type trainRenderer struct {
+	w   io.Writer
+	tty bool
+}
+
+func (r *trainRenderer) event(e train.Event) {
+	switch e.Kind {
+	case train.BatchEnd:
+		if r.tty && (e.Batch%8 == 0 || e.Batch == e.Batches) {
+			fmt.Fprintf(r.w, "\repoch %d/%d  batch %d/%d  loss %.4f  lr %.3g ", e.Epoch, e.Epochs, e.Batch, e.Batches, e.Loss, e.LR)
+		}
+	case train.EpochEnd:
+		if r.tty {
+			fmt.Fprintf(r.w, "\r%-70s\r", "")
+		}
+		v := ""
+		if !math.IsNaN(e.ValLoss) {
+			v = fmt.Sprintf("  val loss %.4f", e.ValLoss)
+		}
+		best := ""
+		if e.Best {
+			best = "  *"
+		}
+		fmt.Fprintf(r.w, "epoch %3d/%d  train loss %.4f%s  lr %.3g%s\n", e.Epoch, e.Epochs, e.Loss, v, e.LR, best)
+	}
+}

@@ -1,0 +1,217 @@
+package main
+
+// descent tune: grid or random search of optimizer hyper-parameters with
+// k-fold cross-validation, and the learning-rate range test.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/descent-go/descent/datasets"
+	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/train"
+	"github.com/descent-go/descent/tune"
+)
+
+func init() {
+	register(command{"tune", "search optimizers and learning rates by cross-validation; lr range test", runTune})
+}
+
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func parseRange(s string, log bool) (tune.Range, error) {
+	v, err := parseFloats(s)
+	if err != nil {
+		return tune.Range{}, err
+	}
+	if len(v) != 2 || v[0] > v[1] || (log && v[0] <= 0) {
+		return tune.Range{}, fmt.Errorf("%q: want MIN,MAX with MIN ≤ MAX%s", s, map[bool]string{true: " and MIN > 0"}[log])
+	}
+	return tune.Range{Min: v[0], Max: v[1], Log: log}, nil
+}
+
+func runTune(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("tune", stderr)
+	var df dataFlags
+	df.register(fs)
+	optims := fs.String("optims", "sgd,momentum,adam", "comma-separated optimizers: "+strings.Join(train.Kinds(), ", "))
+	lrs := fs.String("lrs", "0.001,0.01,0.1,1,10", "grid: learning rates")
+	beta1s := fs.String("beta1", "0.9", "grid: β1 values (Adam family)")
+	beta2s := fs.String("beta2", "0.999", "grid: β2 values (Adam family)")
+	momenta := fs.String("momentum", "0.9", "grid: momentum values (momentum, nesterov)")
+	wds := fs.String("wd", "0", "grid: weight decays")
+	batches := fs.String("batch", "32", "comma-separated batch sizes")
+	grid := fs.Bool("grid", true, "grid search over the lists above (the default; --random replaces it)")
+	random := fs.Int("random", 0, "random search: this many trials drawn from --lr-range, --wd-range and the default ranges of β1, β2, momentum")
+	lrRange := fs.String("lr-range", "1e-4,1", "random: MIN,MAX of the learning rate (log-uniform)")
+	wdRange := fs.String("wd-range", "", "random: MIN,MAX of the weight decay (log-uniform; default none)")
+	folds := fs.Int("folds", 5, "k of k-fold cross-validation")
+	epochs := fs.Int("epochs", 10, "epochs per fold")
+	sched := fs.String("schedule", train.Constant, "learning-rate schedule of every trial: "+strings.Join(train.ScheduleKinds(), ", "))
+	warmup := fs.Int("warmup", 0, "linear warm-up steps")
+	parallel := fs.Int("parallel", 0, "trials run at once (default GOMAXPROCS); the results do not depend on it")
+	seed := fs.Uint64("seed", 1, "seed of the folds, the shuffling and the random search")
+	top := fs.Int("top", 0, "print only the best N trials (0: all)")
+	lrFind := fs.Bool("lr-find", false, "also run the learning-rate range test for each optimizer of --optims")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *random > 0 && flagSet(fs, "grid") && *grid {
+		fmt.Fprintln(stderr, "descent tune: --grid and --random exclude each other")
+		return errUsage
+	}
+	ds, model, err := df.load()
+	if err != nil {
+		return err
+	}
+	kinds := strings.Split(strings.ToLower(*optims), ",")
+	for i, k := range kinds {
+		kinds[i] = strings.TrimSpace(k)
+		if !contains(train.Kinds(), kinds[i]) {
+			return fmt.Errorf("--optims: %q is not one of %s", k, strings.Join(train.Kinds(), ", "))
+		}
+	}
+	bs, err := parseInts(*batches)
+	if err != nil {
+		return fmt.Errorf("--batch: %v", err)
+	}
+	if !contains(train.ScheduleKinds(), strings.ToLower(*sched)) {
+		return fmt.Errorf("--schedule %q: want one of %s", *sched, strings.Join(train.ScheduleKinds(), ", "))
+	}
+
+	var trials []tune.Trial
+	search := "grid"
+	if *random > 0 {
+		search = fmt.Sprintf("random (%d trials)", *random)
+		r := tune.Ranges{Optimizers: kinds, BatchSize: bs}
+		if r.LR, err = parseRange(*lrRange, true); err != nil {
+			return fmt.Errorf("--lr-range: %v", err)
+		}
+		if *wdRange != "" {
+			if r.WeightDecay, err = parseRange(*wdRange, true); err != nil {
+				return fmt.Errorf("--wd-range: %v", err)
+			}
+		}
+		if trials, err = tune.Random(r, *random, *seed); err != nil {
+			return err
+		}
+	} else {
+		sp := tune.Space{Optimizers: kinds, BatchSize: bs}
+		for _, l := range []struct {
+			name string
+			s    string
+			dst  *[]float64
+		}{{"lrs", *lrs, &sp.LR}, {"beta1", *beta1s, &sp.Beta1}, {"beta2", *beta2s, &sp.Beta2},
+			{"momentum", *momenta, &sp.Momentum}, {"wd", *wds, &sp.WeightDecay}} {
+			if *l.dst, err = parseFloats(l.s); err != nil {
+				return fmt.Errorf("--%s: %v", l.name, err)
+			}
+		}
+		trials = tune.Grid(sp)
+	}
+
+	cfg := tune.Config{
+		Model:       func() *linear.Model[float64] { return newModel(model, ds.Cols, ds.Classes, df.l2) },
+		Data:        train.Data{X: ds.X, Y: ds.Y},
+		Folds:       *folds,
+		Standardize: !df.noStandardize,
+		Epochs:      *epochs,
+		Schedule:    train.ScheduleSpec{Kind: strings.ToLower(*sched), Warmup: *warmup},
+		Parallel:    *parallel,
+		Seed:        *seed,
+	}
+	if *folds < 2 || *epochs < 1 {
+		return fmt.Errorf("--folds %d, --epochs %d: need at least 2 folds and 1 epoch", *folds, *epochs)
+	}
+	if !*quiet {
+		tty := isTerminal(stderr)
+		cfg.Progress = func(done, total int, r tune.Result) {
+			if tty {
+				fmt.Fprintf(stderr, "\rtune: %d/%d trials", done, total)
+				if done == total {
+					fmt.Fprintf(stderr, "\r%-40s\r", "")
+				}
+				return
+			}
+			if done == total || done*10/total > (done-1)*10/total {
+				fmt.Fprintf(stderr, "tune: %d/%d trials\n", done, total)
+			}
+		}
+	}
+	src := ds.Name
+	if !df.noStandardize {
+		src += ", standardized per fold"
+	}
+	fmt.Fprintf(stdout, "data:   %s: %d rows, %d features; model %s\n", src, ds.Rows, ds.Cols, model)
+	fmt.Fprintf(stdout, "search: %s, %d trials × %d folds × %d epochs, %s schedule, seed %d\n\n", search, len(trials), *folds, *epochs, cfg.Schedule.Kind, *seed)
+	tab, err := tune.Search(context.Background(), cfg, trials)
+	if err != nil {
+		return err
+	}
+	if *top > 0 && *top < len(tab.Results) {
+		tab.Results = tab.Results[:*top]
+	}
+	if _, err := tab.WriteTo(stdout); err != nil {
+		return err
+	}
+	if best, ok := tab.Best(); ok {
+		fmt.Fprintf(stdout, "\nbest:   %v, batch %d: validation loss %.4f ± %.4f\n", best.Optim, best.BatchSize, best.MeanLoss, best.StdLoss)
+	} else {
+		fmt.Fprintln(stdout, "\nbest:   none: every trial diverged")
+	}
+	if *lrFind {
+		return lrFindReport(stdout, ds, model, df, kinds, bs[0], *seed)
+	}
+	return nil
+}
+
+// lrFindReport runs the range test for each optimizer kind on the whole data
+// set (standardized unless told not to) and prints the suggestions with a
+// coarse view of the curve.
+func lrFindReport(w io.Writer, ds *datasets.Dataset, model string, df dataFlags, kinds []string, batch int, seed uint64) error {
+	if !df.noStandardize {
+		ds.Standardize()
+	}
+	data := train.Data{X: ds.X, Y: ds.Y}
+	fmt.Fprintf(w, "\nlearning-rate range test: batch %d, 100 steps from 1e-06 to 10, stopped when the smoothed loss passes 4× its minimum\n", batch)
+	fmt.Fprintln(w, "suggestion: the lr of steepest descent of the smoothed loss (before its minimum)")
+	for _, k := range kinds {
+		md := newModel(model, ds.Cols, ds.Classes, df.l2)
+		r, err := tune.LRRangeTest(md, data, tune.RangeTest{Optim: train.OptimSpec{Kind: k}, BatchSize: batch, Seed: seed})
+		if err != nil {
+			return fmt.Errorf("lr range test, %s: %w", k, err)
+		}
+		end := "ran all 100 steps"
+		if r.Diverged {
+			end = fmt.Sprintf("diverged after %d steps", len(r.LR))
+		}
+		fmt.Fprintf(w, "\n%s: suggested lr %.3g (minimum of the smoothed loss at %.3g; %s)\n", k, r.Suggested, r.MinLR, end)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "lr\tloss\tsmoothed\t")
+		for i := 0; i < len(r.LR); i += 7 {
+			fmt.Fprintf(tw, "%.3g\t%.4f\t%.4f\t\n", r.LR[i], r.Loss[i], r.Smoothed[i])
+		}
+		tw.Flush()
+	}
+	return nil
+}
