@@ -11,10 +11,13 @@ TEXT ·SGDNEONF32(SB), NOSPLIT, $0-64
 	MOVD g_base+24(FP), R2
 	MOVD c+48(FP), R3
 	MOVD flags+56(FP), R4
+	// V31 = c[SGDGradScale] in every lane
 	FMOVS 0(R3), F31
 	VDUP V31.S[0], V31.S4
+	// V30 = c[SGDL2] in every lane
 	FMOVS 4(R3), F30
 	VDUP V30.S[0], V30.S4
+	// V29 = c[SGDLR] in every lane
 	FMOVS 8(R3), F29
 	VDUP V29.S[0], V29.S4
 	AND $1, R4, R4
@@ -26,10 +29,12 @@ TEXT ·SGDNEONF32(SB), NOSPLIT, $0-64
 v0_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// p = p − lr·g
 	WORD $0x6e3ddc88 // fmul v8.4s, v4.4s, v29.4s
 	WORD $0x6e3ddca9 // fmul v9.4s, v5.4s, v29.4s
 	WORD $0x6e3ddcca // fmul v10.4s, v6.4s, v29.4s
@@ -48,7 +53,9 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// p = p − lr·g
 	WORD $0x6e3ddc22 // fmul v2.4s, v1.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -60,7 +67,9 @@ v0_tail:
 v0_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// p = p − lr·g
 	FMULS F29, F1, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -75,10 +84,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -87,6 +98,7 @@ v1_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// p = p − lr·g
 	WORD $0x6e3ddc88 // fmul v8.4s, v4.4s, v29.4s
 	WORD $0x6e3ddca9 // fmul v9.4s, v5.4s, v29.4s
 	WORD $0x6e3ddcca // fmul v10.4s, v6.4s, v29.4s
@@ -105,9 +117,12 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// p = p − lr·g
 	WORD $0x6e3ddc22 // fmul v2.4s, v1.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -119,9 +134,12 @@ v1_tail:
 v1_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// p = p − lr·g
 	FMULS F29, F1, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -138,14 +156,19 @@ TEXT ·MomentumNEONF32(SB), NOSPLIT, $0-88
 	MOVD b_base+48(FP), R3
 	MOVD c+72(FP), R4
 	MOVD flags+80(FP), R5
+	// V31 = c[SGDGradScale] in every lane
 	FMOVS 0(R4), F31
 	VDUP V31.S[0], V31.S4
+	// V30 = c[SGDL2] in every lane
 	FMOVS 4(R4), F30
 	VDUP V30.S[0], V30.S4
+	// V29 = c[SGDLR] in every lane
 	FMOVS 8(R4), F29
 	VDUP V29.S[0], V29.S4
+	// V28 = c[SGDMomentum] in every lane
 	FMOVS 12(R4), F28
 	VDUP V28.S[0], V28.S4
+	// V27 = c[SGDOneMinusDampening] in every lane
 	FMOVS 16(R4), F27
 	VDUP V27.S[0], V27.S4
 	AND $7, R5, R5
@@ -169,10 +192,12 @@ TEXT ·MomentumNEONF32(SB), NOSPLIT, $0-88
 v0_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x6e3cdd8c // fmul v12.4s, v12.4s, v28.4s
 	WORD $0x6e3cddad // fmul v13.4s, v13.4s, v28.4s
@@ -187,6 +212,7 @@ v0_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddd88 // fmul v8.4s, v12.4s, v29.4s
 	WORD $0x6e3ddda9 // fmul v9.4s, v13.4s, v29.4s
 	WORD $0x6e3dddca // fmul v10.4s, v14.4s, v29.4s
@@ -205,12 +231,15 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.S4]
 	WORD $0x6e3cdc63 // fmul v3.4s, v3.4s, v28.4s
 	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc62 // fmul v2.4s, v3.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -222,12 +251,15 @@ v0_tail:
 v0_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVS (R3), F3
 	FMULS F28, F3, F3
 	FMULS F27, F1, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// p = p − lr·d
 	FMULS F29, F3, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -242,10 +274,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -254,6 +288,7 @@ v1_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x6e3cdd8c // fmul v12.4s, v12.4s, v28.4s
 	WORD $0x6e3cddad // fmul v13.4s, v13.4s, v28.4s
@@ -268,6 +303,7 @@ v1_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddd88 // fmul v8.4s, v12.4s, v29.4s
 	WORD $0x6e3ddda9 // fmul v9.4s, v13.4s, v29.4s
 	WORD $0x6e3dddca // fmul v10.4s, v14.4s, v29.4s
@@ -286,14 +322,18 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.S4]
 	WORD $0x6e3cdc63 // fmul v3.4s, v3.4s, v28.4s
 	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc62 // fmul v2.4s, v3.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -305,14 +345,18 @@ v1_tail:
 v1_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVS (R3), F3
 	FMULS F28, F3, F3
 	FMULS F27, F1, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// p = p − lr·d
 	FMULS F29, F3, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -327,11 +371,14 @@ v4_:
 v4_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// b = g
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc88 // fmul v8.4s, v4.4s, v29.4s
 	WORD $0x6e3ddca9 // fmul v9.4s, v5.4s, v29.4s
 	WORD $0x6e3ddcca // fmul v10.4s, v6.4s, v29.4s
@@ -350,8 +397,11 @@ v4_vec:
 v4_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// b = g
 	VST1.P [V1.S4], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc22 // fmul v2.4s, v1.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -363,8 +413,11 @@ v4_tail:
 v4_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// b = g
 	FMOVS.P F1, 4(R3)
+	// p = p − lr·d
 	FMULS F29, F1, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -379,10 +432,12 @@ v5_:
 v5_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -391,7 +446,9 @@ v5_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// b = g
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc88 // fmul v8.4s, v4.4s, v29.4s
 	WORD $0x6e3ddca9 // fmul v9.4s, v5.4s, v29.4s
 	WORD $0x6e3ddcca // fmul v10.4s, v6.4s, v29.4s
@@ -410,10 +467,14 @@ v5_vec:
 v5_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// b = g
 	VST1.P [V1.S4], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e3ddc22 // fmul v2.4s, v1.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -425,10 +486,14 @@ v5_tail:
 v5_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// b = g
 	FMOVS.P F1, 4(R3)
+	// p = p − lr·d
 	FMULS F29, F1, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -443,10 +508,12 @@ v2_:
 v2_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x6e3cdd8c // fmul v12.4s, v12.4s, v28.4s
 	WORD $0x6e3cddad // fmul v13.4s, v13.4s, v28.4s
@@ -461,6 +528,7 @@ v2_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdd88 // fmul v8.4s, v12.4s, v28.4s
 	WORD $0x6e3cdda9 // fmul v9.4s, v13.4s, v28.4s
 	WORD $0x6e3cddca // fmul v10.4s, v14.4s, v28.4s
@@ -469,6 +537,7 @@ v2_loop:
 	WORD $0x4e29d4a9 // fadd v9.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4ca // fadd v10.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4eb // fadd v11.4s, v7.4s, v11.4s
+	// p = p − lr·d
 	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
 	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
 	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
@@ -487,14 +556,18 @@ v2_vec:
 v2_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.S4]
 	WORD $0x6e3cdc63 // fmul v3.4s, v3.4s, v28.4s
 	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc62 // fmul v2.4s, v3.4s, v28.4s
 	WORD $0x4e22d422 // fadd v2.4s, v1.4s, v2.4s
+	// p = p − lr·d
 	WORD $0x6e3ddc42 // fmul v2.4s, v2.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -506,14 +579,18 @@ v2_tail:
 v2_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVS (R3), F3
 	FMULS F28, F3, F3
 	FMULS F27, F1, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// d = g + μ·b
 	FMULS F28, F3, F2
 	FADDS F2, F1, F2
+	// p = p − lr·d
 	FMULS F29, F2, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -528,10 +605,12 @@ v3_:
 v3_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -540,6 +619,7 @@ v3_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x6e3cdd8c // fmul v12.4s, v12.4s, v28.4s
 	WORD $0x6e3cddad // fmul v13.4s, v13.4s, v28.4s
@@ -554,6 +634,7 @@ v3_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdd88 // fmul v8.4s, v12.4s, v28.4s
 	WORD $0x6e3cdda9 // fmul v9.4s, v13.4s, v28.4s
 	WORD $0x6e3cddca // fmul v10.4s, v14.4s, v28.4s
@@ -562,6 +643,7 @@ v3_loop:
 	WORD $0x4e29d4a9 // fadd v9.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4ca // fadd v10.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4eb // fadd v11.4s, v7.4s, v11.4s
+	// p = p − lr·d
 	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
 	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
 	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
@@ -580,16 +662,21 @@ v3_vec:
 v3_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.S4]
 	WORD $0x6e3cdc63 // fmul v3.4s, v3.4s, v28.4s
 	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc62 // fmul v2.4s, v3.4s, v28.4s
 	WORD $0x4e22d422 // fadd v2.4s, v1.4s, v2.4s
+	// p = p − lr·d
 	WORD $0x6e3ddc42 // fmul v2.4s, v2.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -601,16 +688,21 @@ v3_tail:
 v3_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVS (R3), F3
 	FMULS F28, F3, F3
 	FMULS F27, F1, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// d = g + μ·b
 	FMULS F28, F3, F2
 	FADDS F2, F1, F2
+	// p = p − lr·d
 	FMULS F29, F2, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -625,11 +717,14 @@ v6_:
 v6_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// b = g
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc88 // fmul v8.4s, v4.4s, v28.4s
 	WORD $0x6e3cdca9 // fmul v9.4s, v5.4s, v28.4s
 	WORD $0x6e3cdcca // fmul v10.4s, v6.4s, v28.4s
@@ -638,6 +733,7 @@ v6_loop:
 	WORD $0x4e29d4a9 // fadd v9.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4ca // fadd v10.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4eb // fadd v11.4s, v7.4s, v11.4s
+	// p = p − lr·d
 	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
 	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
 	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
@@ -656,10 +752,14 @@ v6_vec:
 v6_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// b = g
 	VST1.P [V1.S4], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc22 // fmul v2.4s, v1.4s, v28.4s
 	WORD $0x4e22d422 // fadd v2.4s, v1.4s, v2.4s
+	// p = p − lr·d
 	WORD $0x6e3ddc42 // fmul v2.4s, v2.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -671,10 +771,14 @@ v6_tail:
 v6_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// b = g
 	FMOVS.P F1, 4(R3)
+	// d = g + μ·b
 	FMULS F28, F1, F2
 	FADDS F2, F1, F2
+	// p = p − lr·d
 	FMULS F29, F2, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -689,10 +793,12 @@ v7_:
 v7_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -701,7 +807,9 @@ v7_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// b = g
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc88 // fmul v8.4s, v4.4s, v28.4s
 	WORD $0x6e3cdca9 // fmul v9.4s, v5.4s, v28.4s
 	WORD $0x6e3cdcca // fmul v10.4s, v6.4s, v28.4s
@@ -710,6 +818,7 @@ v7_loop:
 	WORD $0x4e29d4a9 // fadd v9.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4ca // fadd v10.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4eb // fadd v11.4s, v7.4s, v11.4s
+	// p = p − lr·d
 	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
 	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
 	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
@@ -728,12 +837,17 @@ v7_vec:
 v7_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// b = g
 	VST1.P [V1.S4], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e3cdc22 // fmul v2.4s, v1.4s, v28.4s
 	WORD $0x4e22d422 // fadd v2.4s, v1.4s, v2.4s
+	// p = p − lr·d
 	WORD $0x6e3ddc42 // fmul v2.4s, v2.4s, v29.4s
 	WORD $0x4ea2d400 // fsub v0.4s, v0.4s, v2.4s
 	VST1.P [V0.S4], 16(R0)
@@ -745,12 +859,17 @@ v7_tail:
 v7_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// b = g
 	FMOVS.P F1, 4(R3)
+	// d = g + μ·b
 	FMULS F28, F1, F2
 	FADDS F2, F1, F2
+	// p = p − lr·d
 	FMULS F29, F2, F2
 	FSUBS F2, F0, F0
 	FMOVS.P F0, 4(R0)
@@ -768,22 +887,31 @@ TEXT ·AdamNEONF32(SB), NOSPLIT, $0-112
 	MOVD v_base+72(FP), R4
 	MOVD c+96(FP), R6
 	MOVD flags+104(FP), R7
+	// V31 = c[AdamGradScale] in every lane
 	FMOVS 0(R6), F31
 	VDUP V31.S[0], V31.S4
+	// V30 = c[AdamL2] in every lane
 	FMOVS 4(R6), F30
 	VDUP V30.S[0], V30.S4
+	// V29 = c[AdamDecay] in every lane
 	FMOVS 8(R6), F29
 	VDUP V29.S[0], V29.S4
+	// V28 = c[AdamOneMinusBeta1] in every lane
 	FMOVS 12(R6), F28
 	VDUP V28.S[0], V28.S4
+	// V27 = c[AdamBeta2] in every lane
 	FMOVS 16(R6), F27
 	VDUP V27.S[0], V27.S4
+	// V26 = c[AdamOneMinusBeta2] in every lane
 	FMOVS 20(R6), F26
 	VDUP V26.S[0], V26.S4
+	// V25 = c[AdamInvSqrtBC2] in every lane
 	FMOVS 24(R6), F25
 	VDUP V25.S[0], V25.S4
+	// V24 = c[AdamEps] in every lane
 	FMOVS 28(R6), F24
 	VDUP V24.S[0], V24.S4
+	// V23 = c[AdamStepSize] in every lane
 	FMOVS 32(R6), F23
 	VDUP V23.S[0], V23.S4
 	AND $1, R7, R7
@@ -795,10 +923,12 @@ TEXT ·AdamNEONF32(SB), NOSPLIT, $0-112
 v0_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
 	WORD $0x4eadd4a9 // fsub v9.4s, v5.4s, v13.4s
@@ -813,6 +943,7 @@ v0_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.S4, V17.S4, V18.S4, V19.S4]
 	WORD $0x6e3bde10 // fmul v16.4s, v16.4s, v27.4s
 	WORD $0x6e3bde31 // fmul v17.4s, v17.4s, v27.4s
@@ -831,6 +962,7 @@ v0_loop:
 	WORD $0x4e2ad652 // fadd v18.4s, v18.4s, v10.4s
 	WORD $0x4e2bd673 // fadd v19.4s, v19.4s, v11.4s
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1fa08 // fsqrt v8.4s, v16.4s
 	WORD $0x6ea1fa29 // fsqrt v9.4s, v17.4s
 	WORD $0x6ea1fa4a // fsqrt v10.4s, v18.4s
@@ -843,6 +975,7 @@ v0_loop:
 	WORD $0x4e38d529 // fadd v9.4s, v9.4s, v24.4s
 	WORD $0x4e38d54a // fadd v10.4s, v10.4s, v24.4s
 	WORD $0x4e38d56b // fadd v11.4s, v11.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e28fd88 // fdiv v8.4s, v12.4s, v8.4s
 	WORD $0x6e29fda9 // fdiv v9.4s, v13.4s, v9.4s
 	WORD $0x6e2afdca // fdiv v10.4s, v14.4s, v10.4s
@@ -869,21 +1002,26 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.S4]
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	WORD $0x6e3cdc42 // fmul v2.4s, v2.4s, v28.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.S4]
 	WORD $0x6e3bdc84 // fmul v4.4s, v4.4s, v27.4s
 	WORD $0x6e3adc22 // fmul v2.4s, v1.4s, v26.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
 	VST1.P [V4.S4], 16(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1f882 // fsqrt v2.4s, v4.4s
 	WORD $0x6e39dc42 // fmul v2.4s, v2.4s, v25.4s
 	WORD $0x4e38d442 // fadd v2.4s, v2.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e22fc62 // fdiv v2.4s, v3.4s, v2.4s
 	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
 	WORD $0x6e3ddc00 // fmul v0.4s, v0.4s, v29.4s
@@ -897,21 +1035,26 @@ v0_tail:
 v0_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVS (R3), F3
 	FSUBS F3, F1, F2
 	FMULS F28, F2, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVS (R4), F4
 	FMULS F27, F4, F4
 	FMULS F26, F1, F2
 	FMULS F1, F2, F2
 	FADDS F2, F4, F4
 	FMOVS.P F4, 4(R4)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTS F4, F2
 	FMULS F25, F2, F2
 	FADDS F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVS F2, F3, F2
 	FMULS F23, F2, F2
 	FMULS F29, F0, F0
@@ -928,10 +1071,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -940,6 +1085,7 @@ v1_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
 	WORD $0x4eadd4a9 // fsub v9.4s, v5.4s, v13.4s
@@ -954,6 +1100,7 @@ v1_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.S4, V17.S4, V18.S4, V19.S4]
 	WORD $0x6e3bde10 // fmul v16.4s, v16.4s, v27.4s
 	WORD $0x6e3bde31 // fmul v17.4s, v17.4s, v27.4s
@@ -972,6 +1119,7 @@ v1_loop:
 	WORD $0x4e2ad652 // fadd v18.4s, v18.4s, v10.4s
 	WORD $0x4e2bd673 // fadd v19.4s, v19.4s, v11.4s
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1fa08 // fsqrt v8.4s, v16.4s
 	WORD $0x6ea1fa29 // fsqrt v9.4s, v17.4s
 	WORD $0x6ea1fa4a // fsqrt v10.4s, v18.4s
@@ -984,6 +1132,7 @@ v1_loop:
 	WORD $0x4e38d529 // fadd v9.4s, v9.4s, v24.4s
 	WORD $0x4e38d54a // fadd v10.4s, v10.4s, v24.4s
 	WORD $0x4e38d56b // fadd v11.4s, v11.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e28fd88 // fdiv v8.4s, v12.4s, v8.4s
 	WORD $0x6e29fda9 // fdiv v9.4s, v13.4s, v9.4s
 	WORD $0x6e2afdca // fdiv v10.4s, v14.4s, v10.4s
@@ -1010,23 +1159,29 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.S4]
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	WORD $0x6e3cdc42 // fmul v2.4s, v2.4s, v28.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.S4]
 	WORD $0x6e3bdc84 // fmul v4.4s, v4.4s, v27.4s
 	WORD $0x6e3adc22 // fmul v2.4s, v1.4s, v26.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
 	VST1.P [V4.S4], 16(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1f882 // fsqrt v2.4s, v4.4s
 	WORD $0x6e39dc42 // fmul v2.4s, v2.4s, v25.4s
 	WORD $0x4e38d442 // fadd v2.4s, v2.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e22fc62 // fdiv v2.4s, v3.4s, v2.4s
 	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
 	WORD $0x6e3ddc00 // fmul v0.4s, v0.4s, v29.4s
@@ -1040,23 +1195,29 @@ v1_tail:
 v1_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVS (R3), F3
 	FSUBS F3, F1, F2
 	FMULS F28, F2, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVS (R4), F4
 	FMULS F27, F4, F4
 	FMULS F26, F1, F2
 	FMULS F1, F2, F2
 	FADDS F2, F4, F4
 	FMOVS.P F4, 4(R4)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTS F4, F2
 	FMULS F25, F2, F2
 	FADDS F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVS F2, F3, F2
 	FMULS F23, F2, F2
 	FMULS F29, F0, F0
@@ -1077,22 +1238,31 @@ TEXT ·AMSGradNEONF32(SB), NOSPLIT, $0-136
 	MOVD vmax_base+96(FP), R5
 	MOVD c+120(FP), R6
 	MOVD flags+128(FP), R7
+	// V31 = c[AdamGradScale] in every lane
 	FMOVS 0(R6), F31
 	VDUP V31.S[0], V31.S4
+	// V30 = c[AdamL2] in every lane
 	FMOVS 4(R6), F30
 	VDUP V30.S[0], V30.S4
+	// V29 = c[AdamDecay] in every lane
 	FMOVS 8(R6), F29
 	VDUP V29.S[0], V29.S4
+	// V28 = c[AdamOneMinusBeta1] in every lane
 	FMOVS 12(R6), F28
 	VDUP V28.S[0], V28.S4
+	// V27 = c[AdamBeta2] in every lane
 	FMOVS 16(R6), F27
 	VDUP V27.S[0], V27.S4
+	// V26 = c[AdamOneMinusBeta2] in every lane
 	FMOVS 20(R6), F26
 	VDUP V26.S[0], V26.S4
+	// V25 = c[AdamInvSqrtBC2] in every lane
 	FMOVS 24(R6), F25
 	VDUP V25.S[0], V25.S4
+	// V24 = c[AdamEps] in every lane
 	FMOVS 28(R6), F24
 	VDUP V24.S[0], V24.S4
+	// V23 = c[AdamStepSize] in every lane
 	FMOVS 32(R6), F23
 	VDUP V23.S[0], V23.S4
 	AND $1, R7, R7
@@ -1104,10 +1274,12 @@ TEXT ·AMSGradNEONF32(SB), NOSPLIT, $0-136
 v0_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
 	WORD $0x4eadd4a9 // fsub v9.4s, v5.4s, v13.4s
@@ -1122,6 +1294,7 @@ v0_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.S4, V17.S4, V18.S4, V19.S4]
 	WORD $0x6e3bde10 // fmul v16.4s, v16.4s, v27.4s
 	WORD $0x6e3bde31 // fmul v17.4s, v17.4s, v27.4s
@@ -1140,6 +1313,7 @@ v0_loop:
 	WORD $0x4e2ad652 // fadd v18.4s, v18.4s, v10.4s
 	WORD $0x4e2bd673 // fadd v19.4s, v19.4s, v11.4s
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x6eb0e488 // fcmgt v8.4s, v4.4s, v16.4s
 	WORD $0x6eb1e4a9 // fcmgt v9.4s, v5.4s, v17.4s
@@ -1158,6 +1332,7 @@ v0_loop:
 	VBIF V10.B16, V6.B16, V18.B16
 	VBIF V11.B16, V7.B16, V19.B16
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1fa08 // fsqrt v8.4s, v16.4s
 	WORD $0x6ea1fa29 // fsqrt v9.4s, v17.4s
 	WORD $0x6ea1fa4a // fsqrt v10.4s, v18.4s
@@ -1170,6 +1345,7 @@ v0_loop:
 	WORD $0x4e38d529 // fadd v9.4s, v9.4s, v24.4s
 	WORD $0x4e38d54a // fadd v10.4s, v10.4s, v24.4s
 	WORD $0x4e38d56b // fadd v11.4s, v11.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e28fd88 // fdiv v8.4s, v12.4s, v8.4s
 	WORD $0x6e29fda9 // fdiv v9.4s, v13.4s, v9.4s
 	WORD $0x6e2afdca // fdiv v10.4s, v14.4s, v10.4s
@@ -1196,27 +1372,33 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.S4]
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	WORD $0x6e3cdc42 // fmul v2.4s, v2.4s, v28.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.S4]
 	WORD $0x6e3bdc84 // fmul v4.4s, v4.4s, v27.4s
 	WORD $0x6e3adc22 // fmul v2.4s, v1.4s, v26.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
 	VST1.P [V4.S4], 16(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V1.S4]
 	WORD $0x6ea4e422 // fcmgt v2.4s, v1.4s, v4.4s
 	VBIT V2.B16, V1.B16, V4.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VBIF V2.B16, V1.B16, V4.B16
 	VST1.P [V4.S4], 16(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1f882 // fsqrt v2.4s, v4.4s
 	WORD $0x6e39dc42 // fmul v2.4s, v2.4s, v25.4s
 	WORD $0x4e38d442 // fadd v2.4s, v2.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e22fc62 // fdiv v2.4s, v3.4s, v2.4s
 	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
 	WORD $0x6e3ddc00 // fmul v0.4s, v0.4s, v29.4s
@@ -1230,27 +1412,33 @@ v0_tail:
 v0_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVS (R3), F3
 	FSUBS F3, F1, F2
 	FMULS F28, F2, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVS (R4), F4
 	FMULS F27, F4, F4
 	FMULS F26, F1, F2
 	FMULS F1, F2, F2
 	FADDS F2, F4, F4
 	FMOVS.P F4, 4(R4)
+	// v = max(vmax, v)
 	FMOVS (R5), F1
 	FCMPS F4, F1
 	FCSELS GT, F1, F4, F2
 	FCMPS F1, F1
 	FCSELS VS, F1, F2, F4
 	FMOVS.P F4, 4(R5)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTS F4, F2
 	FMULS F25, F2, F2
 	FADDS F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVS F2, F3, F2
 	FMULS F23, F2, F2
 	FMULS F29, F0, F0
@@ -1267,10 +1455,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// g = g·gs
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc08 // fmul v8.4s, v0.4s, v30.4s
 	WORD $0x6e3edc29 // fmul v9.4s, v1.4s, v30.4s
 	WORD $0x6e3edc4a // fmul v10.4s, v2.4s, v30.4s
@@ -1279,6 +1469,7 @@ v1_loop:
 	WORD $0x4e29d4a5 // fadd v5.4s, v5.4s, v9.4s
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
 	WORD $0x4e2bd4e7 // fadd v7.4s, v7.4s, v11.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
 	WORD $0x4eacd488 // fsub v8.4s, v4.4s, v12.4s
 	WORD $0x4eadd4a9 // fsub v9.4s, v5.4s, v13.4s
@@ -1293,6 +1484,7 @@ v1_loop:
 	WORD $0x4e2ad5ce // fadd v14.4s, v14.4s, v10.4s
 	WORD $0x4e2bd5ef // fadd v15.4s, v15.4s, v11.4s
 	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.S4, V17.S4, V18.S4, V19.S4]
 	WORD $0x6e3bde10 // fmul v16.4s, v16.4s, v27.4s
 	WORD $0x6e3bde31 // fmul v17.4s, v17.4s, v27.4s
@@ -1311,6 +1503,7 @@ v1_loop:
 	WORD $0x4e2ad652 // fadd v18.4s, v18.4s, v10.4s
 	WORD $0x4e2bd673 // fadd v19.4s, v19.4s, v11.4s
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x6eb0e488 // fcmgt v8.4s, v4.4s, v16.4s
 	WORD $0x6eb1e4a9 // fcmgt v9.4s, v5.4s, v17.4s
@@ -1329,6 +1522,7 @@ v1_loop:
 	VBIF V10.B16, V6.B16, V18.B16
 	VBIF V11.B16, V7.B16, V19.B16
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1fa08 // fsqrt v8.4s, v16.4s
 	WORD $0x6ea1fa29 // fsqrt v9.4s, v17.4s
 	WORD $0x6ea1fa4a // fsqrt v10.4s, v18.4s
@@ -1341,6 +1535,7 @@ v1_loop:
 	WORD $0x4e38d529 // fadd v9.4s, v9.4s, v24.4s
 	WORD $0x4e38d54a // fadd v10.4s, v10.4s, v24.4s
 	WORD $0x4e38d56b // fadd v11.4s, v11.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e28fd88 // fdiv v8.4s, v12.4s, v8.4s
 	WORD $0x6e29fda9 // fdiv v9.4s, v13.4s, v9.4s
 	WORD $0x6e2afdca // fdiv v10.4s, v14.4s, v10.4s
@@ -1367,29 +1562,36 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.S4]
 	VLD1 (R0), [V0.S4]
+	// g = g·gs
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// g = g + l2·p
 	WORD $0x6e3edc02 // fmul v2.4s, v0.4s, v30.4s
 	WORD $0x4e22d421 // fadd v1.4s, v1.4s, v2.4s
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.S4]
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	WORD $0x6e3cdc42 // fmul v2.4s, v2.4s, v28.4s
 	WORD $0x4e22d463 // fadd v3.4s, v3.4s, v2.4s
 	VST1.P [V3.S4], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.S4]
 	WORD $0x6e3bdc84 // fmul v4.4s, v4.4s, v27.4s
 	WORD $0x6e3adc22 // fmul v2.4s, v1.4s, v26.4s
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
 	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
 	VST1.P [V4.S4], 16(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V1.S4]
 	WORD $0x6ea4e422 // fcmgt v2.4s, v1.4s, v4.4s
 	VBIT V2.B16, V1.B16, V4.B16
 	WORD $0x4e21e422 // fcmeq v2.4s, v1.4s, v1.4s
 	VBIF V2.B16, V1.B16, V4.B16
 	VST1.P [V4.S4], 16(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ea1f882 // fsqrt v2.4s, v4.4s
 	WORD $0x6e39dc42 // fmul v2.4s, v2.4s, v25.4s
 	WORD $0x4e38d442 // fadd v2.4s, v2.4s, v24.4s
+	// p = p·decay − step·(m/d)
 	WORD $0x6e22fc62 // fdiv v2.4s, v3.4s, v2.4s
 	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
 	WORD $0x6e3ddc00 // fmul v0.4s, v0.4s, v29.4s
@@ -1403,29 +1605,36 @@ v1_tail:
 v1_sloop:
 	FMOVS.P 4(R2), F1
 	FMOVS (R0), F0
+	// g = g·gs
 	FMULS F31, F1, F1
+	// g = g + l2·p
 	FMULS F30, F0, F2
 	FADDS F2, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVS (R3), F3
 	FSUBS F3, F1, F2
 	FMULS F28, F2, F2
 	FADDS F2, F3, F3
 	FMOVS.P F3, 4(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVS (R4), F4
 	FMULS F27, F4, F4
 	FMULS F26, F1, F2
 	FMULS F1, F2, F2
 	FADDS F2, F4, F4
 	FMOVS.P F4, 4(R4)
+	// v = max(vmax, v)
 	FMOVS (R5), F1
 	FCMPS F4, F1
 	FCSELS GT, F1, F4, F2
 	FCMPS F1, F1
 	FCSELS VS, F1, F2, F4
 	FMOVS.P F4, 4(R5)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTS F4, F2
 	FMULS F25, F2, F2
 	FADDS F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVS F2, F3, F2
 	FMULS F23, F2, F2
 	FMULS F29, F0, F0
@@ -1576,6 +1785,7 @@ TEXT ·AxpyNEONF32(SB), NOSPLIT, $0-56
 loop:
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1 (R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	// y = y + a·x
 	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
 	WORD $0x6e3fdc42 // fmul v2.4s, v2.4s, v31.4s
@@ -1594,6 +1804,7 @@ vec:
 vloop:
 	VLD1.P 16(R0), [V0.S4]
 	VLD1 (R1), [V1.S4]
+	// y = y + a·x
 	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 	VST1.P [V1.S4], 16(R1)
@@ -1605,6 +1816,7 @@ tail:
 sloop:
 	FMOVS.P 4(R0), F0
 	FMOVS (R1), F1
+	// y = y + a·x
 	FMULS F31, F0, F0
 	FADDS F0, F1, F1
 	FMOVS.P F1, 4(R1)
@@ -1623,6 +1835,7 @@ TEXT ·ScaleNEONF32(SB), NOSPLIT, $0-32
 	CBZ R2, vec
 loop:
 	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// x = x·a
 	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
 	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
 	WORD $0x6e3fdc42 // fmul v2.4s, v2.4s, v31.4s
@@ -1636,6 +1849,7 @@ vec:
 	CBZ R2, tail
 vloop:
 	VLD1 (R0), [V0.S4]
+	// x = x·a
 	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
 	VST1.P [V0.S4], 16(R0)
 	SUBS $1, R2, R2
@@ -1645,6 +1859,7 @@ tail:
 	CBZ R2, done
 sloop:
 	FMOVS (R0), F0
+	// x = x·a
 	FMULS F31, F0, F0
 	FMOVS.P F0, 4(R0)
 	SUBS $1, R2, R2
@@ -1659,10 +1874,13 @@ TEXT ·SGDNEONF64(SB), NOSPLIT, $0-64
 	MOVD g_base+24(FP), R2
 	MOVD c+48(FP), R3
 	MOVD flags+56(FP), R4
+	// V31 = c[SGDGradScale] in every lane
 	FMOVD 0(R3), F31
 	VDUP V31.D[0], V31.D2
+	// V30 = c[SGDL2] in every lane
 	FMOVD 8(R3), F30
 	VDUP V30.D[0], V30.D2
+	// V29 = c[SGDLR] in every lane
 	FMOVD 16(R3), F29
 	VDUP V29.D[0], V29.D2
 	AND $1, R4, R4
@@ -1674,10 +1892,12 @@ TEXT ·SGDNEONF64(SB), NOSPLIT, $0-64
 v0_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// p = p − lr·g
 	WORD $0x6e7ddc88 // fmul v8.2d, v4.2d, v29.2d
 	WORD $0x6e7ddca9 // fmul v9.2d, v5.2d, v29.2d
 	WORD $0x6e7ddcca // fmul v10.2d, v6.2d, v29.2d
@@ -1696,7 +1916,9 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// p = p − lr·g
 	WORD $0x6e7ddc22 // fmul v2.2d, v1.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -1708,7 +1930,9 @@ v0_tail:
 v0_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// p = p − lr·g
 	FMULD F29, F1, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -1723,10 +1947,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -1735,6 +1961,7 @@ v1_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// p = p − lr·g
 	WORD $0x6e7ddc88 // fmul v8.2d, v4.2d, v29.2d
 	WORD $0x6e7ddca9 // fmul v9.2d, v5.2d, v29.2d
 	WORD $0x6e7ddcca // fmul v10.2d, v6.2d, v29.2d
@@ -1753,9 +1980,12 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// p = p − lr·g
 	WORD $0x6e7ddc22 // fmul v2.2d, v1.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -1767,9 +1997,12 @@ v1_tail:
 v1_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// p = p − lr·g
 	FMULD F29, F1, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -1786,14 +2019,19 @@ TEXT ·MomentumNEONF64(SB), NOSPLIT, $0-88
 	MOVD b_base+48(FP), R3
 	MOVD c+72(FP), R4
 	MOVD flags+80(FP), R5
+	// V31 = c[SGDGradScale] in every lane
 	FMOVD 0(R4), F31
 	VDUP V31.D[0], V31.D2
+	// V30 = c[SGDL2] in every lane
 	FMOVD 8(R4), F30
 	VDUP V30.D[0], V30.D2
+	// V29 = c[SGDLR] in every lane
 	FMOVD 16(R4), F29
 	VDUP V29.D[0], V29.D2
+	// V28 = c[SGDMomentum] in every lane
 	FMOVD 24(R4), F28
 	VDUP V28.D[0], V28.D2
+	// V27 = c[SGDOneMinusDampening] in every lane
 	FMOVD 32(R4), F27
 	VDUP V27.D[0], V27.D2
 	AND $7, R5, R5
@@ -1817,10 +2055,12 @@ TEXT ·MomentumNEONF64(SB), NOSPLIT, $0-88
 v0_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x6e7cdd8c // fmul v12.2d, v12.2d, v28.2d
 	WORD $0x6e7cddad // fmul v13.2d, v13.2d, v28.2d
@@ -1835,6 +2075,7 @@ v0_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddd88 // fmul v8.2d, v12.2d, v29.2d
 	WORD $0x6e7ddda9 // fmul v9.2d, v13.2d, v29.2d
 	WORD $0x6e7dddca // fmul v10.2d, v14.2d, v29.2d
@@ -1853,12 +2094,15 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.D2]
 	WORD $0x6e7cdc63 // fmul v3.2d, v3.2d, v28.2d
 	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc62 // fmul v2.2d, v3.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -1870,12 +2114,15 @@ v0_tail:
 v0_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVD (R3), F3
 	FMULD F28, F3, F3
 	FMULD F27, F1, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// p = p − lr·d
 	FMULD F29, F3, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -1890,10 +2137,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -1902,6 +2151,7 @@ v1_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x6e7cdd8c // fmul v12.2d, v12.2d, v28.2d
 	WORD $0x6e7cddad // fmul v13.2d, v13.2d, v28.2d
@@ -1916,6 +2166,7 @@ v1_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddd88 // fmul v8.2d, v12.2d, v29.2d
 	WORD $0x6e7ddda9 // fmul v9.2d, v13.2d, v29.2d
 	WORD $0x6e7dddca // fmul v10.2d, v14.2d, v29.2d
@@ -1934,14 +2185,18 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.D2]
 	WORD $0x6e7cdc63 // fmul v3.2d, v3.2d, v28.2d
 	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc62 // fmul v2.2d, v3.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -1953,14 +2208,18 @@ v1_tail:
 v1_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVD (R3), F3
 	FMULD F28, F3, F3
 	FMULD F27, F1, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// p = p − lr·d
 	FMULD F29, F3, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -1975,11 +2234,14 @@ v4_:
 v4_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// b = g
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc88 // fmul v8.2d, v4.2d, v29.2d
 	WORD $0x6e7ddca9 // fmul v9.2d, v5.2d, v29.2d
 	WORD $0x6e7ddcca // fmul v10.2d, v6.2d, v29.2d
@@ -1998,8 +2260,11 @@ v4_vec:
 v4_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// b = g
 	VST1.P [V1.D2], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc22 // fmul v2.2d, v1.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2011,8 +2276,11 @@ v4_tail:
 v4_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// b = g
 	FMOVD.P F1, 8(R3)
+	// p = p − lr·d
 	FMULD F29, F1, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2027,10 +2295,12 @@ v5_:
 v5_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -2039,7 +2309,9 @@ v5_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// b = g
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc88 // fmul v8.2d, v4.2d, v29.2d
 	WORD $0x6e7ddca9 // fmul v9.2d, v5.2d, v29.2d
 	WORD $0x6e7ddcca // fmul v10.2d, v6.2d, v29.2d
@@ -2058,10 +2330,14 @@ v5_vec:
 v5_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// b = g
 	VST1.P [V1.D2], 16(R3)
+	// p = p − lr·d
 	WORD $0x6e7ddc22 // fmul v2.2d, v1.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2073,10 +2349,14 @@ v5_tail:
 v5_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// b = g
 	FMOVD.P F1, 8(R3)
+	// p = p − lr·d
 	FMULD F29, F1, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2091,10 +2371,12 @@ v2_:
 v2_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x6e7cdd8c // fmul v12.2d, v12.2d, v28.2d
 	WORD $0x6e7cddad // fmul v13.2d, v13.2d, v28.2d
@@ -2109,6 +2391,7 @@ v2_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdd88 // fmul v8.2d, v12.2d, v28.2d
 	WORD $0x6e7cdda9 // fmul v9.2d, v13.2d, v28.2d
 	WORD $0x6e7cddca // fmul v10.2d, v14.2d, v28.2d
@@ -2117,6 +2400,7 @@ v2_loop:
 	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4ca // fadd v10.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4eb // fadd v11.2d, v7.2d, v11.2d
+	// p = p − lr·d
 	WORD $0x6e7ddd08 // fmul v8.2d, v8.2d, v29.2d
 	WORD $0x6e7ddd29 // fmul v9.2d, v9.2d, v29.2d
 	WORD $0x6e7ddd4a // fmul v10.2d, v10.2d, v29.2d
@@ -2135,14 +2419,18 @@ v2_vec:
 v2_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.D2]
 	WORD $0x6e7cdc63 // fmul v3.2d, v3.2d, v28.2d
 	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc62 // fmul v2.2d, v3.2d, v28.2d
 	WORD $0x4e62d422 // fadd v2.2d, v1.2d, v2.2d
+	// p = p − lr·d
 	WORD $0x6e7ddc42 // fmul v2.2d, v2.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2154,14 +2442,18 @@ v2_tail:
 v2_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVD (R3), F3
 	FMULD F28, F3, F3
 	FMULD F27, F1, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// d = g + μ·b
 	FMULD F28, F3, F2
 	FADDD F2, F1, F2
+	// p = p − lr·d
 	FMULD F29, F2, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2176,10 +2468,12 @@ v3_:
 v3_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -2188,6 +2482,7 @@ v3_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x6e7cdd8c // fmul v12.2d, v12.2d, v28.2d
 	WORD $0x6e7cddad // fmul v13.2d, v13.2d, v28.2d
@@ -2202,6 +2497,7 @@ v3_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdd88 // fmul v8.2d, v12.2d, v28.2d
 	WORD $0x6e7cdda9 // fmul v9.2d, v13.2d, v28.2d
 	WORD $0x6e7cddca // fmul v10.2d, v14.2d, v28.2d
@@ -2210,6 +2506,7 @@ v3_loop:
 	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4ca // fadd v10.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4eb // fadd v11.2d, v7.2d, v11.2d
+	// p = p − lr·d
 	WORD $0x6e7ddd08 // fmul v8.2d, v8.2d, v29.2d
 	WORD $0x6e7ddd29 // fmul v9.2d, v9.2d, v29.2d
 	WORD $0x6e7ddd4a // fmul v10.2d, v10.2d, v29.2d
@@ -2228,16 +2525,21 @@ v3_vec:
 v3_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// b = μ·b + (1−τ)·g
 	VLD1 (R3), [V3.D2]
 	WORD $0x6e7cdc63 // fmul v3.2d, v3.2d, v28.2d
 	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc62 // fmul v2.2d, v3.2d, v28.2d
 	WORD $0x4e62d422 // fadd v2.2d, v1.2d, v2.2d
+	// p = p − lr·d
 	WORD $0x6e7ddc42 // fmul v2.2d, v2.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2249,16 +2551,21 @@ v3_tail:
 v3_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// b = μ·b + (1−τ)·g
 	FMOVD (R3), F3
 	FMULD F28, F3, F3
 	FMULD F27, F1, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// d = g + μ·b
 	FMULD F28, F3, F2
 	FADDD F2, F1, F2
+	// p = p − lr·d
 	FMULD F29, F2, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2273,11 +2580,14 @@ v6_:
 v6_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// b = g
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc88 // fmul v8.2d, v4.2d, v28.2d
 	WORD $0x6e7cdca9 // fmul v9.2d, v5.2d, v28.2d
 	WORD $0x6e7cdcca // fmul v10.2d, v6.2d, v28.2d
@@ -2286,6 +2596,7 @@ v6_loop:
 	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4ca // fadd v10.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4eb // fadd v11.2d, v7.2d, v11.2d
+	// p = p − lr·d
 	WORD $0x6e7ddd08 // fmul v8.2d, v8.2d, v29.2d
 	WORD $0x6e7ddd29 // fmul v9.2d, v9.2d, v29.2d
 	WORD $0x6e7ddd4a // fmul v10.2d, v10.2d, v29.2d
@@ -2304,10 +2615,14 @@ v6_vec:
 v6_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// b = g
 	VST1.P [V1.D2], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc22 // fmul v2.2d, v1.2d, v28.2d
 	WORD $0x4e62d422 // fadd v2.2d, v1.2d, v2.2d
+	// p = p − lr·d
 	WORD $0x6e7ddc42 // fmul v2.2d, v2.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2319,10 +2634,14 @@ v6_tail:
 v6_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// b = g
 	FMOVD.P F1, 8(R3)
+	// d = g + μ·b
 	FMULD F28, F1, F2
 	FADDD F2, F1, F2
+	// p = p − lr·d
 	FMULD F29, F2, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2337,10 +2656,12 @@ v7_:
 v7_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -2349,7 +2670,9 @@ v7_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// b = g
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc88 // fmul v8.2d, v4.2d, v28.2d
 	WORD $0x6e7cdca9 // fmul v9.2d, v5.2d, v28.2d
 	WORD $0x6e7cdcca // fmul v10.2d, v6.2d, v28.2d
@@ -2358,6 +2681,7 @@ v7_loop:
 	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4ca // fadd v10.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4eb // fadd v11.2d, v7.2d, v11.2d
+	// p = p − lr·d
 	WORD $0x6e7ddd08 // fmul v8.2d, v8.2d, v29.2d
 	WORD $0x6e7ddd29 // fmul v9.2d, v9.2d, v29.2d
 	WORD $0x6e7ddd4a // fmul v10.2d, v10.2d, v29.2d
@@ -2376,12 +2700,17 @@ v7_vec:
 v7_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// b = g
 	VST1.P [V1.D2], 16(R3)
+	// d = g + μ·b
 	WORD $0x6e7cdc22 // fmul v2.2d, v1.2d, v28.2d
 	WORD $0x4e62d422 // fadd v2.2d, v1.2d, v2.2d
+	// p = p − lr·d
 	WORD $0x6e7ddc42 // fmul v2.2d, v2.2d, v29.2d
 	WORD $0x4ee2d400 // fsub v0.2d, v0.2d, v2.2d
 	VST1.P [V0.D2], 16(R0)
@@ -2393,12 +2722,17 @@ v7_tail:
 v7_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// b = g
 	FMOVD.P F1, 8(R3)
+	// d = g + μ·b
 	FMULD F28, F1, F2
 	FADDD F2, F1, F2
+	// p = p − lr·d
 	FMULD F29, F2, F2
 	FSUBD F2, F0, F0
 	FMOVD.P F0, 8(R0)
@@ -2416,22 +2750,31 @@ TEXT ·AdamNEONF64(SB), NOSPLIT, $0-112
 	MOVD v_base+72(FP), R4
 	MOVD c+96(FP), R6
 	MOVD flags+104(FP), R7
+	// V31 = c[AdamGradScale] in every lane
 	FMOVD 0(R6), F31
 	VDUP V31.D[0], V31.D2
+	// V30 = c[AdamL2] in every lane
 	FMOVD 8(R6), F30
 	VDUP V30.D[0], V30.D2
+	// V29 = c[AdamDecay] in every lane
 	FMOVD 16(R6), F29
 	VDUP V29.D[0], V29.D2
+	// V28 = c[AdamOneMinusBeta1] in every lane
 	FMOVD 24(R6), F28
 	VDUP V28.D[0], V28.D2
+	// V27 = c[AdamBeta2] in every lane
 	FMOVD 32(R6), F27
 	VDUP V27.D[0], V27.D2
+	// V26 = c[AdamOneMinusBeta2] in every lane
 	FMOVD 40(R6), F26
 	VDUP V26.D[0], V26.D2
+	// V25 = c[AdamInvSqrtBC2] in every lane
 	FMOVD 48(R6), F25
 	VDUP V25.D[0], V25.D2
+	// V24 = c[AdamEps] in every lane
 	FMOVD 56(R6), F24
 	VDUP V24.D[0], V24.D2
+	// V23 = c[AdamStepSize] in every lane
 	FMOVD 64(R6), F23
 	VDUP V23.D[0], V23.D2
 	AND $1, R7, R7
@@ -2443,10 +2786,12 @@ TEXT ·AdamNEONF64(SB), NOSPLIT, $0-112
 v0_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x4eecd488 // fsub v8.2d, v4.2d, v12.2d
 	WORD $0x4eedd4a9 // fsub v9.2d, v5.2d, v13.2d
@@ -2461,6 +2806,7 @@ v0_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.D2, V17.D2, V18.D2, V19.D2]
 	WORD $0x6e7bde10 // fmul v16.2d, v16.2d, v27.2d
 	WORD $0x6e7bde31 // fmul v17.2d, v17.2d, v27.2d
@@ -2479,6 +2825,7 @@ v0_loop:
 	WORD $0x4e6ad652 // fadd v18.2d, v18.2d, v10.2d
 	WORD $0x4e6bd673 // fadd v19.2d, v19.2d, v11.2d
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1fa08 // fsqrt v8.2d, v16.2d
 	WORD $0x6ee1fa29 // fsqrt v9.2d, v17.2d
 	WORD $0x6ee1fa4a // fsqrt v10.2d, v18.2d
@@ -2491,6 +2838,7 @@ v0_loop:
 	WORD $0x4e78d529 // fadd v9.2d, v9.2d, v24.2d
 	WORD $0x4e78d54a // fadd v10.2d, v10.2d, v24.2d
 	WORD $0x4e78d56b // fadd v11.2d, v11.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e68fd88 // fdiv v8.2d, v12.2d, v8.2d
 	WORD $0x6e69fda9 // fdiv v9.2d, v13.2d, v9.2d
 	WORD $0x6e6afdca // fdiv v10.2d, v14.2d, v10.2d
@@ -2517,21 +2865,26 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.D2]
 	WORD $0x4ee3d422 // fsub v2.2d, v1.2d, v3.2d
 	WORD $0x6e7cdc42 // fmul v2.2d, v2.2d, v28.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.D2]
 	WORD $0x6e7bdc84 // fmul v4.2d, v4.2d, v27.2d
 	WORD $0x6e7adc22 // fmul v2.2d, v1.2d, v26.2d
 	WORD $0x6e61dc42 // fmul v2.2d, v2.2d, v1.2d
 	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
 	VST1.P [V4.D2], 16(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1f882 // fsqrt v2.2d, v4.2d
 	WORD $0x6e79dc42 // fmul v2.2d, v2.2d, v25.2d
 	WORD $0x4e78d442 // fadd v2.2d, v2.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e62fc62 // fdiv v2.2d, v3.2d, v2.2d
 	WORD $0x6e77dc42 // fmul v2.2d, v2.2d, v23.2d
 	WORD $0x6e7ddc00 // fmul v0.2d, v0.2d, v29.2d
@@ -2545,21 +2898,26 @@ v0_tail:
 v0_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVD (R3), F3
 	FSUBD F3, F1, F2
 	FMULD F28, F2, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVD (R4), F4
 	FMULD F27, F4, F4
 	FMULD F26, F1, F2
 	FMULD F1, F2, F2
 	FADDD F2, F4, F4
 	FMOVD.P F4, 8(R4)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTD F4, F2
 	FMULD F25, F2, F2
 	FADDD F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVD F2, F3, F2
 	FMULD F23, F2, F2
 	FMULD F29, F0, F0
@@ -2576,10 +2934,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -2588,6 +2948,7 @@ v1_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x4eecd488 // fsub v8.2d, v4.2d, v12.2d
 	WORD $0x4eedd4a9 // fsub v9.2d, v5.2d, v13.2d
@@ -2602,6 +2963,7 @@ v1_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.D2, V17.D2, V18.D2, V19.D2]
 	WORD $0x6e7bde10 // fmul v16.2d, v16.2d, v27.2d
 	WORD $0x6e7bde31 // fmul v17.2d, v17.2d, v27.2d
@@ -2620,6 +2982,7 @@ v1_loop:
 	WORD $0x4e6ad652 // fadd v18.2d, v18.2d, v10.2d
 	WORD $0x4e6bd673 // fadd v19.2d, v19.2d, v11.2d
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1fa08 // fsqrt v8.2d, v16.2d
 	WORD $0x6ee1fa29 // fsqrt v9.2d, v17.2d
 	WORD $0x6ee1fa4a // fsqrt v10.2d, v18.2d
@@ -2632,6 +2995,7 @@ v1_loop:
 	WORD $0x4e78d529 // fadd v9.2d, v9.2d, v24.2d
 	WORD $0x4e78d54a // fadd v10.2d, v10.2d, v24.2d
 	WORD $0x4e78d56b // fadd v11.2d, v11.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e68fd88 // fdiv v8.2d, v12.2d, v8.2d
 	WORD $0x6e69fda9 // fdiv v9.2d, v13.2d, v9.2d
 	WORD $0x6e6afdca // fdiv v10.2d, v14.2d, v10.2d
@@ -2658,23 +3022,29 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.D2]
 	WORD $0x4ee3d422 // fsub v2.2d, v1.2d, v3.2d
 	WORD $0x6e7cdc42 // fmul v2.2d, v2.2d, v28.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.D2]
 	WORD $0x6e7bdc84 // fmul v4.2d, v4.2d, v27.2d
 	WORD $0x6e7adc22 // fmul v2.2d, v1.2d, v26.2d
 	WORD $0x6e61dc42 // fmul v2.2d, v2.2d, v1.2d
 	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
 	VST1.P [V4.D2], 16(R4)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1f882 // fsqrt v2.2d, v4.2d
 	WORD $0x6e79dc42 // fmul v2.2d, v2.2d, v25.2d
 	WORD $0x4e78d442 // fadd v2.2d, v2.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e62fc62 // fdiv v2.2d, v3.2d, v2.2d
 	WORD $0x6e77dc42 // fmul v2.2d, v2.2d, v23.2d
 	WORD $0x6e7ddc00 // fmul v0.2d, v0.2d, v29.2d
@@ -2688,23 +3058,29 @@ v1_tail:
 v1_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVD (R3), F3
 	FSUBD F3, F1, F2
 	FMULD F28, F2, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVD (R4), F4
 	FMULD F27, F4, F4
 	FMULD F26, F1, F2
 	FMULD F1, F2, F2
 	FADDD F2, F4, F4
 	FMOVD.P F4, 8(R4)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTD F4, F2
 	FMULD F25, F2, F2
 	FADDD F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVD F2, F3, F2
 	FMULD F23, F2, F2
 	FMULD F29, F0, F0
@@ -2725,22 +3101,31 @@ TEXT ·AMSGradNEONF64(SB), NOSPLIT, $0-136
 	MOVD vmax_base+96(FP), R5
 	MOVD c+120(FP), R6
 	MOVD flags+128(FP), R7
+	// V31 = c[AdamGradScale] in every lane
 	FMOVD 0(R6), F31
 	VDUP V31.D[0], V31.D2
+	// V30 = c[AdamL2] in every lane
 	FMOVD 8(R6), F30
 	VDUP V30.D[0], V30.D2
+	// V29 = c[AdamDecay] in every lane
 	FMOVD 16(R6), F29
 	VDUP V29.D[0], V29.D2
+	// V28 = c[AdamOneMinusBeta1] in every lane
 	FMOVD 24(R6), F28
 	VDUP V28.D[0], V28.D2
+	// V27 = c[AdamBeta2] in every lane
 	FMOVD 32(R6), F27
 	VDUP V27.D[0], V27.D2
+	// V26 = c[AdamOneMinusBeta2] in every lane
 	FMOVD 40(R6), F26
 	VDUP V26.D[0], V26.D2
+	// V25 = c[AdamInvSqrtBC2] in every lane
 	FMOVD 48(R6), F25
 	VDUP V25.D[0], V25.D2
+	// V24 = c[AdamEps] in every lane
 	FMOVD 56(R6), F24
 	VDUP V24.D[0], V24.D2
+	// V23 = c[AdamStepSize] in every lane
 	FMOVD 64(R6), F23
 	VDUP V23.D[0], V23.D2
 	AND $1, R7, R7
@@ -2752,10 +3137,12 @@ TEXT ·AMSGradNEONF64(SB), NOSPLIT, $0-136
 v0_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x4eecd488 // fsub v8.2d, v4.2d, v12.2d
 	WORD $0x4eedd4a9 // fsub v9.2d, v5.2d, v13.2d
@@ -2770,6 +3157,7 @@ v0_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.D2, V17.D2, V18.D2, V19.D2]
 	WORD $0x6e7bde10 // fmul v16.2d, v16.2d, v27.2d
 	WORD $0x6e7bde31 // fmul v17.2d, v17.2d, v27.2d
@@ -2788,6 +3176,7 @@ v0_loop:
 	WORD $0x4e6ad652 // fadd v18.2d, v18.2d, v10.2d
 	WORD $0x4e6bd673 // fadd v19.2d, v19.2d, v11.2d
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ef0e488 // fcmgt v8.2d, v4.2d, v16.2d
 	WORD $0x6ef1e4a9 // fcmgt v9.2d, v5.2d, v17.2d
@@ -2806,6 +3195,7 @@ v0_loop:
 	VBIF V10.B16, V6.B16, V18.B16
 	VBIF V11.B16, V7.B16, V19.B16
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1fa08 // fsqrt v8.2d, v16.2d
 	WORD $0x6ee1fa29 // fsqrt v9.2d, v17.2d
 	WORD $0x6ee1fa4a // fsqrt v10.2d, v18.2d
@@ -2818,6 +3208,7 @@ v0_loop:
 	WORD $0x4e78d529 // fadd v9.2d, v9.2d, v24.2d
 	WORD $0x4e78d54a // fadd v10.2d, v10.2d, v24.2d
 	WORD $0x4e78d56b // fadd v11.2d, v11.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e68fd88 // fdiv v8.2d, v12.2d, v8.2d
 	WORD $0x6e69fda9 // fdiv v9.2d, v13.2d, v9.2d
 	WORD $0x6e6afdca // fdiv v10.2d, v14.2d, v10.2d
@@ -2844,27 +3235,33 @@ v0_vec:
 v0_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.D2]
 	WORD $0x4ee3d422 // fsub v2.2d, v1.2d, v3.2d
 	WORD $0x6e7cdc42 // fmul v2.2d, v2.2d, v28.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.D2]
 	WORD $0x6e7bdc84 // fmul v4.2d, v4.2d, v27.2d
 	WORD $0x6e7adc22 // fmul v2.2d, v1.2d, v26.2d
 	WORD $0x6e61dc42 // fmul v2.2d, v2.2d, v1.2d
 	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
 	VST1.P [V4.D2], 16(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V1.D2]
 	WORD $0x6ee4e422 // fcmgt v2.2d, v1.2d, v4.2d
 	VBIT V2.B16, V1.B16, V4.B16
 	WORD $0x4e61e422 // fcmeq v2.2d, v1.2d, v1.2d
 	VBIF V2.B16, V1.B16, V4.B16
 	VST1.P [V4.D2], 16(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1f882 // fsqrt v2.2d, v4.2d
 	WORD $0x6e79dc42 // fmul v2.2d, v2.2d, v25.2d
 	WORD $0x4e78d442 // fadd v2.2d, v2.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e62fc62 // fdiv v2.2d, v3.2d, v2.2d
 	WORD $0x6e77dc42 // fmul v2.2d, v2.2d, v23.2d
 	WORD $0x6e7ddc00 // fmul v0.2d, v0.2d, v29.2d
@@ -2878,27 +3275,33 @@ v0_tail:
 v0_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVD (R3), F3
 	FSUBD F3, F1, F2
 	FMULD F28, F2, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVD (R4), F4
 	FMULD F27, F4, F4
 	FMULD F26, F1, F2
 	FMULD F1, F2, F2
 	FADDD F2, F4, F4
 	FMOVD.P F4, 8(R4)
+	// v = max(vmax, v)
 	FMOVD (R5), F1
 	FCMPD F4, F1
 	FCSELD GT, F1, F4, F2
 	FCMPD F1, F1
 	FCSELD VS, F1, F2, F4
 	FMOVD.P F4, 8(R5)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTD F4, F2
 	FMULD F25, F2, F2
 	FADDD F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVD F2, F3, F2
 	FMULD F23, F2, F2
 	FMULD F29, F0, F0
@@ -2915,10 +3318,12 @@ v1_:
 v1_loop:
 	VLD1.P 64(R2), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// g = g·gs
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc08 // fmul v8.2d, v0.2d, v30.2d
 	WORD $0x6e7edc29 // fmul v9.2d, v1.2d, v30.2d
 	WORD $0x6e7edc4a // fmul v10.2d, v2.2d, v30.2d
@@ -2927,6 +3332,7 @@ v1_loop:
 	WORD $0x4e69d4a5 // fadd v5.2d, v5.2d, v9.2d
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
 	WORD $0x4e6bd4e7 // fadd v7.2d, v7.2d, v11.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
 	WORD $0x4eecd488 // fsub v8.2d, v4.2d, v12.2d
 	WORD $0x4eedd4a9 // fsub v9.2d, v5.2d, v13.2d
@@ -2941,6 +3347,7 @@ v1_loop:
 	WORD $0x4e6ad5ce // fadd v14.2d, v14.2d, v10.2d
 	WORD $0x4e6bd5ef // fadd v15.2d, v15.2d, v11.2d
 	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V16.D2, V17.D2, V18.D2, V19.D2]
 	WORD $0x6e7bde10 // fmul v16.2d, v16.2d, v27.2d
 	WORD $0x6e7bde31 // fmul v17.2d, v17.2d, v27.2d
@@ -2959,6 +3366,7 @@ v1_loop:
 	WORD $0x4e6ad652 // fadd v18.2d, v18.2d, v10.2d
 	WORD $0x4e6bd673 // fadd v19.2d, v19.2d, v11.2d
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ef0e488 // fcmgt v8.2d, v4.2d, v16.2d
 	WORD $0x6ef1e4a9 // fcmgt v9.2d, v5.2d, v17.2d
@@ -2977,6 +3385,7 @@ v1_loop:
 	VBIF V10.B16, V6.B16, V18.B16
 	VBIF V11.B16, V7.B16, V19.B16
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1fa08 // fsqrt v8.2d, v16.2d
 	WORD $0x6ee1fa29 // fsqrt v9.2d, v17.2d
 	WORD $0x6ee1fa4a // fsqrt v10.2d, v18.2d
@@ -2989,6 +3398,7 @@ v1_loop:
 	WORD $0x4e78d529 // fadd v9.2d, v9.2d, v24.2d
 	WORD $0x4e78d54a // fadd v10.2d, v10.2d, v24.2d
 	WORD $0x4e78d56b // fadd v11.2d, v11.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e68fd88 // fdiv v8.2d, v12.2d, v8.2d
 	WORD $0x6e69fda9 // fdiv v9.2d, v13.2d, v9.2d
 	WORD $0x6e6afdca // fdiv v10.2d, v14.2d, v10.2d
@@ -3015,29 +3425,36 @@ v1_vec:
 v1_vloop:
 	VLD1.P 16(R2), [V1.D2]
 	VLD1 (R0), [V0.D2]
+	// g = g·gs
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// g = g + l2·p
 	WORD $0x6e7edc02 // fmul v2.2d, v0.2d, v30.2d
 	WORD $0x4e62d421 // fadd v1.2d, v1.2d, v2.2d
+	// m = m + (1−β1)·(g − m)
 	VLD1 (R3), [V3.D2]
 	WORD $0x4ee3d422 // fsub v2.2d, v1.2d, v3.2d
 	WORD $0x6e7cdc42 // fmul v2.2d, v2.2d, v28.2d
 	WORD $0x4e62d463 // fadd v3.2d, v3.2d, v2.2d
 	VST1.P [V3.D2], 16(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	VLD1 (R4), [V4.D2]
 	WORD $0x6e7bdc84 // fmul v4.2d, v4.2d, v27.2d
 	WORD $0x6e7adc22 // fmul v2.2d, v1.2d, v26.2d
 	WORD $0x6e61dc42 // fmul v2.2d, v2.2d, v1.2d
 	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
 	VST1.P [V4.D2], 16(R4)
+	// v = max(vmax, v)
 	VLD1 (R5), [V1.D2]
 	WORD $0x6ee4e422 // fcmgt v2.2d, v1.2d, v4.2d
 	VBIT V2.B16, V1.B16, V4.B16
 	WORD $0x4e61e422 // fcmeq v2.2d, v1.2d, v1.2d
 	VBIF V2.B16, V1.B16, V4.B16
 	VST1.P [V4.D2], 16(R5)
+	// d = sqrt(v)·rbc2 + ε
 	WORD $0x6ee1f882 // fsqrt v2.2d, v4.2d
 	WORD $0x6e79dc42 // fmul v2.2d, v2.2d, v25.2d
 	WORD $0x4e78d442 // fadd v2.2d, v2.2d, v24.2d
+	// p = p·decay − step·(m/d)
 	WORD $0x6e62fc62 // fdiv v2.2d, v3.2d, v2.2d
 	WORD $0x6e77dc42 // fmul v2.2d, v2.2d, v23.2d
 	WORD $0x6e7ddc00 // fmul v0.2d, v0.2d, v29.2d
@@ -3051,29 +3468,36 @@ v1_tail:
 v1_sloop:
 	FMOVD.P 8(R2), F1
 	FMOVD (R0), F0
+	// g = g·gs
 	FMULD F31, F1, F1
+	// g = g + l2·p
 	FMULD F30, F0, F2
 	FADDD F2, F1, F1
+	// m = m + (1−β1)·(g − m)
 	FMOVD (R3), F3
 	FSUBD F3, F1, F2
 	FMULD F28, F2, F2
 	FADDD F2, F3, F3
 	FMOVD.P F3, 8(R3)
+	// v = β2·v + ((1−β2)·g)·g
 	FMOVD (R4), F4
 	FMULD F27, F4, F4
 	FMULD F26, F1, F2
 	FMULD F1, F2, F2
 	FADDD F2, F4, F4
 	FMOVD.P F4, 8(R4)
+	// v = max(vmax, v)
 	FMOVD (R5), F1
 	FCMPD F4, F1
 	FCSELD GT, F1, F4, F2
 	FCMPD F1, F1
 	FCSELD VS, F1, F2, F4
 	FMOVD.P F4, 8(R5)
+	// d = sqrt(v)·rbc2 + ε
 	FSQRTD F4, F2
 	FMULD F25, F2, F2
 	FADDD F24, F2, F2
+	// p = p·decay − step·(m/d)
 	FDIVD F2, F3, F2
 	FMULD F23, F2, F2
 	FMULD F29, F0, F0
@@ -3242,6 +3666,7 @@ TEXT ·AxpyNEONF64(SB), NOSPLIT, $0-56
 loop:
 	VLD1.P 64(R0), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1 (R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	// y = y + a·x
 	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
 	WORD $0x6e7fdc42 // fmul v2.2d, v2.2d, v31.2d
@@ -3260,6 +3685,7 @@ vec:
 vloop:
 	VLD1.P 16(R0), [V0.D2]
 	VLD1 (R1), [V1.D2]
+	// y = y + a·x
 	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 	VST1.P [V1.D2], 16(R1)
@@ -3271,6 +3697,7 @@ tail:
 sloop:
 	FMOVD.P 8(R0), F0
 	FMOVD (R1), F1
+	// y = y + a·x
 	FMULD F31, F0, F0
 	FADDD F0, F1, F1
 	FMOVD.P F1, 8(R1)
@@ -3289,6 +3716,7 @@ TEXT ·ScaleNEONF64(SB), NOSPLIT, $0-32
 	CBZ R2, vec
 loop:
 	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	// x = x·a
 	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
 	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
 	WORD $0x6e7fdc42 // fmul v2.2d, v2.2d, v31.2d
@@ -3302,6 +3730,7 @@ vec:
 	CBZ R2, tail
 vloop:
 	VLD1 (R0), [V0.D2]
+	// x = x·a
 	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
 	VST1.P [V0.D2], 16(R0)
 	SUBS $1, R2, R2
@@ -3311,6 +3740,7 @@ tail:
 	CBZ R2, done
 sloop:
 	FMOVD (R0), F0
+	// x = x·a
 	FMULD F31, F0, F0
 	FMOVD.P F0, 8(R0)
 	SUBS $1, R2, R2

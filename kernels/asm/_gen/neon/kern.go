@@ -240,9 +240,14 @@ func flagNames(set int) string {
 	return strings.Join(s, ", ")
 }
 
-// broadcast loads element slot of the vector at c into every lane of V[r].
-func broadcast(a *asmFile, e elem, c string, slot int, r int) opnd {
+// broadcast loads element slot (called name) of the vector at c into every
+// lane of V[r].
+func broadcast(a *asmFile, e elem, c, name string, slot int, r int) opnd {
+	a.comment("V%d = c[%s] in every lane", r, name)
 	a.ins("FMOV%s %d(%s), F%d", e.fs, slot*e.size, c, r)
 	a.ins("VDUP V%d.%s[0], V%d.%s", r, e.lane(), r, e.t.goa)
 	return konst(r)
 }
+
+// note emits a comment saying what the next instructions compute.
+func (k kern) note(s string) { k.a.comment("%s", s) }

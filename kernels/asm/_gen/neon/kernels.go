@@ -118,20 +118,23 @@ func sgd(g *gen, e elem) {
 	a.ins("MOVD %s, R2", f.base("g"))
 	a.ins("MOVD %s, R3", f.at("c"))
 	a.ins("MOVD %s, R4", f.at("flags"))
-	gs := broadcast(a, e, "R3", sgdSlot("GradScale"), 31)
-	l2 := broadcast(a, e, "R3", sgdSlot("L2"), 30)
-	lr := broadcast(a, e, "R3", sgdSlot("LR"), 29)
+	gs := broadcast(a, e, "R3", "SGDGradScale", sgdSlot("GradScale"), 31)
+	l2 := broadcast(a, e, "R3", "SGDL2", sgdSlot("L2"), 30)
+	lr := broadcast(a, e, "R3", "SGDLR", sgdSlot("LR"), 29)
 	variants(a, "R4", []int{flagL2}, func(prefix string, set int) {
 		loops(a, prefix, e, 4, "R1", "R5", func(k kern) {
 			P, G, T := k.grp(0), k.grp(1), k.grp(2)
 			k.load(G, "R2", true)
 			k.load(P, "R0", false)
-			k.mul(G, G, gs) // g = g·gs
+			k.note("g = g·gs")
+			k.mul(G, G, gs)
 			if set&flagL2 != 0 {
-				k.mul(T, P, l2) // g = g + l2·p
+				k.note("g = g + l2·p")
+				k.mul(T, P, l2)
 				k.add(G, G, T)
 			}
-			k.mul(T, G, lr) // p = p − lr·g
+			k.note("p = p − lr·g")
+			k.mul(T, G, lr)
 			k.sub(P, P, T)
 			k.store(P, "R0")
 		})
@@ -158,25 +161,29 @@ func momentum(g *gen, e elem) {
 	a.ins("MOVD %s, R3", f.base("b"))
 	a.ins("MOVD %s, R4", f.at("c"))
 	a.ins("MOVD %s, R5", f.at("flags"))
-	gs := broadcast(a, e, "R4", sgdSlot("GradScale"), 31)
-	l2 := broadcast(a, e, "R4", sgdSlot("L2"), 30)
-	lr := broadcast(a, e, "R4", sgdSlot("LR"), 29)
-	mu := broadcast(a, e, "R4", sgdSlot("Momentum"), 28)
-	damp := broadcast(a, e, "R4", sgdSlot("OneMinusDampening"), 27)
+	gs := broadcast(a, e, "R4", "SGDGradScale", sgdSlot("GradScale"), 31)
+	l2 := broadcast(a, e, "R4", "SGDL2", sgdSlot("L2"), 30)
+	lr := broadcast(a, e, "R4", "SGDLR", sgdSlot("LR"), 29)
+	mu := broadcast(a, e, "R4", "SGDMomentum", sgdSlot("Momentum"), 28)
+	damp := broadcast(a, e, "R4", "SGDOneMinusDampening", sgdSlot("OneMinusDampening"), 27)
 	variants(a, "R5", []int{flagL2, flagFirst, flagNesterov}, func(prefix string, set int) {
 		loops(a, prefix, e, 4, "R1", "R6", func(k kern) {
 			P, G, T, B := k.grp(0), k.grp(1), k.grp(2), k.grp(3)
 			k.load(G, "R2", true)
 			k.load(P, "R0", false)
-			k.mul(G, G, gs) // g = g·gs
+			k.note("g = g·gs")
+			k.mul(G, G, gs)
 			if set&flagL2 != 0 {
-				k.mul(T, P, l2) // g = g + l2·p
+				k.note("g = g + l2·p")
+				k.mul(T, P, l2)
 				k.add(G, G, T)
 			}
 			if set&flagFirst != 0 {
-				B = G // b = g
+				k.note("b = g")
+				B = G
 			} else {
-				k.load(B, "R3", false) // b = μ·b + (1−τ)·g
+				k.note("b = μ·b + (1−τ)·g")
+				k.load(B, "R3", false)
 				k.mul(B, B, mu)
 				k.mul(T, G, damp)
 				k.add(B, B, T)
@@ -184,11 +191,13 @@ func momentum(g *gen, e elem) {
 			k.store(B, "R3")
 			D := B
 			if set&flagNesterov != 0 {
-				k.mul(T, B, mu) // d = g + μ·b
+				k.note("d = g + μ·b")
+				k.mul(T, B, mu)
 				k.add(T, G, T)
 				D = T
 			}
-			k.mul(T, D, lr) // p = p − lr·d
+			k.note("p = p − lr·d")
+			k.mul(T, D, lr)
 			k.sub(P, P, T)
 			k.store(P, "R0")
 		})
@@ -235,38 +244,45 @@ func adam(g *gen, e elem, ams bool) {
 	a.ins("MOVD %s, R7", f.at("flags"))
 	C := map[string]opnd{}
 	for i, s := range adamSlots {
-		C[s] = broadcast(a, e, "R6", i, 31-i)
+		C[s] = broadcast(a, e, "R6", "Adam"+s, i, 31-i)
 	}
 	variants(a, "R7", []int{flagL2}, func(prefix string, set int) {
 		loops(a, prefix, e, 4, "R1", "R8", func(k kern) {
 			P, G, T, M, V := k.grp(0), k.grp(1), k.grp(2), k.grp(3), k.grp(4)
 			k.load(G, "R2", true)
 			k.load(P, "R0", false)
-			k.mul(G, G, C["GradScale"]) // g = g·gs
+			k.note("g = g·gs")
+			k.mul(G, G, C["GradScale"])
 			if set&flagL2 != 0 {
-				k.mul(T, P, C["L2"]) // g = g + l2·p
+				k.note("g = g + l2·p")
+				k.mul(T, P, C["L2"])
 				k.add(G, G, T)
 			}
-			k.load(M, "R3", false) // m = m + (1−β1)·(g − m)
+			k.note("m = m + (1−β1)·(g − m)")
+			k.load(M, "R3", false)
 			k.sub(T, G, M)
 			k.mul(T, T, C["OneMinusBeta1"])
 			k.add(M, M, T)
 			k.store(M, "R3")
-			k.load(V, "R4", false) // v = β2·v + ((1−β2)·g)·g
+			k.note("v = β2·v + ((1−β2)·g)·g")
+			k.load(V, "R4", false)
 			k.mul(V, V, C["Beta2"])
 			k.mul(T, G, C["OneMinusBeta2"])
 			k.mul(T, T, G)
 			k.add(V, V, T)
 			k.store(V, "R4")
 			if ams {
-				k.load(G, "R5", false) // v = max(vmax, v)
+				k.note("v = max(vmax, v)")
+				k.load(G, "R5", false)
 				k.maxProp(V, G, T)
 				k.store(V, "R5")
 			}
-			k.sqrt(T, V) // d = sqrt(v)·rbc2 + ε
+			k.note("d = sqrt(v)·rbc2 + ε")
+			k.sqrt(T, V)
 			k.mul(T, T, C["InvSqrtBC2"])
 			k.add(T, T, C["Eps"])
-			k.div(T, M, T) // p = p·decay − step·(m/d)
+			k.note("p = p·decay − step·(m/d)")
+			k.div(T, M, T)
 			k.mul(T, T, C["StepSize"])
 			k.mul(P, P, C["Decay"])
 			k.sub(P, P, T)
@@ -294,7 +310,8 @@ func axpy(g *gen, e elem) {
 		X, Y := k.grp(0), k.grp(1)
 		k.load(X, "R0", true)
 		k.load(Y, "R1", false)
-		k.mul(X, X, konst(31)) // y = y + a·x
+		k.note("y = y + a·x")
+		k.mul(X, X, konst(31))
 		k.add(Y, Y, X)
 		k.store(Y, "R1")
 	})
@@ -317,7 +334,8 @@ func scale(g *gen, e elem) {
 	loops(a, "", e, 4, "R1", "R2", func(k kern) {
 		X := k.grp(0)
 		k.load(X, "R0", false)
-		k.mul(X, X, konst(31)) // x = x·a
+		k.note("x = x·a")
+		k.mul(X, X, konst(31))
 		k.store(X, "R0")
 	})
 }
