@@ -74,9 +74,9 @@ func (h Adam) Scalars(t int, gradScale float64) AdamScalars {
 		OneMinusBeta1: 1 - h.Beta1,
 		Beta2:         h.Beta2,
 		OneMinusBeta2: 1 - h.Beta2,
-		InvSqrtBC2:    1 / math.Sqrt(1-math.Pow(h.Beta2, float64(t))),
+		InvSqrtBC2:    1 / math.Sqrt(oneMinusPow(h.Beta2, t)),
 		Eps:           h.Eps,
-		StepSize:      h.LR / (1 - math.Pow(h.Beta1, float64(t))),
+		StepSize:      h.LR / oneMinusPow(h.Beta1, t),
 	}
 	if h.Maximize {
 		s.GradScale = -gradScale
@@ -158,4 +158,57 @@ func adamCoeffsOf[T float32 | float64](s *AdamScalars) adamCoeffs[T] {
 
 func sgdCoeffsOf[T float32 | float64](s *SGDScalars) sgdCoeffs[T] {
 	return sgdCoeffs[T]{T(s.GradScale), T(s.L2), T(s.LR), T(s.Momentum), T(s.OneMinusDampening)}
+}
+
+// oneMinusPow returns 1 − b^t for t ≥ 1 the way PyTorch computes it in
+// Python, 1 − pow(b, t), where the C library's pow is correctly rounded in
+// practice: b^t is computed by repeated squaring in double-double arithmetic
+// (products split by Dekker's method, every product rounded explicitly so the
+// compiler cannot fuse it into an FMA), rounded once to float64, and
+// subtracted from 1. It gives the same bits on every CPU; math.Pow is off by
+// up to a few ULPs, which 1 − b^t magnifies about a thousandfold for
+// β2 = 0.999 early in training.
+func oneMinusPow(b float64, t int) float64 {
+	return 1 - powInt(b, t)
+}
+
+// powInt returns b^t, t ≥ 0, rounded to float64 from a double-double result.
+func powInt(b float64, t int) float64 {
+	rh, rl := 1.0, 0.0 // result
+	xh, xl := b, 0.0   // b^(2^k)
+	for ; t > 0; t >>= 1 {
+		if t&1 == 1 {
+			rh, rl = ddMul(rh, rl, xh, xl)
+		}
+		if t > 1 {
+			xh, xl = ddMul(xh, xl, xh, xl)
+		}
+	}
+	return rh + rl
+}
+
+// ddMul returns the double-double product (xh + xl)·(yh + yl), normalized.
+func ddMul(xh, xl, yh, yl float64) (float64, float64) {
+	p, e := twoProd(xh, yh)
+	e += float64(xh*yl) + float64(xl*yh)
+	s := p + e
+	return s, e - float64(s-p)
+}
+
+// twoProd returns p = fl(a·b) and the exact error e = a·b − p (Dekker), for
+// |a|, |b| well inside the float64 range.
+func twoProd(a, b float64) (p, e float64) {
+	p = float64(a * b)
+	ah, al := split(a)
+	bh, bl := split(b)
+	e = float64(float64(float64(float64(ah*bh)-p)+float64(ah*bl))+float64(al*bh)) + float64(al*bl)
+	return p, e
+}
+
+// split returns a = hi + lo with hi holding the top 26 bits of a.
+func split(a float64) (hi, lo float64) {
+	const c = 1<<27 + 1
+	t := float64(c * a)
+	hi = t - float64(t-a)
+	return hi, a - hi
 }
