@@ -5,7 +5,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 # Per-target fuzzing time inside `make test`: every target, all together
 # within about three minutes.
-TESTFUZZTIME ?= 5s
+TESTFUZZTIME ?= 4s
 BENCHTIME ?= 1s
 QEMU_CPUS ?= cortex-a53 neoverse-n1
 # Packages the arm64 suite runs under qemu-user (cgo off: pure-Go BLAS).

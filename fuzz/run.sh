@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of package fuzz in turn (go test -fuzz takes one
+# Runs every fuzz target of the fuzzed packages (./fuzz and every package
+# with outside input: ./optim's checkpoint loader, …) in turn (go test -fuzz takes one
 # target at a time) for the given time each, prints each target's
 # executions per second, and exits non-zero if any target fails (a failing
 # input is then in fuzz/testdata/fuzz/<Target>/, to be committed with the fix).
@@ -7,9 +8,11 @@
 #   fuzz/run.sh [FUZZTIME] [TARGET...]
 #
 #   FUZZTIME  per target, as go test -fuzztime takes it: 10s, 1m, 5000x (default 10s)
-#   TARGET    names of targets to run (default: every one go test -list finds)
+#   TARGET    names of targets to run, as PKG:Fuzz… or Fuzz… (in ./fuzz)
+#             (default: every one go test -list finds in FUZZ_PKGS)
 #
-# Environment: GO (default go), FUZZ_PARALLEL (go test -parallel, default 2),
+# Environment: GO (default go), FUZZ_PKGS (default "./fuzz ./optim ./train"),
+# FUZZ_PARALLEL (go test -parallel, default 2),
 # FUZZ_MINIMIZETIME (go test -fuzzminimizetime, default 2s), FUZZ_FLAGS
 # (extra go test flags, e.g. -tags purego).
 #
@@ -30,15 +33,24 @@ minimize=${FUZZ_MINIMIZETIME:-2s}
 read -r -a flags <<<"${FUZZ_FLAGS:-}"
 
 cd "$(dirname "$0")/.."
-pkg=./fuzz
+read -r -a pkgs <<<"${FUZZ_PKGS:-./fuzz ./optim ./train}"
 
+targets=()
 if [ $# -gt 0 ]; then
-	targets=("$@")
+	for t in "$@"; do
+		case $t in
+		*:*) targets+=("$t") ;;
+		*) targets+=("./fuzz:$t") ;;
+		esac
+	done
 else
-	mapfile -t targets < <("$go" test "${flags[@]}" -list '^Fuzz' "$pkg" | grep '^Fuzz')
+	for p in "${pkgs[@]}"; do
+		[ -d "$p" ] || continue
+		while read -r t; do targets+=("$p:$t"); done < <("$go" test "${flags[@]}" -list '^Fuzz' "$p" | grep '^Fuzz' || true)
+	done
 fi
 if [ ${#targets[@]} -eq 0 ]; then
-	echo "run.sh: no fuzz targets found in $pkg" >&2
+	echo "run.sh: no fuzz targets found in ${pkgs[*]}" >&2
 	exit 2
 fi
 
@@ -47,8 +59,9 @@ trap 'rm -f "$log"' EXIT
 
 failed=()
 start=$SECONDS
-printf '%-20s %12s %12s %8s  %s\n' target execs execs/s wall result
-for t in "${targets[@]}"; do
+printf '%-30s %12s %12s %8s  %s\n' target execs execs/s wall result
+for pt in "${targets[@]}"; do
+	pkg=${pt%%:*} t=${pt#*:}
 	t0=$SECONDS
 	rc=0
 	"$go" test "${flags[@]}" "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" -parallel "$parallel" >"$log" 2>&1 || rc=$?
@@ -69,15 +82,15 @@ for t in "${targets[@]}"; do
 		result=ok
 	else
 		result=FAIL
-		failed+=("$t")
+		failed+=("$pkg:$t")
 	fi
-	printf '%-20s %12s %12s %7ss  %s\n' "$t" "${execs:--}" "${rate:--}" $((SECONDS - t0)) "$result"
+	printf '%-30s %12s %12s %7ss  %s\n' "${pkg#./}.$t" "${execs:--}" "${rate:--}" $((SECONDS - t0)) "$result"
 	if [ $rc -ne 0 ]; then
 		sed 's/^/    /' "$log"
 	fi
 done
 echo "total wall time: $((SECONDS - start))s for ${#targets[@]} targets at $fuzztime each"
 if [ ${#failed[@]} -gt 0 ]; then
-	echo "FAIL: ${failed[*]} (failing inputs are under fuzz/testdata/fuzz/<Target>/)" >&2
+	echo "FAIL: ${failed[*]} (failing inputs are under <pkg>/testdata/fuzz/<Target>/)" >&2
 	exit 1
 fi
