@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 	"github.com/descent-go/descent/train"
 )
@@ -64,4 +65,50 @@ func Example_adam() {
 	}
 	fmt.Printf("slope %.3f, intercept %.3f, steps %d\n", round3(t.Theta[0]), round3(t.Theta[1]), t.Opt.StepCount())
 	// Output: slope 2.000, intercept 0.000, steps 2000
+}
+
+// Logistic regression on breast cancer with Adam, a validation split, early
+// stopping and progress events (sent on a channel, as a command line could
+// render them from another goroutine).
+func ExampleTrainer_Fit() {
+	d := datasets.MustLoad("breast_cancer")
+	tr, val := d.Split(0.2, 1)
+	mean, scale := tr.Standardize()
+	val.StandardizeWith(mean, scale)
+
+	md := linear.NewLogistic[float64](d.Cols, linear.Options{Intercept: true})
+	events := make(chan train.Event, 64)
+	done := make(chan int)
+	go func() { // count the epochs that improved the validation loss
+		best := 0
+		for e := range events {
+			if e.Kind == train.EpochEnd && e.Best {
+				best++
+			}
+		}
+		done <- best
+	}()
+	t := train.New(md, train.Config{Epochs: 50, BatchSize: 32, Seed: 1, Patience: 5, RestoreBest: true,
+		OnEvent: func(e train.Event) {
+			if e.Kind != train.BatchEnd { // per-epoch events only
+				events <- e
+			}
+		}})
+	if err := t.Build(train.OptimSpec{Kind: train.Adam, LR: 0.01}, nil); err != nil {
+		panic(err)
+	}
+	h, err := t.Fit(train.Data{X: tr.X, Y: tr.Y}, train.Data{X: val.X, Y: val.Y})
+	close(events)
+	if err != nil {
+		panic(err)
+	}
+	improved := <-done
+	m := train.Evaluate(md, t.Theta, train.Data{X: val.X, Y: val.Y})
+	fmt.Println("stopped early:", h.Stopped, "| improving epochs counted:", improved > 0)
+	fmt.Println("restored the best validation loss:", m.Loss == h.BestLoss)
+	fmt.Println("validation accuracy ≥ 0.95:", m.Accuracy >= 0.95)
+	// Output:
+	// stopped early: true | improving epochs counted: true
+	// restored the best validation loss: true
+	// validation accuracy ≥ 0.95: true
 }

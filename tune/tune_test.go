@@ -265,3 +265,25 @@ func ExampleSearch() {
 	// 3. adam lr=0.0001: accuracy above 0.9: false
 	// 4. sgd lr=0.0001: accuracy above 0.9: false
 }
+
+// The range test for SGD with momentum on standardized wine: the loss falls
+// as the rate grows, then turns up; the suggestion lies well below the rate
+// at the minimum.
+func ExampleLRRangeTest() {
+	d := datasets.MustLoad("wine")
+	d.Standardize()
+	md := linear.NewSoftmax[float64](d.Cols, d.Classes, linear.Options{Intercept: true})
+	r, err := tune.LRRangeTest(md, train.Data{X: d.X, Y: d.Y}, tune.RangeTest{
+		Optim: train.OptimSpec{Kind: train.Momentum}, BatchSize: 16, MinLR: 1e-5, MaxLR: 100, Steps: 80, Seed: 1,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("steps recorded:", len(r.LR) > 40)
+	fmt.Println("suggested below the minimum's rate:", r.Suggested < r.MinLR)
+	fmt.Println("suggested in [1e-3, 1]:", r.Suggested >= 1e-3 && r.Suggested <= 1)
+	// Output:
+	// steps recorded: true
+	// suggested below the minimum's rate: true
+	// suggested in [1e-3, 1]: true
+}

@@ -25,7 +25,7 @@ import (
 )
 
 func init() {
-	register(command{"train", "train a linear model on an embedded data set or a CSV file", runTrain})
+	register(command{"train", "train a linear model on an embedded data set or a CSV file (default: softmax on digits, ≈ 0.97 validation accuracy)", runTrain})
 }
 
 // Model kinds of --model.
