@@ -76,9 +76,13 @@ func TestFewerPassesThanGradientDescent(t *testing.T) {
 
 func TestTrainBatchAllocs(t *testing.T) {
 	tr, _, cols, classes := digits(t)
-	for _, kind := range train.Kinds() {
+	for i, kind := range train.Kinds() {
 		tt := train.New(softmax(cols, classes), train.Config{})
-		if err := tt.Build(train.OptimSpec{Kind: kind, LR: 0.01}, nil); err != nil {
+		sched, err := train.ScheduleSpec{Kind: train.ScheduleKinds()[i%len(train.ScheduleKinds())], Warmup: 3}.New(1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tt.Build(train.OptimSpec{Kind: kind, LR: 0.01}, sched); err != nil {
 			t.Fatal(err)
 		}
 		rows := []int{5, 17, 3, 99, 1000, 42, 7, 8}
