@@ -82,6 +82,11 @@ bench:
 clean:
 	$(GO) clean -testcache
 
+# The main job: train on the embedded data set, then show the kernels' speed.
+run: deps
+	$(GO) run ./cmd/descent train
+	$(GO) run ./cmd/descent bench --quick
+
 # descent beside a plain C loop and PyTorch, one run (PEERTIME seconds each).
 PEERTIME ?= 1
 peers:

@@ -5,6 +5,10 @@
 //	descent info                      CPU, features, caches, kernels, BLAS, Go
 //	descent bench [--quick] [--json] [--svg FILE] [--threads 1,2]
 //	                                  kernel throughput beside the roofline
+//	descent train [--dataset NAME | --csv FILE --model M] [--optim adam] [--save FILE | --resume FILE]
+//	                                  train a linear model (default: softmax on digits)
+//	descent tune [--grid | --random N] [--lr-find]
+//	                                  cross-validated hyper-parameter search
 //
 // Run a sub-command with -h for its flags.
 package main
