@@ -13,7 +13,7 @@ func TestOneMinusPow(t *testing.T) {
 	worstDD, worstPow := 0.0, 0.0
 	for _, b := range []float64{0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999, 0.999999, 0.123456789} {
 		for _, n := range []int{1, 2, 3, 7, 10, 19, 100, 1000, 12345, 1 << 20} {
-					x := new(big.Float).SetPrec(256).SetFloat64(b)
+			x := new(big.Float).SetPrec(256).SetFloat64(b)
 			pw := new(big.Float).SetPrec(256).SetFloat64(1)
 			for k := n; k > 0; k >>= 1 {
 				if k&1 == 1 {

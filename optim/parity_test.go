@@ -41,7 +41,7 @@ import (
 // double-double, as glibc does, and the deviation is ≤ 6.
 var parityBound = map[string]map[int]float64{
 	// optimizer → element size → max ULPs of the scale over cases, elements, steps
-	"sgd":   {4: 16, 8: 32},  // measured 8, 9
+	"sgd":   {4: 16, 8: 32}, // measured 8, 9
 	"adam":  {4: 16, 8: 16}, // measured 4.5, 5.9
 	"adamw": {4: 16, 8: 16}, // measured 4.5, 4
 }
