@@ -252,7 +252,7 @@ func targets() []target {
 			ts = append(ts, target{"Fuzz" + family + dt, seedsFor(family)})
 		}
 	}
-	return ts
+	return append(ts, linearTargets()...)
 }
 
 // data variants for the length seeds: moderate pseudo-random values (no
