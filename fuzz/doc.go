@@ -86,8 +86,24 @@
 //
 // (it writes only files named seed-*, leaving found inputs alone).
 //
-// # Later
+// # Linear models
 //
-// Targets for the linear-model gradients (package linear) and for
-// checkpoint loading (package optim) will be added here once those exist.
+// FuzzLinearF32 and FuzzLinearF64 decode a model of package linear (least
+// squares, ridge, logistic, softmax with 2 to 6 classes), intercept, λ, m
+// (1 to 64) rows, n (1 to 12) features, θ, labels (valid, soft, invalid)
+// and X from the input, and run Loss and LossGrad under every backend in
+// blas.Available() and every block size (1, a small one, the default,
+// linear.NoBlocking). They check exactly: the documented panics (bad
+// lengths, invalid λ) and no others; θ, X, y untouched; Check's error, and
+// ErrNonFinite/ErrLabel, against the truth; non-finite data give a
+// non-finite loss; valid labels never a negative one; moderate inputs
+// finite results; and gradient and loss against a naive float64 reference
+// within linear's documented bound, widened by the documented error of the
+// elementwise functions and by the logits' rounding carried through the
+// residual, which the doc's bound leaves out (linear_test.go derives each
+// term). DESCENT_FUZZ_STRICT_DOC=1 checks the doc literally instead, and the
+// corpus inputs seed-linear-doc* and the found ones that fail then show
+// where it does not hold.
+// (Checkpoint loading is fuzzed in its own package: optim's
+// FuzzLoadCheckpoint, which run.sh runs too.)
 package fuzz

@@ -32,8 +32,8 @@ import (
 //
 // Every input is run with every backend in blas.Available() and every
 // block size in {1, the small one, 0 (the default), linear.NoBlocking}, as
-// Loss and as LossGrad. The properties, each exactly true (linearChecks
-// and linearTolerance state the conditions and the bounds):
+// Loss and as LossGrad. The properties, each exactly true (linearCase
+// and linTolerance state the conditions and the bounds):
 //
 //  1. Nothing panics for valid shapes; the documented panics (wrong-length
 //     θ, grad or X, an invalid λ) happen, with a message naming the
@@ -42,8 +42,8 @@ import (
 //  2. Check(X, y) returns an error exactly when some X or y value is NaN
 //     or ±Inf or a label is invalid for the model; errors.Is(err,
 //     linear.ErrNonFinite) / errors.Is(err, linear.ErrLabel) tell which,
-//     and the message names the offending index. NaN/±Inf in X or y, NaN
-//     in θ, ±Inf in θ (least squares, logistic) and invalid softmax labels
+//     and the message names the offending index. NaN/±Inf in X or y, NaN/±Inf
+//     in θ (least squares, logistic; see below) and invalid softmax labels
 //     make the loss NaN or ±Inf, as linear's doc says.
 //  3. With valid data the loss is never < 0 (it is ≥ 0 or NaN); with
 //     finite θ and moderate magnitudes (|x|, |θ|, λ and, for least
@@ -62,10 +62,17 @@ import (
 // rounding of the logits zᵢ = xᵢ·θ + b (about n·ε·Σⱼ|xᵢⱼθⱼ|) as it moves the
 // residual r = ∂loss/∂z: by that much for least squares when zᵢ ≈ yᵢ, by
 // σ'(zᵢ) times it for logistic regression, which exceeds 2(m+n)ε·|rᵢ| once
-// |zᵢ| is more than a few units. Inputs kept in the corpus (seed-docbound-*)
-// show it. The check adds that term by default; DESCENT_FUZZ_STRICT_DOC=1
-// leaves it out (and checks ±Inf in softmax θ as well), so that the kept
-// inputs fail as the doc stands:
+// |zᵢ| is more than a few units. And linear's doc says NaN or ±Inf in θ
+// make the loss non-finite, which does not hold for softmax (a −Inf weight
+// or bias of a class that is never the label gives a finite loss; gonum's
+// Dgemm skips zero entries of X, so a NaN weight facing a zero column of X
+// is not seen). The corpus keeps inputs that show both
+// (seed-linear-docbound-*, seed-linear-doctheta-*, and inputs found with
+// the literal checks). By default the targets check the bound with the
+// logits' term added and non-finite θ for least squares and logistic only;
+// DESCENT_FUZZ_STRICT_DOC=bound checks the bound as documented (with the
+// elementwise slack), =theta non-finite softmax θ too, any other non-empty
+// value both, and the kept inputs then fail:
 //
 //	DESCENT_FUZZ_STRICT_DOC=1 go test ./fuzz -run 'FuzzLinear'
 
