@@ -118,7 +118,10 @@ func NewOneCycle(c OneCycleConfig) (*OneCycle, error) {
 		return nil, errorf(fn, "max momentum %v, want in [0, 1)", c.MaxMomentum)
 	}
 	total := float64(c.TotalSteps)
-	end1 := c.PctStart*total - 1
+	// float64(…) rounds the product before the subtraction, as Python
+	// does; without it Go may fuse the two into an FMA (it does on arm64)
+	// and the phase ends would differ between CPUs.
+	end1 := float64(c.PctStart*total) - 1
 	if end1 == 0 {
 		// PyTorch divides by zero on its first step here.
 		return nil, errorf(fn, "pct_start·total_steps = 1 gives a first phase of zero length")
@@ -127,7 +130,7 @@ func NewOneCycle(c OneCycleConfig) (*OneCycle, error) {
 	if c.ThreePhase {
 		ph = []ocPhase{
 			{end1, ocInitial, ocMax, ocMax, ocBase},
-			{2*c.PctStart*total - 2, ocMax, ocInitial, ocBase, ocMax},
+			{float64(2*c.PctStart*total) - 2, ocMax, ocInitial, ocBase, ocMax},
 			{total - 1, ocInitial, ocMin, ocMax, ocMax},
 		}
 	} else {
@@ -159,9 +162,9 @@ func (s *OneCycle) locate(step int) (ocPhase, float64) {
 
 func (s *OneCycle) anneal(a, b, pct float64) float64 {
 	if s.cfg.Anneal == AnnealLinear {
-		return (b-a)*pct + a
+		return float64((b-a)*pct) + a // float64: no FMA, same bits on every CPU
 	}
-	return b + (a-b)/2.0*(math.Cos(math.Pi*pct)+1)
+	return b + float64((a-b)/2.0*(math.Cos(math.Pi*pct)+1))
 }
 
 // LR returns the learning rate of step (see OneCycle).
