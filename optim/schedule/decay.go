@@ -114,5 +114,5 @@ func NewCosine(tMax int, etaMin float64) (*Cosine, error) {
 // LR returns η_min + (base − η_min)·(1 + cos(π·step/T_max))/2.
 func (s *Cosine) LR(step int, base float64) float64 {
 	e := float64(epoch(step))
-	return s.etaMin + float64((base-s.etaMin)*(1+math.Cos(math.Pi*e/float64(s.tMax)))/2) // float64: no FMA, same bits on every CPU
+	return s.etaMin + float64((base-s.etaMin)*(1+cos(math.Pi*e/float64(s.tMax)))/2) // float64: no FMA, same bits on every CPU
 }

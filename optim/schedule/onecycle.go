@@ -164,7 +164,7 @@ func (s *OneCycle) anneal(a, b, pct float64) float64 {
 	if s.cfg.Anneal == AnnealLinear {
 		return float64((b-a)*pct) + a // float64: no FMA, same bits on every CPU
 	}
-	return b + float64((a-b)/2.0*(math.Cos(math.Pi*pct)+1))
+	return b + float64((a-b)/2.0*(cos(math.Pi*pct)+1))
 }
 
 // LR returns the learning rate of step (see OneCycle).
