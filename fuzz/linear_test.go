@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -58,34 +57,19 @@ import (
 //     with the reference, and so with each other, within a bound derived
 //     the same way (the doc promises no bit-for-bit equality of the two).
 //
-// The documented bound scales with |rᵢ| only, so it does not cover the
-// rounding of the logits zᵢ = xᵢ·θ + b (about n·ε·Σⱼ|xᵢⱼθⱼ|) as it moves the
-// residual r = ∂loss/∂z: by that much for least squares when zᵢ ≈ yᵢ, by
-// σ'(zᵢ) times it for logistic regression, which exceeds 2(m+n)ε·|rᵢ| once
-// |zᵢ| is more than a few units. And linear's doc says NaN or ±Inf in θ
-// make the loss non-finite, which does not hold for softmax (a −Inf weight
-// or bias of a class that is never the label gives a finite loss; gonum's
-// Dgemm skips zero entries of X, so a NaN weight facing a zero column of X
-// is not seen). The corpus keeps inputs that show both
-// (seed-linear-docbound-*, seed-linear-doctheta-*, and inputs found with
-// the literal checks). By default the targets check the bound with the
-// logits' term added and non-finite θ for least squares and logistic only;
-// DESCENT_FUZZ_STRICT_DOC=bound checks the bound as documented (with the
-// elementwise slack), =theta non-finite softmax θ too, any other non-empty
-// value both, and the kept inputs then fail:
-//
-//	DESCENT_FUZZ_STRICT_DOC=1 go test ./fuzz -run 'FuzzLinear'
+// linear's doc once stated a bound that scaled with |rᵢ| only, leaving out
+// the rounding of the logits zᵢ = xᵢ·θ + b (about n·ε·Σⱼ|xᵢⱼθⱼ|) as it moves
+// the residual r = ∂loss/∂z (by that much for least squares when zᵢ ≈ yᵢ, by
+// σ'(zᵢ) times it for logistic regression), and said NaN or ±Inf in θ make
+// the loss non-finite, which does not hold for softmax (a −Inf weight or
+// bias of a class that is never the label gives a finite loss; gonum's Dgemm
+// skips zero entries of X, so a NaN weight facing a zero column of X is not
+// seen). These targets found both; the doc now states the bound with the
+// logits' term and the softmax exception, and the corpus keeps the inputs
+// that showed them (seed-linear-docbound-*, seed-linear-doctheta-*).
 
 func FuzzLinearF32(f *testing.F) { fuzzLinear[float32](f) }
 func FuzzLinearF64(f *testing.F) { fuzzLinear[float64](f) }
-
-// linStrictBound and linStrictTheta check the documented statements
-// literally (see above): DESCENT_FUZZ_STRICT_DOC=bound, =theta, or any
-// other non-empty value for both.
-var linStrictBound, linStrictTheta = func() (bool, bool) {
-	v := os.Getenv("DESCENT_FUZZ_STRICT_DOC")
-	return v != "" && v != "theta", v != "" && v != "bound"
-}()
 
 const (
 	linLS = iota
@@ -289,12 +273,9 @@ func linearCase[T float](t *testing.T, data []byte, shape uint32, lambda float64
 	if moderate && !refOK {
 		t.Fatalf("%v: moderate input but the reference's magnitudes (loss %v) are out of range", c, ref.loss)
 	}
-	// linear's doc says NaN/±Inf in θ make the loss non-finite too; for
-	// softmax that does not hold (a −Inf bias of a class that is never
-	// the label gives a finite loss; gonum's Dgemm skips zero entries of
-	// X, so NaN/±Inf weights of a zero column of X are not seen), so
-	// softmax θ is only checked with DESCENT_FUZZ_STRICT_DOC.
-	nonFinite := !allFinite(c.x, c.y) || (!allFinite(c.theta) && (c.kind != linSoftmax || linStrictTheta))
+	// NaN/±Inf in θ make the loss non-finite for least squares and
+	// logistic regression; softmax may absorb them (see linear's doc).
+	nonFinite := !allFinite(c.x, c.y) || (!allFinite(c.theta) && c.kind != linSoftmax)
 	if c.kind == linSoftmax {
 		for _, y := range c.y {
 			nonFinite = nonFinite || !linLabelOK(c.kind, c.k, float64(y))
@@ -584,16 +565,15 @@ type linTol struct {
 //   - the gradient entry (j, o) then differs by at most
 //     2·(m+n)·ε·Gⱼ (documented, Gⱼ = (1/m)Σᵢ|xᵢⱼ·rᵢ|, x = 1 for a bias)
 //   - (1/m)Σᵢ|xᵢⱼ|·aᵢ (the elementwise slack)
-//   - (1/m)Σᵢ|xᵢⱼ|·Fᵢ (the logits' error: not in linear's doc)
+//   - (1/m)Σᵢ|xᵢⱼ|·Fᵢ (the logits' error)
 //   - γₘ₊₅(ε)·(Gⱼ + (1/m)Σᵢ|xᵢⱼ|·(aᵢ+Fᵢ)) + γₘ₊₃(ε₆₄)·Gⱼ (a sum of m
 //     products in any blocking, the scale T(1/m), the final add; the
-//     reference's own sum; not in the doc, which holds them to the
-//     2(m+n)ε term, too few roundings for tiny shapes)
+//     reference's own sum: the doc's "about" 2(m+n)ε has too few roundings
+//     for tiny shapes)
 //   - (γ₃(ε) + γ₃(ε₆₄))·λ|wⱼ| (T(λ), its product and add)
 //   - (2m+6)·η (underflow of the products).
 //
-// With DESCENT_FUZZ_STRICT_DOC set the two terms marked "not in linear's
-// doc" are left out. The result is multiplied by 1 + 2⁻³⁰ for the float64
+// The result is multiplied by 1 + 2⁻³⁰ for the float64
 // rounding of the bound's own evaluation.
 //
 // The loss bound is derived the same way (linear documents none): per row,
@@ -721,9 +701,7 @@ func linTolerance[T float](c *linInput[T], ref *linRef) (linTol, bool) {
 		}
 		doc := 2 * float64(m+n) * eps * G
 		b := doc + A + (gamma(3, eps)+gamma(3, eps64))*pen + float64(2*m+6)*(eta+eta64)
-		if !linStrictBound {
-			b += Fs + gamma(m+5, eps)*(G+A+Fs) + gamma(m+3, eps64)*G
-		}
+		b += Fs + gamma(m+5, eps)*(G+A+Fs) + gamma(m+3, eps64)*G
 		tol.grad[idx], tol.doc[idx], tol.sumAbsR[idx] = b*(1+0x1p-30), doc, G
 		return true
 	}

@@ -51,18 +51,35 @@
 // Programmer errors panic with a message naming the function and the sizes,
 // as gonum does: len(θ) ≠ NumParams(), len(X) ≠ len(y)·Features(), a grad
 // or output buffer of the wrong length, features < 1, classes < 2, L2 < 0.
-// Bad data do not panic: NaN or ±Inf in X or y (or θ), and softmax labels
-// that are not class indices, make the loss (and the affected gradient
-// entries) NaN or ±Inf, which the tests check. [Model.Check] reports them
-// before training as an error wrapping [ErrNonFinite] or [ErrLabel], naming
-// the index, row and column.
+// Bad data do not panic: NaN or ±Inf in X or y, and softmax labels that
+// are not class indices, make the loss (and the affected gradient entries)
+// NaN or ±Inf, which the tests check; so do NaN or ±Inf in θ for least
+// squares and logistic regression. Softmax may absorb a non-finite θ: a −Inf
+// weight or bias of a class that is never the label only gives that class
+// probability 0, and the gonum backend skips zero entries of X, so a NaN
+// weight facing a zero feature is not seen. [Model.Check] reports bad X and
+// y before training as an error wrapping [ErrNonFinite] or [ErrLabel],
+// naming the index, row and column; θ is the caller's to keep finite.
 //
 // # Agreement between backends
 //
 // The OpenBLAS and gonum backends, and different block sizes, sum in
-// different orders (and OpenBLAS uses FMA), so their results agree to
-// rounding rather than bit for bit: for a gradient entry the difference is
-// within about 2·(m+n)·ε·(1/m)·Σᵢ|xᵢⱼ·rᵢ|, ε the unit round-off of T. The tests
-// check this bound, and float64 gradients against central finite differences
-// and against a direct computation with gonum's mat package.
+// different orders (and OpenBLAS uses FMA, and picks kernels by the slices'
+// alignment, so even OpenBLAS alone is not bit-reproducible across
+// allocations), so results agree to rounding rather than bit for bit. For a
+// gradient entry (j, o), with ε the unit round-off of T, the difference from
+// the exact gradient is within about
+//
+//	2·(m+n)·ε·(1/m)·Σᵢ|xᵢⱼ·rᵢ|  +  (1/m)·Σᵢ|xᵢⱼ|·Fᵢ
+//
+// plus the documented error of the elementwise functions (linear/elem). The
+// first term is the two sums; the second carries the rounding of the logits,
+// δzᵢ ≈ (n+1)·ε·(Σⱼ|xᵢⱼθⱼ| + |b|), through the residual r = ∂loss/∂z:
+// Fᵢ = δzᵢ for least squares, σ'(zᵢ)·δzᵢ for logistic regression, and at
+// most min(p, 1−p)·(e^{2δz}−1) for softmax. The second term dominates where
+// the residual is small but the logits are large (a well-fitted least-squares
+// row, a confident logistic one). The tests check agreement between backends
+// and block sizes, float64 gradients against central finite differences and
+// against a direct computation with gonum's mat package, and package fuzz's
+// FuzzLinear targets check this bound against a float64 reference.
 package linear
