@@ -33,8 +33,11 @@ func lengthError(fn, names string, n int, ls []int) string {
 	return b.String()
 }
 
-// updateFlags packs the variant flags of an update kernel.
-func updateFlags(l2, nesterov, first bool) uint64 {
+// updateFlags packs the variant flags of an update kernel. unitScale and
+// unitDecay say a multiplier is exactly 1: the assembly may skip the
+// multiply (x·1 = x for every x, NaN aside, whose payload is not part of the
+// contract); the reference ignores them.
+func updateFlags(l2, nesterov, first, unitScale, unitDecay bool) uint64 {
 	var f uint64
 	if l2 {
 		f |= asm.FlagL2
@@ -44,6 +47,12 @@ func updateFlags(l2, nesterov, first bool) uint64 {
 	}
 	if first {
 		f |= asm.FlagFirst
+	}
+	if unitScale {
+		f |= asm.FlagUnitScale
+	}
+	if unitDecay {
+		f |= asm.FlagUnitDecay
 	}
 	return f
 }

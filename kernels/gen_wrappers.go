@@ -47,7 +47,7 @@ const wrappers = `
 func SGD{{.E}}(p, g []{{.T}}, s *SGDScalars) {
 	checkLens("SGD{{.E}}", "p, g", len(p), len(g))
 	c := sgdCoeffsOf[{{.T}}](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, false, false)
+	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2{{.E}}(p, g, &c, flags)
@@ -74,7 +74,7 @@ func SGD{{.E}}(p, g []{{.T}}, s *SGDScalars) {
 func Momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
 	checkLens("Momentum{{.E}}", "p, g, buf", len(p), len(g), len(buf))
 	c := sgdCoeffsOf[{{.T}}](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first)
+	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2{{.E}}(p, g, buf, &c, flags)
@@ -102,7 +102,7 @@ func Momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
 func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 	checkLens("Adam{{.E}}", "p, g, m, v", len(p), len(g), len(m), len(v))
 	c := adamCoeffsOf[{{.T}}](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2{{.E}}(p, g, m, v, &c, flags)
@@ -124,7 +124,7 @@ func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 	checkLens("AMSGrad{{.E}}", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
 	c := adamCoeffsOf[{{.T}}](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2{{.E}}(p, g, m, v, vmax, &c, flags)

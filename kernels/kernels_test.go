@@ -89,7 +89,7 @@ func TestSGD(t *testing.T) {
 func testSGD[T float](t *testing.T, sgd func(p, g []T, s *SGDScalars), mom func(p, g, b []T, s *SGDScalars, first bool)) {
 	for ci, h := range sgdConfigs {
 		require.NoError(t, h.Validate())
-		s := h.Scalars(1.5)
+		s := h.Scalars([]float64{1.5, 1}[ci%2]) // 1: the kernels' unit-scale variants
 		for _, special := range fills {
 			t.Run(fmt.Sprintf("sgd/config=%d/special=%v", ci, special), func(t *testing.T) {
 				compareImpls(t, 2, slices[T](2, special), func(a [][]T) []float64 {

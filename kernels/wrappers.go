@@ -16,7 +16,7 @@ import "github.com/descent-go/descent/kernels/asm"
 func SGDF32(p, g []float32, s *SGDScalars) {
 	checkLens("SGDF32", "p, g", len(p), len(g))
 	c := sgdCoeffsOf[float32](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, false, false)
+	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2F32(p, g, &c, flags)
@@ -43,7 +43,7 @@ func SGDF32(p, g []float32, s *SGDScalars) {
 func MomentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
 	checkLens("MomentumF32", "p, g, buf", len(p), len(g), len(buf))
 	c := sgdCoeffsOf[float32](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first)
+	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2F32(p, g, buf, &c, flags)
@@ -71,7 +71,7 @@ func MomentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
 func AdamF32(p, g, m, v []float32, s *AdamScalars) {
 	checkLens("AdamF32", "p, g, m, v", len(p), len(g), len(m), len(v))
 	c := adamCoeffsOf[float32](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2F32(p, g, m, v, &c, flags)
@@ -93,7 +93,7 @@ func AdamF32(p, g, m, v []float32, s *AdamScalars) {
 func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 	checkLens("AMSGradF32", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
 	c := adamCoeffsOf[float32](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2F32(p, g, m, v, vmax, &c, flags)
@@ -157,7 +157,7 @@ func ScaleF32(a float32, x []float32) {
 func SGDF64(p, g []float64, s *SGDScalars) {
 	checkLens("SGDF64", "p, g", len(p), len(g))
 	c := sgdCoeffsOf[float64](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, false, false)
+	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2F64(p, g, &c, flags)
@@ -184,7 +184,7 @@ func SGDF64(p, g []float64, s *SGDScalars) {
 func MomentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
 	checkLens("MomentumF64", "p, g, buf", len(p), len(g), len(buf))
 	c := sgdCoeffsOf[float64](s)
-	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first)
+	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2F64(p, g, buf, &c, flags)
@@ -212,7 +212,7 @@ func MomentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
 func AdamF64(p, g, m, v []float64, s *AdamScalars) {
 	checkLens("AdamF64", "p, g, m, v", len(p), len(g), len(m), len(v))
 	c := adamCoeffsOf[float64](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2F64(p, g, m, v, &c, flags)
@@ -234,7 +234,7 @@ func AdamF64(p, g, m, v []float64, s *AdamScalars) {
 func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 	checkLens("AMSGradF64", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
 	c := adamCoeffsOf[float64](s)
-	flags := updateFlags(c[asm.AdamL2] != 0, false, false)
+	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2F64(p, g, m, v, vmax, &c, flags)

@@ -7,7 +7,7 @@ package asm
 // SGDAVX2F32 implements sgdRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
@@ -18,7 +18,7 @@ func SGDAVX2F32(p []float32, g []float32, c *[5]float32, flags uint64)
 // MomentumAVX2F32 implements momentumRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
 //		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
@@ -31,9 +31,9 @@ func MomentumAVX2F32(p []float32, g []float32, b []float32, c *[5]float32, flags
 // AdamAVX2F32 implements adamRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
@@ -45,9 +45,9 @@ func AdamAVX2F32(p []float32, g []float32, m []float32, v []float32, c *[9]float
 // AMSGradAVX2F32 implements amsgradRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
@@ -92,7 +92,7 @@ func ScaleAVX2F32(a float32, x []float32)
 // SGDAVX2F64 implements sgdRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
@@ -103,7 +103,7 @@ func SGDAVX2F64(p []float64, g []float64, c *[5]float64, flags uint64)
 // MomentumAVX2F64 implements momentumRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
 //		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
@@ -116,9 +116,9 @@ func MomentumAVX2F64(p []float64, g []float64, b []float64, c *[5]float64, flags
 // AdamAVX2F64 implements adamRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
@@ -130,9 +130,9 @@ func AdamAVX2F64(p []float64, g []float64, m []float64, v []float64, c *[9]float
 // AMSGradAVX2F64 implements amsgradRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]

@@ -10,7 +10,7 @@ const HaveAVX2 = false
 // SGDAVX2F32 implements sgdRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
@@ -23,7 +23,7 @@ func SGDAVX2F32(p, g []float32, c *[5]float32, flags uint64) {
 // MomentumAVX2F32 implements momentumRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
 //		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
@@ -38,9 +38,9 @@ func MomentumAVX2F32(p, g, b []float32, c *[5]float32, flags uint64) {
 // AdamAVX2F32 implements adamRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
@@ -54,9 +54,9 @@ func AdamAVX2F32(p, g, m, v []float32, c *[9]float32, flags uint64) {
 // AMSGradAVX2F32 implements amsgradRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
@@ -111,7 +111,7 @@ func ScaleAVX2F32(a float32, x []float32) {
 // SGDAVX2F64 implements sgdRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
@@ -124,7 +124,7 @@ func SGDAVX2F64(p, g []float64, c *[5]float64, flags uint64) {
 // MomentumAVX2F64 implements momentumRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[SGDGradScale]
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
 //		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
 //		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
@@ -139,9 +139,9 @@ func MomentumAVX2F64(p, g, b []float64, c *[5]float64, flags uint64) {
 // AdamAVX2F64 implements adamRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
@@ -155,9 +155,9 @@ func AdamAVX2F64(p, g, m, v []float64, c *[9]float64, flags uint64) {
 // AMSGradAVX2F64 implements amsgradRef in package kernels with AVX2:
 //
 //	for i := range p {
-//		g := g[i]·c[AdamGradScale]
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
 //		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
-//		θ := p[i]·c[AdamDecay]
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
 //		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
 //		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
 //		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]

@@ -28,7 +28,9 @@ const (
 
 // Variant flags of the update kernels.
 const (
-	FlagL2       = 1 // add the L2 term to the gradient
-	FlagNesterov = 2 // Nesterov momentum
-	FlagFirst    = 4 // first momentum step: the buffer takes the gradient
+	FlagL2        = 1  // add the L2 term to the gradient
+	FlagNesterov  = 2  // Nesterov momentum
+	FlagFirst     = 4  // first momentum step: the buffer takes the gradient
+	FlagUnitScale = 8  // the gradient scale is 1: its multiply may be skipped
+	FlagUnitDecay = 16 // Adam's decay is 1: its multiply may be skipped
 )

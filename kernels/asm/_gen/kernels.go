@@ -53,7 +53,7 @@ func sgd(e elem) {
 		fmt.Sprintf("SGDAVX2%s implements sgdRef in package kernels with AVX2:", e.name),
 		"",
 		"	for i := range p {",
-		"		g := g[i]·c[SGDGradScale]",
+		"		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)",
 		"		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }",
 		"		p[i] = p[i] − c[SGDLR]·g",
 		"	}")
@@ -63,9 +63,9 @@ func sgd(e elem) {
 	c := Load(Param("c"), GP64())
 	flags := Load(Param("flags"), GP64())
 	gs, l2c, lr := broadcast(e, c, slot(sgdSlots, "GradScale")), broadcast(e, c, slot(sgdSlots, "L2")), broadcast(e, c, slot(sgdSlots, "LR"))
-	variants(flags, []int{flagL2}, func(prefix string, set int) {
+	variants(flags, []int{flagL2, flagUnitScale}, func(prefix string, set int) {
 		loops(prefix, e, 4, n, func(k vk, at func(Register) Mem) {
-			gv := k.mul(k.load(at(g)), k.c(gs))
+			gv := k.scaled(k.load(at(g)), gs, set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
 				gv = k.add(gv, k.mul(pv, k.c(l2c)))
@@ -80,7 +80,7 @@ func momentum(e elem) {
 		fmt.Sprintf("MomentumAVX2%s implements momentumRef in package kernels with AVX2:", e.name),
 		"",
 		"	for i := range p {",
-		"		g := g[i]·c[SGDGradScale]",
+		"		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)",
 		"		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }",
 		"		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }",
 		"		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }",
@@ -94,9 +94,9 @@ func momentum(e elem) {
 	flags := Load(Param("flags"), GP64())
 	gs, l2c, lr := broadcast(e, c, slot(sgdSlots, "GradScale")), broadcast(e, c, slot(sgdSlots, "L2")), broadcast(e, c, slot(sgdSlots, "LR"))
 	mu, damp := broadcast(e, c, slot(sgdSlots, "Momentum")), broadcast(e, c, slot(sgdSlots, "OneMinusDampening"))
-	variants(flags, []int{flagL2, flagFirst, flagNesterov}, func(prefix string, set int) {
+	variants(flags, []int{flagL2, flagFirst, flagNesterov, flagUnitScale}, func(prefix string, set int) {
 		loops(prefix, e, 2, n, func(k vk, at func(Register) Mem) {
-			gv := k.mul(k.load(at(g)), k.c(gs))
+			gv := k.scaled(k.load(at(g)), gs, set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
 				gv = k.add(gv, k.mul(pv, k.c(l2c)))
@@ -124,9 +124,9 @@ func adam(e elem, ams bool) {
 		fmt.Sprintf("%s implements %s in package kernels with AVX2:", name, ref),
 		"",
 		"	for i := range p {",
-		"		g := g[i]·c[AdamGradScale]",
+		"		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)",
 		"		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }",
-		"		θ := p[i]·c[AdamDecay]",
+		"		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)",
 		"		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])",
 		"		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g",
 	}
@@ -154,14 +154,17 @@ func adam(e elem, ams bool) {
 	for i, s := range adamSlots {
 		C[s] = broadcast(e, c, i)
 	}
-	variants(flags, []int{flagL2}, func(prefix string, set int) {
+	variants(flags, []int{flagL2, flagUnitScale, flagUnitDecay}, func(prefix string, set int) {
 		loops(prefix, e, 1, n, func(k vk, at func(Register) Mem) {
-			gv := k.mul(k.load(at(g)), k.c(C["GradScale"]))
+			gv := k.scaled(k.load(at(g)), C["GradScale"], set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
 				gv = k.add(gv, k.mul(pv, k.c(C["L2"])))
 			}
-			theta := k.mul(pv, k.c(C["Decay"]))
+			theta := pv
+			if set&flagUnitDecay == 0 {
+				theta = k.mul(pv, k.c(C["Decay"]))
+			}
 			m0 := k.load(at(m))
 			mi := k.add(m0, k.mul(k.sub(gv, m0), k.c(C["OneMinusBeta1"])))
 			vi := k.add(k.mul(k.load(at(v)), k.c(C["Beta2"])), k.mul(k.mul(gv, k.c(C["OneMinusBeta2"])), gv))

@@ -103,7 +103,9 @@ func layoutFile() string {
 	b.WriteString("// Variant flags of the update kernels.\nconst (\n")
 	fmt.Fprintf(&b, "\tFlagL2 = %d // add the L2 term to the gradient\n", flagL2)
 	fmt.Fprintf(&b, "\tFlagNesterov = %d // Nesterov momentum\n", flagNesterov)
-	fmt.Fprintf(&b, "\tFlagFirst = %d // first momentum step: the buffer takes the gradient\n)\n", flagFirst)
+	fmt.Fprintf(&b, "\tFlagFirst = %d // first momentum step: the buffer takes the gradient\n", flagFirst)
+	fmt.Fprintf(&b, "\tFlagUnitScale = %d // the gradient scale is 1: its multiply may be skipped\n", flagUnitScale)
+	fmt.Fprintf(&b, "\tFlagUnitDecay = %d // Adam's decay is 1: its multiply may be skipped\n)\n", flagUnitDecay)
 	return b.String()
 }
 
@@ -117,6 +119,11 @@ const (
 	flagL2       = 1
 	flagNesterov = 2
 	flagFirst    = 4
+	// flagUnitScale and flagUnitDecay say the gradient scale (the Adam
+	// decay) is exactly 1, so the AVX2 kernels skip that multiply: x·1 = x
+	// for every x, so the result is the same.
+	flagUnitScale = 8
+	flagUnitDecay = 16
 )
 
 func slot(slots []string, name string) int {

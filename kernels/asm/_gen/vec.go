@@ -130,6 +130,15 @@ func (k vk) div(a VecVirtual, b Op) VecVirtual {
 	return d
 }
 
+// scaled returns a·c, or a itself when the variant set says c is exactly 1
+// (FlagUnitScale): the same value, one multiply fewer.
+func (k vk) scaled(a VecVirtual, c VecVirtual, set int) VecVirtual {
+	if set&flagUnitScale != 0 {
+		return a
+	}
+	return k.mul(a, k.c(c))
+}
+
 // sqrt returns the correctly rounded square root of a.
 func (k vk) sqrt(a VecVirtual) VecVirtual {
 	d := k.reg()
