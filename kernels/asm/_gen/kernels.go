@@ -64,7 +64,7 @@ func sgd(e elem) {
 	flags := Load(Param("flags"), GP64())
 	gs, l2c, lr := broadcast(e, c, slot(sgdSlots, "GradScale")), broadcast(e, c, slot(sgdSlots, "L2")), broadcast(e, c, slot(sgdSlots, "LR"))
 	variants(flags, []int{flagL2, flagUnitScale}, func(prefix string, set int) {
-		loops(prefix, e, 4, n, func(k vk, at func(Register) Mem) {
+		loops(prefix, e, 4, n, []Register{g, p}, func(k vk, at func(Register) Mem) {
 			gv := k.scaled(k.load(at(g)), gs, set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
@@ -95,7 +95,7 @@ func momentum(e elem) {
 	gs, l2c, lr := broadcast(e, c, slot(sgdSlots, "GradScale")), broadcast(e, c, slot(sgdSlots, "L2")), broadcast(e, c, slot(sgdSlots, "LR"))
 	mu, damp := broadcast(e, c, slot(sgdSlots, "Momentum")), broadcast(e, c, slot(sgdSlots, "OneMinusDampening"))
 	variants(flags, []int{flagL2, flagFirst, flagNesterov, flagUnitScale}, func(prefix string, set int) {
-		loops(prefix, e, 2, n, func(k vk, at func(Register) Mem) {
+		loops(prefix, e, 2, n, []Register{g, p, b}, func(k vk, at func(Register) Mem) {
 			gv := k.scaled(k.load(at(g)), gs, set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
@@ -154,8 +154,12 @@ func adam(e elem, ams bool) {
 	for i, s := range adamSlots {
 		C[s] = broadcast(e, c, i)
 	}
+	pf := []Register{g, p, m, v}
+	if ams {
+		pf = append(pf, vmax)
+	}
 	variants(flags, []int{flagL2, flagUnitScale, flagUnitDecay}, func(prefix string, set int) {
-		loops(prefix, e, 1, n, func(k vk, at func(Register) Mem) {
+		loops(prefix, e, 1, n, pf, func(k vk, at func(Register) Mem) {
 			gv := k.scaled(k.load(at(g)), C["GradScale"], set)
 			pv := k.load(at(p))
 			if set&flagL2 != 0 {
@@ -191,7 +195,7 @@ func axpy(e elem) {
 	x := Load(Param("x").Base(), GP64())
 	y := Load(Param("y").Base(), GP64())
 	n := Load(Param("y").Len(), GP64())
-	loops("", e, 4, n, func(k vk, at func(Register) Mem) {
+	loops("", e, 4, n, []Register{x, y}, func(k vk, at func(Register) Mem) {
 		k.store(k.add(k.load(at(y)), k.mul(k.load(at(x)), k.c(a))), at(y))
 	})
 }
@@ -206,7 +210,7 @@ func scale(e elem) {
 	a := broadcastParam(e, "a")
 	x := Load(Param("x").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
-	loops("", e, 4, n, func(k vk, at func(Register) Mem) {
+	loops("", e, 4, n, []Register{x}, func(k vk, at func(Register) Mem) {
 		k.store(k.mul(k.load(at(x)), k.c(a)), at(x))
 	})
 }
@@ -265,6 +269,7 @@ func sumSquares(e elem) {
 	LEAQ(Mem{Base: i, Disp: 16}, t)
 	CMPQ(t, n)
 	JA(LabelRef("reduce"))
+	prefetch(16*e.size, func(b Register) Mem { return Mem{Base: b, Index: i, Scale: uint8(e.size)} }, []Register{x})
 	for r := range acc {
 		v := YMM()
 		if e.size == 4 {
@@ -331,6 +336,7 @@ func dot(e elem) {
 	LEAQ(Mem{Base: i, Disp: P}, t)
 	CMPQ(t, n)
 	JA(LabelRef("reduce"))
+	prefetch(128, func(b Register) Mem { return Mem{Base: b, Index: i, Scale: uint8(e.size)} }, []Register{x, y})
 	for r := range acc {
 		at := func(b Register) Mem { return Mem{Base: b, Index: i, Scale: uint8(e.size), Disp: 32 * r} }
 		pr := k.mul(k.load(at(x)), at(y))

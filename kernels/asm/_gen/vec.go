@@ -191,11 +191,31 @@ func broadcastParam(e elem, name string) VecVirtual {
 	return r
 }
 
+// prefetchDistance is how far ahead of the loads, in bytes, the main loops
+// prefetch each slice. The hardware prefetchers alone leave Adam about 15 %
+// short of a plain C loop on slices larger than the caches; with this they
+// reach it (2–4 KiB measured alike on a Sapphire Rapids core).
+const prefetchDistance = 2048
+
+// prefetch emits one PREFETCHT0 per 64-byte line of the bytes an iteration
+// reads from each slice, prefetchDistance ahead. A prefetch never faults and
+// is not an architectural read, so prefetching past a slice's end is safe.
+func prefetch(bytes int, at func(Register) Mem, slices []Register) {
+	for _, r := range slices {
+		for off := 0; off < max(bytes, 64); off += 64 {
+			a := at(r)
+			a.Disp += prefetchDistance + off
+			PREFETCHT0(a)
+		}
+	}
+}
+
 // loops emits the loops of an elementwise kernel over n elements: U
-// registers per iteration while that many remain, then one register at a
-// time, then one element at a time. body emits the work for one register (or
-// element) given an address function for each slice. Labels take prefix.
-func loops(prefix string, e elem, U int, n Register, body func(k vk, at func(base Register) Mem)) {
+// registers per iteration while that many remain (prefetching the slices in
+// pf), then one register at a time, then one element at a time. body emits
+// the work for one register (or element) given an address function for each
+// slice. Labels take prefix.
+func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k vk, at func(base Register) Mem)) {
 	i, t := GP64(), GP64()
 	XORQ(i, i)
 	W := e.lanes()
@@ -209,6 +229,7 @@ func loops(prefix string, e elem, U int, n Register, body func(k vk, at func(bas
 		LEAQ(Mem{Base: i, Disp: U * W}, t)
 		CMPQ(t, n)
 		JA(LabelRef(prefix + "vec"))
+		prefetch(U*32, at(vk{e: e}, 0), pf)
 		for u := 0; u < U; u++ {
 			body(vk{e: e}, at(vk{e: e}, u))
 		}
@@ -219,6 +240,9 @@ func loops(prefix string, e elem, U int, n Register, body func(k vk, at func(bas
 	LEAQ(Mem{Base: i, Disp: W}, t)
 	CMPQ(t, n)
 	JA(LabelRef(prefix + "tail"))
+	if U == 1 {
+		prefetch(32, at(vk{e: e}, 0), pf)
+	}
 	body(vk{e: e}, at(vk{e: e}, 0))
 	MOVQ(t, i)
 	JMP(LabelRef(prefix + "vec"))
