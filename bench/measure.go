@@ -82,7 +82,7 @@ func timeParallel(calls []func(), minTime time.Duration) float64 {
 }
 
 // Roofline is the machine's streaming bandwidth, measured by three probes on
-// buffers far larger than the caches: copy (the runtime's memmove: a read and
+// buffers of StreamBytes, twice the last-level cache: copy (the runtime's memmove: a read and
 // a write stream), read-modify-write (ScaleF32 by 1 in place with the fastest
 // implementation: what an update kernel's written slices do) and read
 // (SumSquaresF32: what its read-only slices do). Bytes count reads plus
@@ -97,7 +97,8 @@ type Roofline struct {
 
 // MeasureRoofline runs the probes on threads goroutines.
 func MeasureRoofline(threads int, minTime time.Duration) Roofline {
-	const n = StreamBytes / 4
+	n := StreamBytes / 4
+	bytes := float64(StreamBytes)
 	buf, dst := make([]float32, n), make([]float32, n)
 	for i := range buf {
 		buf[i] = float32(i%1000) + 1
@@ -111,9 +112,9 @@ func MeasureRoofline(threads int, minTime time.Duration) Roofline {
 		return fs
 	}
 	r := Roofline{Threads: threads}
-	r.Copy = 2 * StreamBytes / timeParallel(parts(func(lo, hi int) { copy(dst[lo:hi], buf[lo:hi]) }), minTime) * 1e9
-	r.RMW = 2 * StreamBytes / timeParallel(parts(func(lo, hi int) { kernels.ScaleF32(1, buf[lo:hi]) }), minTime) * 1e9
-	r.Read = StreamBytes / timeParallel(parts(func(lo, hi int) { kernels.SumSquaresF32(buf[lo:hi]) }), minTime) * 1e9
+	r.Copy = 2 * bytes / timeParallel(parts(func(lo, hi int) { copy(dst[lo:hi], buf[lo:hi]) }), minTime) * 1e9
+	r.RMW = 2 * bytes / timeParallel(parts(func(lo, hi int) { kernels.ScaleF32(1, buf[lo:hi]) }), minTime) * 1e9
+	r.Read = bytes / timeParallel(parts(func(lo, hi int) { kernels.SumSquaresF32(buf[lo:hi]) }), minTime) * 1e9
 	r.BytesSec = max(r.Copy, r.RMW, r.Read)
 	return r
 }
