@@ -135,9 +135,9 @@ func printBench(w io.Writer, rep benchReport) {
 func si(x float64) string {
 	switch {
 	case x >= 1e9:
-		return fmt.Sprintf("%.2f G", x/1e9)
+		return strings.TrimSuffix(fmt.Sprintf("%.2f", x/1e9), ".00") + " G"
 	case x >= 1e6:
-		return fmt.Sprintf("%.1f M", x/1e6)
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", x/1e6), ".0") + " M"
 	}
 	return fmt.Sprintf("%.0f", x)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"sort"
 	"strings"
 
@@ -37,8 +38,10 @@ func plotBench(path, which string, rep benchReport) error {
 	p.X.Label.Text = "elements per tensor"
 	p.Y.Label.Text = "elements per second"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = false, false
+	p.X.Tick.Marker, p.Y.Tick.Marker = sizeTicks{}, rateTicks{}
+	p.Legend.Top, p.Legend.Left = true, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(12), -vg.Points(12)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
 
 	keys := make([]string, 0, len(series))
 	for k := range series {
@@ -76,7 +79,42 @@ func plotBench(path, which string, rep benchReport) error {
 		p.Legend.Add(fmt.Sprintf("roofline, %d thread(s): %.1f GB/s", r.Threads, r.BytesSec/1e9), l)
 	}
 	p.Legend.ThumbnailWidth = vg.Points(20)
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	p.X.Min, p.X.Max = p.X.Min/1.4, p.X.Max*1.4 // room for the end labels
+	p.Y.Max *= 1.6                              // room for the legend
+	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// rateTicks labels a log axis of rates at 1, 2 and 5 times each power of
+// ten, with SI prefixes.
+type rateTicks struct{}
+
+func (rateTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= min && v <= max {
+				ts = append(ts, plot.Tick{Value: v, Label: strings.TrimSpace(si(v))})
+			}
+		}
+	}
+	return ts
+}
+
+// sizeTicks labels the tensor sizes as powers of two.
+type sizeTicks struct{}
+
+func (sizeTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Ceil(math.Log2(min)); e <= math.Floor(math.Log2(max)); e += 2 {
+		v := math.Exp2(e)
+		label := fmt.Sprintf("%.0f Ki", v/1024)
+		if v >= 1<<20 {
+			label = fmt.Sprintf("%.0f Mi", v/(1<<20))
+		}
+		ts = append(ts, plot.Tick{Value: v, Label: label})
+	}
+	return ts
 }
 
 func plotColor(i int) color.Color {
