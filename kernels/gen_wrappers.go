@@ -109,7 +109,7 @@ func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 	case implNEON:
 		asm.AdamNEON{{.E}}(p, g, m, v, &c, flags)
 	default:
-		adamRef(p, g, m, v, &c, flags)
+		adamRef(p, g, m, v, nil, &c, flags)
 	}
 }
 
@@ -131,7 +131,7 @@ func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 	case implNEON:
 		asm.AMSGradNEON{{.E}}(p, g, m, v, vmax, &c, flags)
 	default:
-		amsgradRef(p, g, m, v, vmax, &c, flags)
+		adamRef(p, g, m, v, vmax, &c, flags)
 	}
 }
 

@@ -79,40 +79,25 @@ func momentumRef[T float32 | float64](p, grad, buf []T, c *sgdCoeffs[T], flags u
 //	m[i] = m[i] + c[OneMinusBeta1]·(g − m[i])
 //	v[i] = c[Beta2]·v[i] + (c[OneMinusBeta2]·g)·g
 //	p[i] = θ − c[StepSize]·(m[i] / (sqrt(v[i])·c[InvSqrtBC2] + c[Eps]))
-func adamRef[T float32 | float64](p, grad, m, v []T, c *adamCoeffs[T], flags uint64) {
-	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
-	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
-	rbc2, eps, step := c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize]
-	l2 := flags&asm.FlagL2 != 0
-	grad, m, v = grad[:len(p)], m[:len(p)], v[:len(p)]
-	for i := range p {
-		g := T(grad[i] * gs)
-		if l2 {
-			g += T(wd * p[i])
-		}
-		theta := T(p[i] * decay)
-		mi := m[i] + T(b1c*(g-m[i]))
-		vi := T(b2*v[i]) + T(T(b2c*g)*g)
-		den := T(sqrtT(vi)*rbc2) + eps
-		m[i], v[i] = mi, vi
-		p[i] = theta - T(step*(mi/den))
-	}
-}
-
-// amsgradRef is adamRef with the running maximum
+//
+// With vmax non-nil it is AMSGrad: the running maximum
 //
 //	vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
 //
-// used in place of v[i] in the denominator: NaN if either is NaN, as
+// takes v[i]'s place in the denominator: NaN if either is NaN, as
 // torch.maximum. (Go's built-in max differs from it only when vmax[i] = +0
 // and v[i] = −0, which valid hyper-parameters never produce; this form is
 // the one every instruction set computes cheaply.)
-func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], flags uint64) {
+func adamRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], flags uint64) {
 	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
 	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
 	rbc2, eps, step := c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize]
 	l2 := flags&asm.FlagL2 != 0
-	grad, m, v, vmax = grad[:len(p)], m[:len(p)], v[:len(p)], vmax[:len(p)]
+	ams := vmax != nil
+	grad, m, v = grad[:len(p)], m[:len(p)], v[:len(p)]
+	if ams {
+		vmax = vmax[:len(p)]
+	}
 	for i := range p {
 		g := T(grad[i] * gs)
 		if l2 {
@@ -121,12 +106,14 @@ func amsgradRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], 
 		theta := T(p[i] * decay)
 		mi := m[i] + T(b1c*(g-m[i]))
 		vi := T(b2*v[i]) + T(T(b2c*g)*g)
-		vm := vmax[i]
-		if !(vm > vi || vm != vm) {
-			vm = vi
+		m[i], v[i] = mi, vi
+		if ams {
+			if vm := vmax[i]; vm > vi || vm != vm {
+				vi = vm
+			}
+			vmax[i] = vi
 		}
-		den := T(sqrtT(vm)*rbc2) + eps
-		m[i], v[i], vmax[i] = mi, vi, vm
+		den := T(sqrtT(vi)*rbc2) + eps
 		p[i] = theta - T(step*(mi/den))
 	}
 }

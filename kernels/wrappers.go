@@ -78,7 +78,7 @@ func AdamF32(p, g, m, v []float32, s *AdamScalars) {
 	case implNEON:
 		asm.AdamNEONF32(p, g, m, v, &c, flags)
 	default:
-		adamRef(p, g, m, v, &c, flags)
+		adamRef(p, g, m, v, nil, &c, flags)
 	}
 }
 
@@ -100,7 +100,7 @@ func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 	case implNEON:
 		asm.AMSGradNEONF32(p, g, m, v, vmax, &c, flags)
 	default:
-		amsgradRef(p, g, m, v, vmax, &c, flags)
+		adamRef(p, g, m, v, vmax, &c, flags)
 	}
 }
 
@@ -219,7 +219,7 @@ func AdamF64(p, g, m, v []float64, s *AdamScalars) {
 	case implNEON:
 		asm.AdamNEONF64(p, g, m, v, &c, flags)
 	default:
-		adamRef(p, g, m, v, &c, flags)
+		adamRef(p, g, m, v, nil, &c, flags)
 	}
 }
 
@@ -241,7 +241,7 @@ func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 	case implNEON:
 		asm.AMSGradNEONF64(p, g, m, v, vmax, &c, flags)
 	default:
-		amsgradRef(p, g, m, v, vmax, &c, flags)
+		adamRef(p, g, m, v, vmax, &c, flags)
 	}
 }
 

@@ -42,7 +42,7 @@ func MomentumAVX2F32(p []float32, g []float32, b []float32, c *[5]float32, flags
 //go:noescape
 func AdamAVX2F32(p []float32, g []float32, m []float32, v []float32, c *[9]float32, flags uint64)
 
-// AMSGradAVX2F32 implements amsgradRef in package kernels with AVX2:
+// AMSGradAVX2F32 implements adamRef (with vmax) in package kernels with AVX2:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
@@ -127,7 +127,7 @@ func MomentumAVX2F64(p []float64, g []float64, b []float64, c *[5]float64, flags
 //go:noescape
 func AdamAVX2F64(p []float64, g []float64, m []float64, v []float64, c *[9]float64, flags uint64)
 
-// AMSGradAVX2F64 implements amsgradRef in package kernels with AVX2:
+// AMSGradAVX2F64 implements adamRef (with vmax) in package kernels with AVX2:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)

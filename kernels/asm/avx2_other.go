@@ -51,7 +51,7 @@ func AdamAVX2F32(p, g, m, v []float32, c *[9]float32, flags uint64) {
 	panic("asm: AdamAVX2F32: no AVX2 kernels in this build")
 }
 
-// AMSGradAVX2F32 implements amsgradRef in package kernels with AVX2:
+// AMSGradAVX2F32 implements adamRef (with vmax) in package kernels with AVX2:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
@@ -152,7 +152,7 @@ func AdamAVX2F64(p, g, m, v []float64, c *[9]float64, flags uint64) {
 	panic("asm: AdamAVX2F64: no AVX2 kernels in this build")
 }
 
-// AMSGradAVX2F64 implements amsgradRef in package kernels with AVX2:
+// AMSGradAVX2F64 implements adamRef (with vmax) in package kernels with AVX2:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)

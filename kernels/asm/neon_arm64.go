@@ -46,7 +46,7 @@ func MomentumNEONF32(p []float32, g []float32, b []float32, c *[5]float32, flags
 //go:noescape
 func AdamNEONF32(p []float32, g []float32, m []float32, v []float32, c *[9]float32, flags uint64)
 
-// AMSGradNEONF32 implements amsgradRef in package kernels with NEON:
+// AMSGradNEONF32 implements adamRef (with vmax) in package kernels with NEON:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale]
@@ -132,7 +132,7 @@ func MomentumNEONF64(p []float64, g []float64, b []float64, c *[5]float64, flags
 //go:noescape
 func AdamNEONF64(p []float64, g []float64, m []float64, v []float64, c *[9]float64, flags uint64)
 
-// AMSGradNEONF64 implements amsgradRef in package kernels with NEON:
+// AMSGradNEONF64 implements adamRef (with vmax) in package kernels with NEON:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale]

@@ -51,7 +51,7 @@ func AdamNEONF32(p []float32, g []float32, m []float32, v []float32, c *[9]float
 	panic("asm: AdamNEONF32: no NEON kernels in this build")
 }
 
-// AMSGradNEONF32 implements amsgradRef in package kernels with NEON:
+// AMSGradNEONF32 implements adamRef (with vmax) in package kernels with NEON:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale]
@@ -153,7 +153,7 @@ func AdamNEONF64(p []float64, g []float64, m []float64, v []float64, c *[9]float
 	panic("asm: AdamNEONF64: no NEON kernels in this build")
 }
 
-// AMSGradNEONF64 implements amsgradRef in package kernels with NEON:
+// AMSGradNEONF64 implements adamRef (with vmax) in package kernels with NEON:
 //
 //	for i := range p {
 //		g := g[i]·c[AdamGradScale]

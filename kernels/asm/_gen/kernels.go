@@ -118,7 +118,7 @@ func momentum(e elem) {
 func adam(e elem, ams bool) {
 	name, ref, vmaxArg := "AdamAVX2"+e.name, "adamRef", ""
 	if ams {
-		name, ref, vmaxArg = "AMSGradAVX2"+e.name, "amsgradRef", ", vmax"
+		name, ref, vmaxArg = "AMSGradAVX2"+e.name, "adamRef (with vmax)", ", vmax"
 	}
 	doc := []string{
 		fmt.Sprintf("%s implements %s in package kernels with AVX2:", name, ref),

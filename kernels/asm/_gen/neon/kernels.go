@@ -207,7 +207,7 @@ func momentum(g *gen, e elem) {
 func adam(g *gen, e elem, ams bool) {
 	name, ref, names := "AdamNEON"+e.name, "adamRef", []string{"p", "g", "m", "v"}
 	if ams {
-		name, ref, names = "AMSGradNEON"+e.name, "amsgradRef", append(names, "vmax")
+		name, ref, names = "AMSGradNEON"+e.name, "adamRef (with vmax)", append(names, "vmax")
 	}
 	doc := []string{
 		fmt.Sprintf("%s implements %s in package kernels with NEON:", name, ref),
