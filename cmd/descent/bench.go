@@ -47,6 +47,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	threads := fs.String("threads", "1", "comma-separated goroutine counts, to measure multi-core scaling")
 	only := fs.String("kernels", "", "comma-separated kernel names (default all)")
 	minTime := fs.Duration("time", 300*time.Millisecond, "minimum time per measurement")
+	sizeList := fs.String("sizes", "", "comma-separated lengths (default 4096,65536,1048576,16777216)")
+	streamMiB := fs.Int("stream-mib", bench.StreamBytes>>20, "size of each roofline probe buffer in MiB (default: twice the L3)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -61,6 +63,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			*minTime = 40 * time.Millisecond
 		}
 	}
+	if *sizeList != "" {
+		if sizes, err = parseInts(*sizeList); err != nil {
+			return fmt.Errorf("--sizes: %v", err)
+		}
+	}
+	if *streamMiB < 1 {
+		return fmt.Errorf("--stream-mib %d: want at least 1", *streamMiB)
+	}
+	bench.StreamBytes = *streamMiB << 20
 	var cases []bench.Case
 	for _, c := range bench.Cases(sizes) {
 		if contains(dtypes, c.DType) && (*only == "" || contains(strings.Split(*only, ","), c.Kernel.Name)) {

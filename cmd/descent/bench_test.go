@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-go/descent/kernels"
+)
+
+func TestInfo(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"info"}, &out, &errb), errb.String())
+	for _, want := range []string{"cpu:", "caches:", "kernels:    " + kernels.Impl(), "blas:", "go:"} {
+		assert.Contains(t, out.String(), want)
+	}
+}
+
+// TestBenchJSON runs a tiny benchmark and checks the report: the roofline,
+// every kernel × size × implementation asked for, and the derived columns.
+func TestBenchJSON(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "b.svg")
+	var out, errb bytes.Buffer
+	code := run([]string{"bench", "--json", "--sizes", "1000,3000", "--kernels", "Adam,SGD", "--time", "1ms",
+		"--stream-mib", "4", "--threads", "1,2", "--svg", svg}, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	var rep benchReport
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Roofline, 2)
+	for _, r := range rep.Roofline {
+		assert.Positive(t, r.BytesSec)
+		assert.Equal(t, max(r.Copy, r.RMW, r.Read), r.BytesSec)
+	}
+	impls := len(kernels.Available())
+	require.Len(t, rep.Results, 2*2*2*2*impls) // kernels × dtypes × sizes × threads × impls
+	for _, r := range rep.Results {
+		assert.Positive(t, r.ElemsSec, "%+v", r)
+		assert.InDelta(t, r.BytesSec/r.ElemsSec, map[string]float64{"Adam": 28, "SGD": 12}[r.Kernel]*map[string]float64{"f32": 1, "f64": 2}[r.DType], 1e-6)
+		assert.Positive(t, r.PctRoofline)
+		if r.Impl == "ref" {
+			assert.Equal(t, 1.0, r.Speedup)
+		}
+	}
+	b, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(b), "<svg"), "not an SVG")
+	assert.Contains(t, errb.String(), "bench:", "progress on stderr")
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--threads", "0"},
+		{"bench", "--kernels", "Nope", "--sizes", "10"},
+		{"bench", "--sizes", "x"},
+		{"bench", "--plot", "Adam", "--svg", "x.svg", "--sizes", "10", "--kernels", "SGD"},
+	} {
+		var out, errb bytes.Buffer
+		assert.NotEqual(t, 0, run(args, &out, &errb), "%v", args)
+		assert.NotEmpty(t, errb.String(), "%v", args)
+	}
+}
