@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/descent-go/descent/kernels"
 )
@@ -136,10 +137,10 @@ func (c Case) call(n, parts int) []func() {
 	for j := range fs {
 		lo, hi := j*n/parts, (j+1)*n/parts
 		if c.DType == "f32" {
-			s := sub(data32(n, c.Kernel.Slices), lo, hi)
+			s := sub(data[float32](n, c.Kernel.Slices), lo, hi)
 			fs[j] = func() { c.Kernel.run32(s) }
 		} else {
-			s := sub(data64(n, c.Kernel.Slices), lo, hi)
+			s := sub(data[float64](n, c.Kernel.Slices), lo, hi)
 			fs[j] = func() { c.Kernel.run64(s) }
 		}
 	}
@@ -154,61 +155,43 @@ func sub[T float32 | float64](s [][]T, lo, hi int) [][]T {
 	return out
 }
 
-// Benchmark data is made once per length and reused: realistic values
-// (parameters and gradients of unit scale, moments non-negative), never
-// subnormal, so the timings are those of ordinary training.
+// Benchmark data is made once per element type and length and reused:
+// realistic values (parameters and gradients of unit scale, moments
+// non-negative), never subnormal, so the timings are those of ordinary
+// training.
 var (
 	dataMu sync.Mutex
-	d32    = map[int][][]float32{}
-	d64    = map[int][][]float64{}
+	cache  = map[[2]int]any{} // [element size, n] → [][]T
 )
 
 const maxSlices = 5
 
-func data32(n, k int) [][]float32 {
+func data[T float32 | float64](n, k int) [][]T {
 	dataMu.Lock()
 	defer dataMu.Unlock()
-	if d32[n] == nil {
-		r := rand.New(rand.NewPCG(1, uint64(n)))
-		s := make([][]float32, maxSlices)
-		for j := range s {
-			s[j] = make([]float32, n)
-			for i := range s[j] {
-				s[j][i] = float32(r.NormFloat64())
-				if j >= 3 {
-					s[j][i] *= s[j][i]
-				}
-			}
-		}
-		d32[n] = s
+	key := [2]int{int(unsafe.Sizeof(T(0))), n}
+	if s, ok := cache[key].([][]T); ok {
+		return s[:k]
 	}
-	return d32[n][:k]
-}
-
-func data64(n, k int) [][]float64 {
-	dataMu.Lock()
-	defer dataMu.Unlock()
-	if d64[n] == nil {
-		r := rand.New(rand.NewPCG(1, uint64(n)))
-		s := make([][]float64, maxSlices)
-		for j := range s {
-			s[j] = make([]float64, n)
-			for i := range s[j] {
-				s[j][i] = r.NormFloat64()
-				if j >= 3 {
-					s[j][i] *= s[j][i]
-				}
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	s := make([][]T, maxSlices)
+	for j := range s {
+		s[j] = make([]T, n)
+		for i := range s[j] {
+			x := r.NormFloat64()
+			if j >= 3 {
+				x *= x
 			}
+			s[j][i] = T(x)
 		}
-		d64[n] = s
 	}
-	return d64[n][:k]
+	cache[key] = s
+	return s[:k]
 }
 
 // Release drops the cached benchmark data.
 func Release() {
 	dataMu.Lock()
 	defer dataMu.Unlock()
-	clear(d32)
-	clear(d64)
+	clear(cache)
 }
