@@ -2,6 +2,9 @@ package kernels
 
 import (
 	"math"
+	"os"
+	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -111,4 +114,28 @@ func TestSetImpl(t *testing.T) {
 	assert.Error(t, SetImpl("sse9"))
 	assert.Contains(t, Available(), Impl())
 	assert.Equal(t, Generic, Available()[0])
+}
+
+// TestEnvImpl checks that DESCENT_IMPL and GODEBUG=cpu.avx2=off choose the
+// implementation at start-up, by running this test binary again.
+func TestEnvImpl(t *testing.T) {
+	if name := os.Getenv("DESCENT_TEST_CHILD"); name != "" {
+		if Impl() != name {
+			t.Fatalf("Impl() = %q, want %q (DESCENT_IMPL=%q GODEBUG=%q)", Impl(), name, os.Getenv(EnvImpl), os.Getenv("GODEBUG"))
+		}
+		return
+	}
+	if testing.Short() || os.Getenv("QEMU_CPU") != "" {
+		t.Skip("runs the test binary again (not under -short, nor under qemu-user, which may not run a child)")
+	}
+	cases := [][2]string{{EnvImpl + "=generic", Generic}, {EnvImpl + "=sse9", implNames[best]}}
+	if runtime.GOARCH == "amd64" {
+		cases = append(cases, [2]string{"GODEBUG=cpu.avx2=off", Generic})
+	}
+	for _, c := range cases {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEnvImpl$")
+		cmd.Env = append(os.Environ(), c[0], "DESCENT_TEST_CHILD="+c[1])
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", c[0], out)
+	}
 }
