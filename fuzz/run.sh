@@ -57,6 +57,11 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# nfiles prints how many files the directory holds (0 if it does not exist).
+nfiles() {
+	if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi
+}
+
 failed=()
 start=$SECONDS
 printf '%-30s %12s %12s %8s  %s\n' target execs execs/s wall result
@@ -64,7 +69,19 @@ for pt in "${targets[@]}"; do
 	pkg=${pt%%:*} t=${pt#*:}
 	t0=$SECONDS
 	rc=0
+	corpus="$pkg/testdata/fuzz/$t"
+	before=$(nfiles "$corpus")
 	"$go" test "${flags[@]}" "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" -parallel "$parallel" >"$log" 2>&1 || rc=$?
+	# Go 1.26's fuzz coordinator can report "context deadline exceeded" as a
+	# failure when -fuzztime ends while a worker is mid-call, with no failing
+	# input (go.dev/issue/75804, fixed in Go 1.27). A real failure always
+	# writes its input to testdata/fuzz/<Target>/: without a new file there,
+	# that error is the coordinator's, and the run counts as passed.
+	flake=
+	if [ $rc -ne 0 ] && grep -q '^    context deadline exceeded$' "$log" && ! grep -q 'Failing input written to' "$log" &&
+		[ "$(nfiles "$corpus")" -eq "$before" ]; then
+		rc=0 flake=" (go#75804 deadline error ignored)"
+	fi
 	# The last progress line: "fuzz: elapsed: 10s, execs: 123456 (12345/sec), new interesting: …"
 	line=$(grep -E '^fuzz: elapsed: .*execs: [0-9]+ \([0-9]+/sec\)' "$log" | tail -n 1 || true)
 	# (X/sec) there is the rate of the last interval only, 0 in the final
@@ -79,7 +96,7 @@ for pt in "${targets[@]}"; do
 		if (e == "" || s == 0) print "-"; else printf "%d", e / s
 	}')
 	if [ $rc -eq 0 ]; then
-		result=ok
+		result=ok$flake
 	else
 		result=FAIL
 		failed+=("$pkg:$t")
