@@ -14,6 +14,7 @@ import (
 const (
 	Generic = "generic" // the pure-Go reference loops
 	AVX2    = "avx2"    // amd64 AVX2 assembly
+	AVX512  = "avx512"  // amd64 AVX-512F assembly for the updates (AVX2 reductions)
 	NEON    = "neon"    // arm64 NEON assembly
 )
 
@@ -28,23 +29,40 @@ const (
 	implGeneric implID = iota
 	implAVX2
 	implNEON
+	implAVX512
 )
 
-var implNames = [...]string{implGeneric: Generic, implAVX2: AVX2, implNEON: NEON}
+var implNames = [...]string{implGeneric: Generic, implAVX2: AVX2, implNEON: NEON, implAVX512: AVX512}
 
 // impl is read by every kernel call. It is written only at start-up and by
 // SetImpl, which is documented as not safe to call concurrently with kernels.
 var impl = detect()
 
-// best is the fastest implementation this CPU and build can run.
+// best is the implementation chosen at start-up: the fastest this CPU and
+// build can run.
 var best = detect()
+
+// available lists what this CPU and build can run, the reference first.
+var available = func() []implID {
+	ids := []implID{implGeneric}
+	if asm.HaveAVX2 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 {
+		ids = append(ids, implAVX2)
+	}
+	if asm.HaveAVX512 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
+		ids = append(ids, implAVX512)
+	}
+	if asm.HaveNEON && runtime.GOARCH == "arm64" {
+		// Advanced SIMD is part of the arm64 baseline.
+		ids = append(ids, implNEON)
+	}
+	return ids
+}()
 
 func detect() implID {
 	switch {
 	case asm.HaveAVX2 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2:
 		return implAVX2
 	case asm.HaveNEON && runtime.GOARCH == "arm64":
-		// Advanced SIMD is part of the arm64 baseline.
 		return implNEON
 	}
 	return implGeneric
@@ -57,29 +75,26 @@ func init() {
 }
 
 // Impl returns the name of the implementation in use: "avx2", "neon" or
-// "generic".
+// "generic" as chosen at start-up, or "avx512" when forced.
 func Impl() string { return implNames[impl] }
 
 // Available lists the implementations this CPU and build can run, the
 // reference first.
 func Available() []string {
-	if best == implGeneric {
-		return []string{Generic}
+	names := make([]string, len(available))
+	for i, id := range available {
+		names[i] = implNames[id]
 	}
-	return []string{Generic, implNames[best]}
+	return names
 }
 
 // SetImpl forces an implementation, for tests and benchmarks. It returns an
 // error, and changes nothing, if name is not one of Available(). It must not
 // be called while kernels run in other goroutines.
 func SetImpl(name string) error {
-	for _, a := range Available() {
-		if a == name {
-			for id, n := range implNames {
-				if n == name {
-					impl = implID(id)
-				}
-			}
+	for _, id := range available {
+		if implNames[id] == name {
+			impl = id
 			return nil
 		}
 	}

@@ -18,8 +18,9 @@
 // # Implementations
 //
 // Each kernel has a pure-Go reference loop (quoted in its doc comment) that
-// is the specification, and assembly versions (AVX2 on amd64, NEON on arm64)
-// that give bit-identical results: the same IEEE operations in the same
+// is the specification, and assembly versions (AVX2 on amd64, with an
+// opt-in AVX-512 version of the updates; NEON on arm64) that give
+// bit-identical results: the same IEEE operations in the same
 // order, no fused multiply-add, reductions in one canonical order. NaN
 // results are NaN in every implementation; their payload and sign may differ.
 // The implementation is chosen once from the CPU's features (Impl reports

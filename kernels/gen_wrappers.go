@@ -51,6 +51,8 @@ func SGD{{.E}}(p, g []{{.T}}, s *SGDScalars) {
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2{{.E}}(p, g, &c, flags)
+	case implAVX512:
+		asm.SGDAVX512{{.E}}(p, g, &c, flags)
 	case implNEON:
 		asm.SGDNEON{{.E}}(p, g, &c, flags)
 	default:
@@ -78,6 +80,8 @@ func Momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2{{.E}}(p, g, buf, &c, flags)
+	case implAVX512:
+		asm.MomentumAVX512{{.E}}(p, g, buf, &c, flags)
 	case implNEON:
 		asm.MomentumNEON{{.E}}(p, g, buf, &c, flags)
 	default:
@@ -106,6 +110,8 @@ func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2{{.E}}(p, g, m, v, &c, flags)
+	case implAVX512:
+		asm.AdamAVX512{{.E}}(p, g, m, v, &c, flags)
 	case implNEON:
 		asm.AdamNEON{{.E}}(p, g, m, v, &c, flags)
 	default:
@@ -128,6 +134,8 @@ func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2{{.E}}(p, g, m, v, vmax, &c, flags)
+	case implAVX512:
+		asm.AMSGradAVX512{{.E}}(p, g, m, v, vmax, &c, flags)
 	case implNEON:
 		asm.AMSGradNEON{{.E}}(p, g, m, v, vmax, &c, flags)
 	default:
@@ -142,7 +150,7 @@ func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 func Dot{{.E}}(x, y []{{.T}}) {{.T}} {
 	checkLens("Dot{{.E}}", "x, y", len(x), len(y))
 	switch impl {
-	case implAVX2:
+	case implAVX2, implAVX512:
 		return asm.DotAVX2{{.E}}(x, y)
 	case implNEON:
 		return asm.DotNEON{{.E}}(x, y)
@@ -157,6 +165,8 @@ func Axpy{{.E}}(a {{.T}}, x, y []{{.T}}) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2{{.E}}(a, x, y)
+	case implAVX512:
+		asm.AxpyAVX512{{.E}}(a, x, y)
 	case implNEON:
 		asm.AxpyNEON{{.E}}(a, x, y)
 	default:
@@ -169,6 +179,8 @@ func Scale{{.E}}(a {{.T}}, x []{{.T}}) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2{{.E}}(a, x)
+	case implAVX512:
+		asm.ScaleAVX512{{.E}}(a, x)
 	case implNEON:
 		asm.ScaleNEON{{.E}}(a, x)
 	default:

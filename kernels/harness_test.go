@@ -132,10 +132,18 @@ func lengths() []int {
 	return append(ls, 255, 1001, 4099)
 }
 
-// offsets are the element offsets within a 32-byte vector.
+// offsets is the number of element offsets within the widest vector
+// register of the available implementations: 64 bytes with AVX-512, 32
+// otherwise.
 func offsets[T float]() int {
 	var z T
-	return 32 / int(unsafe.Sizeof(z))
+	width := 32
+	for _, name := range Available() {
+		if name == AVX512 {
+			width = 64
+		}
+	}
+	return width / int(unsafe.Sizeof(z))
 }
 
 // withImpl runs f with the implementation name in force.

@@ -13,7 +13,7 @@ import (
 // global-norm clipping and loss scaling need.
 func SumSquaresF32(x []float32) (sum float64, finite bool) {
 	switch impl {
-	case implAVX2:
+	case implAVX2, implAVX512:
 		sum = asm.SumSquaresAVX2F32(x)
 	case implNEON:
 		sum = asm.SumSquaresNEONF32(x)
@@ -30,7 +30,7 @@ func SumSquaresF32(x []float32) (sum float64, finite bool) {
 // squares of finite elements can overflow).
 func SumSquaresF64(x []float64) (sum float64, finite bool) {
 	switch impl {
-	case implAVX2:
+	case implAVX2, implAVX512:
 		return asm.SumSquaresAVX2F64(x)
 	case implNEON:
 		return asm.SumSquaresNEONF64(x)

@@ -20,6 +20,8 @@ func SGDF32(p, g []float32, s *SGDScalars) {
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2F32(p, g, &c, flags)
+	case implAVX512:
+		asm.SGDAVX512F32(p, g, &c, flags)
 	case implNEON:
 		asm.SGDNEONF32(p, g, &c, flags)
 	default:
@@ -47,6 +49,8 @@ func MomentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2F32(p, g, buf, &c, flags)
+	case implAVX512:
+		asm.MomentumAVX512F32(p, g, buf, &c, flags)
 	case implNEON:
 		asm.MomentumNEONF32(p, g, buf, &c, flags)
 	default:
@@ -75,6 +79,8 @@ func AdamF32(p, g, m, v []float32, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2F32(p, g, m, v, &c, flags)
+	case implAVX512:
+		asm.AdamAVX512F32(p, g, m, v, &c, flags)
 	case implNEON:
 		asm.AdamNEONF32(p, g, m, v, &c, flags)
 	default:
@@ -97,6 +103,8 @@ func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2F32(p, g, m, v, vmax, &c, flags)
+	case implAVX512:
+		asm.AMSGradAVX512F32(p, g, m, v, vmax, &c, flags)
 	case implNEON:
 		asm.AMSGradNEONF32(p, g, m, v, vmax, &c, flags)
 	default:
@@ -111,7 +119,7 @@ func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 func DotF32(x, y []float32) float32 {
 	checkLens("DotF32", "x, y", len(x), len(y))
 	switch impl {
-	case implAVX2:
+	case implAVX2, implAVX512:
 		return asm.DotAVX2F32(x, y)
 	case implNEON:
 		return asm.DotNEONF32(x, y)
@@ -126,6 +134,8 @@ func AxpyF32(a float32, x, y []float32) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2F32(a, x, y)
+	case implAVX512:
+		asm.AxpyAVX512F32(a, x, y)
 	case implNEON:
 		asm.AxpyNEONF32(a, x, y)
 	default:
@@ -138,6 +148,8 @@ func ScaleF32(a float32, x []float32) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2F32(a, x)
+	case implAVX512:
+		asm.ScaleAVX512F32(a, x)
 	case implNEON:
 		asm.ScaleNEONF32(a, x)
 	default:
@@ -161,6 +173,8 @@ func SGDF64(p, g []float64, s *SGDScalars) {
 	switch impl {
 	case implAVX2:
 		asm.SGDAVX2F64(p, g, &c, flags)
+	case implAVX512:
+		asm.SGDAVX512F64(p, g, &c, flags)
 	case implNEON:
 		asm.SGDNEONF64(p, g, &c, flags)
 	default:
@@ -188,6 +202,8 @@ func MomentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
 	switch impl {
 	case implAVX2:
 		asm.MomentumAVX2F64(p, g, buf, &c, flags)
+	case implAVX512:
+		asm.MomentumAVX512F64(p, g, buf, &c, flags)
 	case implNEON:
 		asm.MomentumNEONF64(p, g, buf, &c, flags)
 	default:
@@ -216,6 +232,8 @@ func AdamF64(p, g, m, v []float64, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AdamAVX2F64(p, g, m, v, &c, flags)
+	case implAVX512:
+		asm.AdamAVX512F64(p, g, m, v, &c, flags)
 	case implNEON:
 		asm.AdamNEONF64(p, g, m, v, &c, flags)
 	default:
@@ -238,6 +256,8 @@ func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 	switch impl {
 	case implAVX2:
 		asm.AMSGradAVX2F64(p, g, m, v, vmax, &c, flags)
+	case implAVX512:
+		asm.AMSGradAVX512F64(p, g, m, v, vmax, &c, flags)
 	case implNEON:
 		asm.AMSGradNEONF64(p, g, m, v, vmax, &c, flags)
 	default:
@@ -252,7 +272,7 @@ func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 func DotF64(x, y []float64) float64 {
 	checkLens("DotF64", "x, y", len(x), len(y))
 	switch impl {
-	case implAVX2:
+	case implAVX2, implAVX512:
 		return asm.DotAVX2F64(x, y)
 	case implNEON:
 		return asm.DotNEONF64(x, y)
@@ -267,6 +287,8 @@ func AxpyF64(a float64, x, y []float64) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2F64(a, x, y)
+	case implAVX512:
+		asm.AxpyAVX512F64(a, x, y)
 	case implNEON:
 		asm.AxpyNEONF64(a, x, y)
 	default:
@@ -279,6 +301,8 @@ func ScaleF64(a float64, x []float64) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2F64(a, x)
+	case implAVX512:
+		asm.ScaleAVX512F64(a, x)
 	case implNEON:
 		asm.ScaleNEONF64(a, x)
 	default:

@@ -175,3 +175,145 @@ func AxpyAVX2F64(a float64, x []float64, y []float64)
 //
 //go:noescape
 func ScaleAVX2F64(a float64, x []float64)
+
+// SGDAVX512F32 implements sgdRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		p[i] = p[i] − c[SGDLR]·g
+//	}
+//
+//go:noescape
+func SGDAVX512F32(p []float32, g []float32, c *[5]float32, flags uint64)
+
+// MomentumAVX512F32 implements momentumRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
+//		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
+//		p[i] = p[i] − c[SGDLR]·d
+//	}
+//
+//go:noescape
+func MomentumAVX512F32(p []float32, g []float32, b []float32, c *[5]float32, flags uint64)
+
+// AdamAVX512F32 implements adamRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+//go:noescape
+func AdamAVX512F32(p []float32, g []float32, m []float32, v []float32, c *[9]float32, flags uint64)
+
+// AMSGradAVX512F32 implements adamRef (with vmax) in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+//go:noescape
+func AMSGradAVX512F32(p []float32, g []float32, m []float32, v []float32, vmax []float32, c *[9]float32, flags uint64)
+
+// AxpyAVX512F32 implements axpyRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		y[i] = y[i] + a·x[i]
+//	}
+//
+//go:noescape
+func AxpyAVX512F32(a float32, x []float32, y []float32)
+
+// ScaleAVX512F32 implements scaleRef in package kernels with AVX512:
+//
+//	for i := range x {
+//		x[i] = x[i]·a
+//	}
+//
+//go:noescape
+func ScaleAVX512F32(a float32, x []float32)
+
+// SGDAVX512F64 implements sgdRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		p[i] = p[i] − c[SGDLR]·g
+//	}
+//
+//go:noescape
+func SGDAVX512F64(p []float64, g []float64, c *[5]float64, flags uint64)
+
+// MomentumAVX512F64 implements momentumRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
+//		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
+//		p[i] = p[i] − c[SGDLR]·d
+//	}
+//
+//go:noescape
+func MomentumAVX512F64(p []float64, g []float64, b []float64, c *[5]float64, flags uint64)
+
+// AdamAVX512F64 implements adamRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+//go:noescape
+func AdamAVX512F64(p []float64, g []float64, m []float64, v []float64, c *[9]float64, flags uint64)
+
+// AMSGradAVX512F64 implements adamRef (with vmax) in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+//go:noescape
+func AMSGradAVX512F64(p []float64, g []float64, m []float64, v []float64, vmax []float64, c *[9]float64, flags uint64)
+
+// AxpyAVX512F64 implements axpyRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		y[i] = y[i] + a·x[i]
+//	}
+//
+//go:noescape
+func AxpyAVX512F64(a float64, x []float64, y []float64)
+
+// ScaleAVX512F64 implements scaleRef in package kernels with AVX512:
+//
+//	for i := range x {
+//		x[i] = x[i]·a
+//	}
+//
+//go:noescape
+func ScaleAVX512F64(a float64, x []float64)

@@ -4,8 +4,12 @@
 
 package asm
 
-// HaveAVX2 reports whether this build contains the AVX2 kernels.
-const HaveAVX2 = false
+// HaveAVX2 and HaveAVX512 report whether this build contains the AVX2
+// and AVX-512 kernels.
+const (
+	HaveAVX2   = false
+	HaveAVX512 = false
+)
 
 // SGDAVX2F32 implements sgdRef in package kernels with AVX2:
 //
@@ -15,9 +19,9 @@ const HaveAVX2 = false
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func SGDAVX2F32(p, g []float32, c *[5]float32, flags uint64) {
-	panic("asm: SGDAVX2F32: no AVX2 kernels in this build")
+	panic("asm: SGDAVX2F32: no x86 vector kernels in this build")
 }
 
 // MomentumAVX2F32 implements momentumRef in package kernels with AVX2:
@@ -30,9 +34,9 @@ func SGDAVX2F32(p, g []float32, c *[5]float32, flags uint64) {
 //		p[i] = p[i] − c[SGDLR]·d
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func MomentumAVX2F32(p, g, b []float32, c *[5]float32, flags uint64) {
-	panic("asm: MomentumAVX2F32: no AVX2 kernels in this build")
+	panic("asm: MomentumAVX2F32: no x86 vector kernels in this build")
 }
 
 // AdamAVX2F32 implements adamRef in package kernels with AVX2:
@@ -46,9 +50,9 @@ func MomentumAVX2F32(p, g, b []float32, c *[5]float32, flags uint64) {
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AdamAVX2F32(p, g, m, v []float32, c *[9]float32, flags uint64) {
-	panic("asm: AdamAVX2F32: no AVX2 kernels in this build")
+	panic("asm: AdamAVX2F32: no x86 vector kernels in this build")
 }
 
 // AMSGradAVX2F32 implements adamRef (with vmax) in package kernels with AVX2:
@@ -63,27 +67,27 @@ func AdamAVX2F32(p, g, m, v []float32, c *[9]float32, flags uint64) {
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AMSGradAVX2F32(p, g, m, v, vmax []float32, c *[9]float32, flags uint64) {
-	panic("asm: AMSGradAVX2F32: no AVX2 kernels in this build")
+	panic("asm: AMSGradAVX2F32: no x86 vector kernels in this build")
 }
 
 // SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
 // of float64(x[i])² in the canonical order with 16 partial sums (four YMM
 // accumulators; the tail is added to s[0] one element at a time).
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func SumSquaresAVX2F32(x []float32) (sum float64) {
-	panic("asm: SumSquaresAVX2F32: no AVX2 kernels in this build")
+	panic("asm: SumSquaresAVX2F32: no x86 vector kernels in this build")
 }
 
 // DotAVX2F32 returns dotRef(x, y) in package kernels: the sum of
 // x[i]·y[i] in float32 in the canonical order with 32 partial sums (four YMM
 // accumulators; the tail is added to s[0] one element at a time).
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func DotAVX2F32(x, y []float32) float32 {
-	panic("asm: DotAVX2F32: no AVX2 kernels in this build")
+	panic("asm: DotAVX2F32: no x86 vector kernels in this build")
 }
 
 // AxpyAVX2F32 implements axpyRef in package kernels with AVX2:
@@ -92,9 +96,9 @@ func DotAVX2F32(x, y []float32) float32 {
 //		y[i] = y[i] + a·x[i]
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AxpyAVX2F32(a float32, x, y []float32) {
-	panic("asm: AxpyAVX2F32: no AVX2 kernels in this build")
+	panic("asm: AxpyAVX2F32: no x86 vector kernels in this build")
 }
 
 // ScaleAVX2F32 implements scaleRef in package kernels with AVX2:
@@ -103,9 +107,9 @@ func AxpyAVX2F32(a float32, x, y []float32) {
 //		x[i] = x[i]·a
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func ScaleAVX2F32(a float32, x []float32) {
-	panic("asm: ScaleAVX2F32: no AVX2 kernels in this build")
+	panic("asm: ScaleAVX2F32: no x86 vector kernels in this build")
 }
 
 // SGDAVX2F64 implements sgdRef in package kernels with AVX2:
@@ -116,9 +120,9 @@ func ScaleAVX2F32(a float32, x []float32) {
 //		p[i] = p[i] − c[SGDLR]·g
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func SGDAVX2F64(p, g []float64, c *[5]float64, flags uint64) {
-	panic("asm: SGDAVX2F64: no AVX2 kernels in this build")
+	panic("asm: SGDAVX2F64: no x86 vector kernels in this build")
 }
 
 // MomentumAVX2F64 implements momentumRef in package kernels with AVX2:
@@ -131,9 +135,9 @@ func SGDAVX2F64(p, g []float64, c *[5]float64, flags uint64) {
 //		p[i] = p[i] − c[SGDLR]·d
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func MomentumAVX2F64(p, g, b []float64, c *[5]float64, flags uint64) {
-	panic("asm: MomentumAVX2F64: no AVX2 kernels in this build")
+	panic("asm: MomentumAVX2F64: no x86 vector kernels in this build")
 }
 
 // AdamAVX2F64 implements adamRef in package kernels with AVX2:
@@ -147,9 +151,9 @@ func MomentumAVX2F64(p, g, b []float64, c *[5]float64, flags uint64) {
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AdamAVX2F64(p, g, m, v []float64, c *[9]float64, flags uint64) {
-	panic("asm: AdamAVX2F64: no AVX2 kernels in this build")
+	panic("asm: AdamAVX2F64: no x86 vector kernels in this build")
 }
 
 // AMSGradAVX2F64 implements adamRef (with vmax) in package kernels with AVX2:
@@ -164,9 +168,9 @@ func AdamAVX2F64(p, g, m, v []float64, c *[9]float64, flags uint64) {
 //		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AMSGradAVX2F64(p, g, m, v, vmax []float64, c *[9]float64, flags uint64) {
-	panic("asm: AMSGradAVX2F64: no AVX2 kernels in this build")
+	panic("asm: AMSGradAVX2F64: no x86 vector kernels in this build")
 }
 
 // SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
@@ -175,18 +179,18 @@ func AMSGradAVX2F64(p, g, m, v, vmax []float64, c *[9]float64, flags uint64) {
 // finite reports whether every x[i] is finite: x − x is +0 for finite x and
 // NaN otherwise, and the OR of those bits is zero exactly when all are finite.
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func SumSquaresAVX2F64(x []float64) (sum float64, finite bool) {
-	panic("asm: SumSquaresAVX2F64: no AVX2 kernels in this build")
+	panic("asm: SumSquaresAVX2F64: no x86 vector kernels in this build")
 }
 
 // DotAVX2F64 returns dotRef(x, y) in package kernels: the sum of
 // x[i]·y[i] in float64 in the canonical order with 16 partial sums (four YMM
 // accumulators; the tail is added to s[0] one element at a time).
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func DotAVX2F64(x, y []float64) float64 {
-	panic("asm: DotAVX2F64: no AVX2 kernels in this build")
+	panic("asm: DotAVX2F64: no x86 vector kernels in this build")
 }
 
 // AxpyAVX2F64 implements axpyRef in package kernels with AVX2:
@@ -195,9 +199,9 @@ func DotAVX2F64(x, y []float64) float64 {
 //		y[i] = y[i] + a·x[i]
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func AxpyAVX2F64(a float64, x, y []float64) {
-	panic("asm: AxpyAVX2F64: no AVX2 kernels in this build")
+	panic("asm: AxpyAVX2F64: no x86 vector kernels in this build")
 }
 
 // ScaleAVX2F64 implements scaleRef in package kernels with AVX2:
@@ -206,7 +210,173 @@ func AxpyAVX2F64(a float64, x, y []float64) {
 //		x[i] = x[i]·a
 //	}
 //
-// This build has no AVX2 kernels: calling it panics.
+// This build has no x86 vector kernels: calling it panics.
 func ScaleAVX2F64(a float64, x []float64) {
-	panic("asm: ScaleAVX2F64: no AVX2 kernels in this build")
+	panic("asm: ScaleAVX2F64: no x86 vector kernels in this build")
+}
+
+// SGDAVX512F32 implements sgdRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		p[i] = p[i] − c[SGDLR]·g
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func SGDAVX512F32(p, g []float32, c *[5]float32, flags uint64) {
+	panic("asm: SGDAVX512F32: no x86 vector kernels in this build")
+}
+
+// MomentumAVX512F32 implements momentumRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
+//		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
+//		p[i] = p[i] − c[SGDLR]·d
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func MomentumAVX512F32(p, g, b []float32, c *[5]float32, flags uint64) {
+	panic("asm: MomentumAVX512F32: no x86 vector kernels in this build")
+}
+
+// AdamAVX512F32 implements adamRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AdamAVX512F32(p, g, m, v []float32, c *[9]float32, flags uint64) {
+	panic("asm: AdamAVX512F32: no x86 vector kernels in this build")
+}
+
+// AMSGradAVX512F32 implements adamRef (with vmax) in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AMSGradAVX512F32(p, g, m, v, vmax []float32, c *[9]float32, flags uint64) {
+	panic("asm: AMSGradAVX512F32: no x86 vector kernels in this build")
+}
+
+// AxpyAVX512F32 implements axpyRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		y[i] = y[i] + a·x[i]
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AxpyAVX512F32(a float32, x, y []float32) {
+	panic("asm: AxpyAVX512F32: no x86 vector kernels in this build")
+}
+
+// ScaleAVX512F32 implements scaleRef in package kernels with AVX512:
+//
+//	for i := range x {
+//		x[i] = x[i]·a
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func ScaleAVX512F32(a float32, x []float32) {
+	panic("asm: ScaleAVX512F32: no x86 vector kernels in this build")
+}
+
+// SGDAVX512F64 implements sgdRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		p[i] = p[i] − c[SGDLR]·g
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func SGDAVX512F64(p, g []float64, c *[5]float64, flags uint64) {
+	panic("asm: SGDAVX512F64: no x86 vector kernels in this build")
+}
+
+// MomentumAVX512F64 implements momentumRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[SGDGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }
+//		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }
+//		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }
+//		p[i] = p[i] − c[SGDLR]·d
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func MomentumAVX512F64(p, g, b []float64, c *[5]float64, flags uint64) {
+	panic("asm: MomentumAVX512F64: no x86 vector kernels in this build")
+}
+
+// AdamAVX512F64 implements adamRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(v[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AdamAVX512F64(p, g, m, v []float64, c *[9]float64, flags uint64) {
+	panic("asm: AdamAVX512F64: no x86 vector kernels in this build")
+}
+
+// AMSGradAVX512F64 implements adamRef (with vmax) in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[AdamGradScale] (skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }
+//		θ := p[i]·c[AdamDecay] (skipped when flags&FlagUnitDecay != 0)
+//		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])
+//		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g
+//		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]
+//		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt(vmax[i])·c[AdamInvSqrtBC2] + c[AdamEps]))
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AMSGradAVX512F64(p, g, m, v, vmax []float64, c *[9]float64, flags uint64) {
+	panic("asm: AMSGradAVX512F64: no x86 vector kernels in this build")
+}
+
+// AxpyAVX512F64 implements axpyRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		y[i] = y[i] + a·x[i]
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func AxpyAVX512F64(a float64, x, y []float64) {
+	panic("asm: AxpyAVX512F64: no x86 vector kernels in this build")
+}
+
+// ScaleAVX512F64 implements scaleRef in package kernels with AVX512:
+//
+//	for i := range x {
+//		x[i] = x[i]·a
+//	}
+//
+// This build has no x86 vector kernels: calling it panics.
+func ScaleAVX512F64(a float64, x []float64) {
+	panic("asm: ScaleAVX512F64: no x86 vector kernels in this build")
 }

@@ -30,7 +30,14 @@ type decl struct{ name, sig, doc string }
 
 var decls []decl
 
+// text starts a function. The kernel generators are written with AVX2 in
+// their names and doc comments; text puts in the name of the ISA being
+// generated.
 func text(name, sig string, doc ...string) {
+	name = strings.ReplaceAll(name, "AVX2", isa.name)
+	for i := range doc {
+		doc[i] = strings.ReplaceAll(doc[i], "AVX2", isa.name)
+	}
 	TEXT(name, NOSPLIT, "func"+sig)
 	Pragma("noescape")
 	Doc(doc...)
@@ -46,6 +53,18 @@ func main() {
 		adam(e, true)
 		sumSquares(e)
 		dot(e)
+		axpy(e)
+		scale(e)
+	}
+	// The elementwise kernels again on ZMM registers. (The reductions'
+	// canonical order is laid out for four YMM accumulators; the AVX-512
+	// build uses the AVX2 reductions.)
+	isa = avx512
+	for _, e := range []elem{f32, f64} {
+		sgd(e)
+		momentum(e)
+		adam(e, false)
+		adam(e, true)
 		axpy(e)
 		scale(e)
 	}
@@ -78,9 +97,9 @@ func fallbackFile() string {
 	var b strings.Builder
 	b.WriteString(header)
 	b.WriteString("//go:build purego || !amd64\n\npackage asm\n\n")
-	b.WriteString("// HaveAVX2 reports whether this build contains the AVX2 kernels.\nconst HaveAVX2 = false\n")
+	b.WriteString("// HaveAVX2 and HaveAVX512 report whether this build contains the AVX2\n// and AVX-512 kernels.\nconst (\n\tHaveAVX2   = false\n\tHaveAVX512 = false\n)\n")
 	for _, d := range decls {
-		fmt.Fprintf(&b, "\n// %s\n//\n// This build has no AVX2 kernels: calling it panics.\nfunc %s%s {\n\tpanic(\"asm: %s: no AVX2 kernels in this build\")\n}\n",
+		fmt.Fprintf(&b, "\n// %s\n//\n// This build has no x86 vector kernels: calling it panics.\nfunc %s%s {\n\tpanic(\"asm: %s: no x86 vector kernels in this build\")\n}\n",
 			d.doc, d.name, d.sig, d.name)
 	}
 	return b.String()

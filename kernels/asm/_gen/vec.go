@@ -18,8 +18,21 @@ var (
 	f64 = elem{"F64", "float64", 8}
 )
 
-// lanes is the number of elements in a YMM register.
-func (e elem) lanes() int { return 32 / e.size }
+// isaT is the instruction set being generated: its name in the function
+// names and the width of its vector registers.
+type isaT struct {
+	name  string
+	width int // bytes
+}
+
+var (
+	avx2   = isaT{"AVX2", 32}   // YMM registers
+	avx512 = isaT{"AVX512", 64} // ZMM registers (AVX-512F), the same code
+	isa    = avx2               // the one being generated
+)
+
+// lanes is the number of elements in a vector register.
+func (e elem) lanes() int { return isa.width / e.size }
 
 // vk emits the arithmetic of one element type on whole YMM registers, or,
 // when scalar, on the low lane of XMM registers (loads and stores move one
@@ -40,6 +53,14 @@ func (k vk) lanes() int {
 func (k vk) reg() VecVirtual {
 	if k.scalar {
 		return XMM()
+	}
+	return vecReg()
+}
+
+// vecReg allocates a vector register of the ISA being generated.
+func vecReg() VecVirtual {
+	if isa.width == 64 {
+		return ZMM()
 	}
 	return YMM()
 }
@@ -155,6 +176,21 @@ func (k vk) sqrt(a VecVirtual) VecVirtual {
 // puts a back where a is unordered with itself.
 func (k vk) maxProp(a, b VecVirtual) VecVirtual {
 	t, nan, d := k.reg(), k.reg(), k.reg()
+	if isa.width == 64 && !k.scalar {
+		// AVX-512: the unordered compare gives a mask register, and the
+		// blend takes a where the mask is set.
+		m := K()
+		if k.f64() {
+			VMAXPD(b, a, t)
+			VCMPPD(U8(3), a, a, m)
+			VBLENDMPD(a, t, m, d)
+		} else {
+			VMAXPS(b, a, t)
+			VCMPPS(U8(3), a, a, m)
+			VBLENDMPS(a, t, m, d)
+		}
+		return d
+	}
 	if k.f64() {
 		VMAXPD(b, a, t)
 		VCMPPD(U8(3), a, a, nan) // unordered: a is NaN
@@ -170,7 +206,7 @@ func (k vk) maxProp(a, b VecVirtual) VecVirtual {
 // broadcast loads coefficient slot i of the vector at c into every lane of a
 // YMM register.
 func broadcast(e elem, c Register, i int) VecVirtual {
-	r := YMM()
+	r := vecReg()
 	if e.size == 8 {
 		VBROADCASTSD(Mem{Base: c, Disp: 8 * i}, r)
 	} else {
@@ -181,7 +217,7 @@ func broadcast(e elem, c Register, i int) VecVirtual {
 
 // broadcastParam loads a scalar argument into every lane of a YMM register.
 func broadcastParam(e elem, name string) VecVirtual {
-	x, r := XMM(), YMM()
+	x, r := XMM(), vecReg()
 	Load(Param(name), x)
 	if e.size == 8 {
 		VBROADCASTSD(x, r)
@@ -229,7 +265,7 @@ func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k 
 		LEAQ(Mem{Base: i, Disp: U * W}, t)
 		CMPQ(t, n)
 		JA(LabelRef(prefix + "vec"))
-		prefetch(U*32, at(vk{e: e}, 0), pf)
+		prefetch(U*isa.width, at(vk{e: e}, 0), pf)
 		for u := 0; u < U; u++ {
 			body(vk{e: e}, at(vk{e: e}, u))
 		}
@@ -241,7 +277,7 @@ func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k 
 	CMPQ(t, n)
 	JA(LabelRef(prefix + "tail"))
 	if U == 1 {
-		prefetch(32, at(vk{e: e}, 0), pf)
+		prefetch(isa.width, at(vk{e: e}, 0), pf)
 	}
 	body(vk{e: e}, at(vk{e: e}, 0))
 	MOVQ(t, i)
