@@ -57,20 +57,6 @@ func AdamAVX2F32(p []float32, g []float32, m []float32, v []float32, c *[9]float
 //go:noescape
 func AMSGradAVX2F32(p []float32, g []float32, m []float32, v []float32, vmax []float32, c *[9]float32, flags uint64)
 
-// SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
-// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-//go:noescape
-func SumSquaresAVX2F32(x []float32) (sum float64)
-
-// DotAVX2F32 returns dotRef(x, y) in package kernels: the sum of
-// x[i]·y[i] in float32 in the canonical order with 32 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-//go:noescape
-func DotAVX2F32(x []float32, y []float32) float32
-
 // AxpyAVX2F32 implements axpyRef in package kernels with AVX2:
 //
 //	for i := range y {
@@ -88,6 +74,20 @@ func AxpyAVX2F32(a float32, x []float32, y []float32)
 //
 //go:noescape
 func ScaleAVX2F32(a float32, x []float32)
+
+// SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
+// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+//go:noescape
+func SumSquaresAVX2F32(x []float32) (sum float64)
+
+// DotAVX2F32 returns dotRef(x, y) in package kernels: the sum of
+// x[i]·y[i] in float32 in the canonical order with 32 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+//go:noescape
+func DotAVX2F32(x []float32, y []float32) float32
 
 // SGDAVX2F64 implements sgdRef in package kernels with AVX2:
 //
@@ -142,22 +142,6 @@ func AdamAVX2F64(p []float64, g []float64, m []float64, v []float64, c *[9]float
 //go:noescape
 func AMSGradAVX2F64(p []float64, g []float64, m []float64, v []float64, vmax []float64, c *[9]float64, flags uint64)
 
-// SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
-// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-// finite reports whether every x[i] is finite: x − x is +0 for finite x and
-// NaN otherwise, and the OR of those bits is zero exactly when all are finite.
-//
-//go:noescape
-func SumSquaresAVX2F64(x []float64) (sum float64, finite bool)
-
-// DotAVX2F64 returns dotRef(x, y) in package kernels: the sum of
-// x[i]·y[i] in float64 in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-//go:noescape
-func DotAVX2F64(x []float64, y []float64) float64
-
 // AxpyAVX2F64 implements axpyRef in package kernels with AVX2:
 //
 //	for i := range y {
@@ -175,6 +159,22 @@ func AxpyAVX2F64(a float64, x []float64, y []float64)
 //
 //go:noescape
 func ScaleAVX2F64(a float64, x []float64)
+
+// SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
+// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+// finite reports whether every x[i] is finite: x − x is +0 for finite x and
+// NaN otherwise, and the OR of those bits is zero exactly when all are finite.
+//
+//go:noescape
+func SumSquaresAVX2F64(x []float64) (sum float64, finite bool)
+
+// DotAVX2F64 returns dotRef(x, y) in package kernels: the sum of
+// x[i]·y[i] in float64 in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+//go:noescape
+func DotAVX2F64(x []float64, y []float64) float64
 
 // SGDAVX512F32 implements sgdRef in package kernels with AVX512:
 //

@@ -2744,121 +2744,6 @@ v25_done:
 	VZEROUPPER
 	RET
 
-// func SumSquaresAVX2F32(x []float32) (sum float64)
-// Requires: AVX, MMX+, SSE2
-TEXT ·SumSquaresAVX2F32(SB), NOSPLIT, $0-32
-	MOVQ   x_base+0(FP), AX
-	MOVQ   x_len+8(FP), CX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	XORQ   DX, DX
-
-block:
-	LEAQ       16(DX), BX
-	CMPQ       BX, CX
-	JA         reduce
-	PREFETCHT0 2048(AX)(DX*4)
-	VCVTPS2PD  (AX)(DX*4), Y4
-	VMULPD     Y4, Y4, Y4
-	VADDPD     Y4, Y0, Y0
-	VCVTPS2PD  16(AX)(DX*4), Y4
-	VMULPD     Y4, Y4, Y4
-	VADDPD     Y4, Y1, Y1
-	VCVTPS2PD  32(AX)(DX*4), Y4
-	VMULPD     Y4, Y4, Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  48(AX)(DX*4), Y4
-	VMULPD     Y4, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	MOVQ       BX, DX
-	JMP        block
-
-reduce:
-	VADDPD       Y2, Y0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPD       X1, X0, X0
-	VPERMILPD    $0x01, X0, X1
-	VADDSD       X1, X0, X0
-
-tail:
-	CMPQ      DX, CX
-	JAE       done
-	VCVTSS2SD (AX)(DX*4), X5, X5
-	VMULSD    X5, X5, X5
-	VADDSD    X5, X0, X0
-	INCQ      DX
-	JMP       tail
-
-done:
-	MOVSD X0, sum+24(FP)
-	VZEROUPPER
-	RET
-
-// func DotAVX2F32(x []float32, y []float32) float32
-// Requires: AVX, MMX+, SSE
-TEXT ·DotAVX2F32(SB), NOSPLIT, $0-52
-	MOVQ   x_base+0(FP), AX
-	MOVQ   y_base+24(FP), CX
-	MOVQ   x_len+8(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	XORQ   BX, BX
-
-block:
-	LEAQ       32(BX), SI
-	CMPQ       SI, DX
-	JA         reduce
-	PREFETCHT0 2048(AX)(BX*4)
-	PREFETCHT0 2112(AX)(BX*4)
-	PREFETCHT0 2048(CX)(BX*4)
-	PREFETCHT0 2112(CX)(BX*4)
-	VMOVUPS    (AX)(BX*4), Y4
-	VMULPS     (CX)(BX*4), Y4, Y4
-	VADDPS     Y4, Y0, Y0
-	VMOVUPS    32(AX)(BX*4), Y4
-	VMULPS     32(CX)(BX*4), Y4, Y4
-	VADDPS     Y4, Y1, Y1
-	VMOVUPS    64(AX)(BX*4), Y4
-	VMULPS     64(CX)(BX*4), Y4, Y4
-	VADDPS     Y4, Y2, Y2
-	VMOVUPS    96(AX)(BX*4), Y4
-	VMULPS     96(CX)(BX*4), Y4, Y4
-	VADDPS     Y4, Y3, Y3
-	MOVQ       SI, BX
-	JMP        block
-
-reduce:
-	VADDPS       Y2, Y0, Y0
-	VADDPS       Y3, Y1, Y1
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x0e, X0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x01, X0, X1
-	VADDSS       X1, X0, X0
-
-tail:
-	CMPQ   BX, DX
-	JAE    done
-	VMOVSS (AX)(BX*4), X1
-	VMULPS (CX)(BX*4), X1, X1
-	VADDSS X1, X0, X0
-	INCQ   BX
-	JMP    tail
-
-done:
-	MOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
-
 // func AxpyAVX2F32(a float32, x []float32, y []float32)
 // Requires: AVX, AVX2, MMX+, SSE
 TEXT ·AxpyAVX2F32(SB), NOSPLIT, $0-56
@@ -2977,6 +2862,121 @@ tail:
 	JMP    tail
 
 done:
+	VZEROUPPER
+	RET
+
+// func SumSquaresAVX2F32(x []float32) (sum float64)
+// Requires: AVX, MMX+, SSE2
+TEXT ·SumSquaresAVX2F32(SB), NOSPLIT, $0-32
+	MOVQ   x_base+0(FP), AX
+	MOVQ   x_len+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	XORQ   DX, DX
+
+block:
+	LEAQ       16(DX), BX
+	CMPQ       BX, CX
+	JA         reduce
+	PREFETCHT0 2048(AX)(DX*4)
+	VCVTPS2PD  (AX)(DX*4), Y4
+	VMULPD     Y4, Y4, Y4
+	VADDPD     Y4, Y0, Y0
+	VCVTPS2PD  16(AX)(DX*4), Y4
+	VMULPD     Y4, Y4, Y4
+	VADDPD     Y4, Y1, Y1
+	VCVTPS2PD  32(AX)(DX*4), Y4
+	VMULPD     Y4, Y4, Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  48(AX)(DX*4), Y4
+	VMULPD     Y4, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	MOVQ       BX, DX
+	JMP        block
+
+reduce:
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VPERMILPD    $0x01, X0, X1
+	VADDSD       X1, X0, X0
+
+tail:
+	CMPQ      DX, CX
+	JAE       done
+	VCVTSS2SD (AX)(DX*4), X5, X5
+	VMULSD    X5, X5, X5
+	VADDSD    X5, X0, X0
+	INCQ      DX
+	JMP       tail
+
+done:
+	MOVSD X0, sum+24(FP)
+	VZEROUPPER
+	RET
+
+// func DotAVX2F32(x []float32, y []float32) float32
+// Requires: AVX, MMX+, SSE
+TEXT ·DotAVX2F32(SB), NOSPLIT, $0-52
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   BX, BX
+
+block:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         reduce
+	PREFETCHT0 2048(AX)(BX*4)
+	PREFETCHT0 2112(AX)(BX*4)
+	PREFETCHT0 2048(CX)(BX*4)
+	PREFETCHT0 2112(CX)(BX*4)
+	VMOVUPS    (AX)(BX*4), Y4
+	VMULPS     (CX)(BX*4), Y4, Y4
+	VADDPS     Y4, Y0, Y0
+	VMOVUPS    32(AX)(BX*4), Y4
+	VMULPS     32(CX)(BX*4), Y4, Y4
+	VADDPS     Y4, Y1, Y1
+	VMOVUPS    64(AX)(BX*4), Y4
+	VMULPS     64(CX)(BX*4), Y4, Y4
+	VADDPS     Y4, Y2, Y2
+	VMOVUPS    96(AX)(BX*4), Y4
+	VMULPS     96(CX)(BX*4), Y4, Y4
+	VADDPS     Y4, Y3, Y3
+	MOVQ       SI, BX
+	JMP        block
+
+reduce:
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x0e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x01, X0, X1
+	VADDSS       X1, X0, X0
+
+tail:
+	CMPQ   BX, DX
+	JAE    done
+	VMOVSS (AX)(BX*4), X1
+	VMULPS (CX)(BX*4), X1, X1
+	VADDSS X1, X0, X0
+	INCQ   BX
+	JMP    tail
+
+done:
+	MOVSS X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
@@ -5720,6 +5720,127 @@ v25_done:
 	VZEROUPPER
 	RET
 
+// func AxpyAVX2F64(a float64, x []float64, y []float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·AxpyAVX2F64(SB), NOSPLIT, $0-56
+	MOVSD        a+0(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVQ         x_base+8(FP), AX
+	MOVQ         y_base+32(FP), CX
+	MOVQ         y_len+40(FP), DX
+	XORQ         BX, BX
+
+loop:
+	LEAQ       16(BX), SI
+	CMPQ       SI, DX
+	JA         vec
+	PREFETCHT0 2048(AX)(BX*8)
+	PREFETCHT0 2112(AX)(BX*8)
+	PREFETCHT0 2048(CX)(BX*8)
+	PREFETCHT0 2112(CX)(BX*8)
+	VMOVUPD    (CX)(BX*8), Y1
+	VMOVUPD    (AX)(BX*8), Y2
+	VMULPD     Y0, Y2, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, (CX)(BX*8)
+	VMOVUPD    32(CX)(BX*8), Y1
+	VMOVUPD    32(AX)(BX*8), Y2
+	VMULPD     Y0, Y2, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 32(CX)(BX*8)
+	VMOVUPD    64(CX)(BX*8), Y1
+	VMOVUPD    64(AX)(BX*8), Y2
+	VMULPD     Y0, Y2, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 64(CX)(BX*8)
+	VMOVUPD    96(CX)(BX*8), Y1
+	VMOVUPD    96(AX)(BX*8), Y2
+	VMULPD     Y0, Y2, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 96(CX)(BX*8)
+	MOVQ       SI, BX
+	JMP        loop
+
+vec:
+	LEAQ    4(BX), SI
+	CMPQ    SI, DX
+	JA      tail
+	VMOVUPD (CX)(BX*8), Y1
+	VMOVUPD (AX)(BX*8), Y2
+	VMULPD  Y0, Y2, Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (CX)(BX*8)
+	MOVQ    SI, BX
+	JMP     vec
+
+tail:
+	CMPQ   BX, DX
+	JAE    done
+	VMOVSD (CX)(BX*8), X1
+	VMOVSD (AX)(BX*8), X2
+	VMULPD X0, X2, X2
+	VADDPD X2, X1, X1
+	VMOVSD X1, (CX)(BX*8)
+	INCQ   BX
+	JMP    tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func ScaleAVX2F64(a float64, x []float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·ScaleAVX2F64(SB), NOSPLIT, $0-32
+	MOVSD        a+0(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVQ         x_base+8(FP), AX
+	MOVQ         x_len+16(FP), CX
+	XORQ         DX, DX
+
+loop:
+	LEAQ       16(DX), BX
+	CMPQ       BX, CX
+	JA         vec
+	PREFETCHT0 2048(AX)(DX*8)
+	PREFETCHT0 2112(AX)(DX*8)
+	VMOVUPD    (AX)(DX*8), Y1
+	VMULPD     Y0, Y1, Y1
+	VMOVUPD    Y1, (AX)(DX*8)
+	VMOVUPD    32(AX)(DX*8), Y1
+	VMULPD     Y0, Y1, Y1
+	VMOVUPD    Y1, 32(AX)(DX*8)
+	VMOVUPD    64(AX)(DX*8), Y1
+	VMULPD     Y0, Y1, Y1
+	VMOVUPD    Y1, 64(AX)(DX*8)
+	VMOVUPD    96(AX)(DX*8), Y1
+	VMULPD     Y0, Y1, Y1
+	VMOVUPD    Y1, 96(AX)(DX*8)
+	MOVQ       BX, DX
+	JMP        loop
+
+vec:
+	LEAQ    4(DX), BX
+	CMPQ    BX, CX
+	JA      tail
+	VMOVUPD (AX)(DX*8), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(DX*8)
+	MOVQ    BX, DX
+	JMP     vec
+
+tail:
+	CMPQ   DX, CX
+	JAE    done
+	VMOVSD (AX)(DX*8), X1
+	VMULPD X0, X1, X1
+	VMOVSD X1, (AX)(DX*8)
+	INCQ   DX
+	JMP    tail
+
+done:
+	VZEROUPPER
+	RET
+
 // func SumSquaresAVX2F64(x []float64) (sum float64, finite bool)
 // Requires: AVX, MMX+, SSE2
 TEXT ·SumSquaresAVX2F64(SB), NOSPLIT, $0-33
@@ -5844,127 +5965,6 @@ tail:
 
 done:
 	MOVSD X0, ret+48(FP)
-	VZEROUPPER
-	RET
-
-// func AxpyAVX2F64(a float64, x []float64, y []float64)
-// Requires: AVX, AVX2, MMX+, SSE2
-TEXT ·AxpyAVX2F64(SB), NOSPLIT, $0-56
-	MOVSD        a+0(FP), X0
-	VBROADCASTSD X0, Y0
-	MOVQ         x_base+8(FP), AX
-	MOVQ         y_base+32(FP), CX
-	MOVQ         y_len+40(FP), DX
-	XORQ         BX, BX
-
-loop:
-	LEAQ       16(BX), SI
-	CMPQ       SI, DX
-	JA         vec
-	PREFETCHT0 2048(AX)(BX*8)
-	PREFETCHT0 2112(AX)(BX*8)
-	PREFETCHT0 2048(CX)(BX*8)
-	PREFETCHT0 2112(CX)(BX*8)
-	VMOVUPD    (CX)(BX*8), Y1
-	VMOVUPD    (AX)(BX*8), Y2
-	VMULPD     Y0, Y2, Y2
-	VADDPD     Y2, Y1, Y1
-	VMOVUPD    Y1, (CX)(BX*8)
-	VMOVUPD    32(CX)(BX*8), Y1
-	VMOVUPD    32(AX)(BX*8), Y2
-	VMULPD     Y0, Y2, Y2
-	VADDPD     Y2, Y1, Y1
-	VMOVUPD    Y1, 32(CX)(BX*8)
-	VMOVUPD    64(CX)(BX*8), Y1
-	VMOVUPD    64(AX)(BX*8), Y2
-	VMULPD     Y0, Y2, Y2
-	VADDPD     Y2, Y1, Y1
-	VMOVUPD    Y1, 64(CX)(BX*8)
-	VMOVUPD    96(CX)(BX*8), Y1
-	VMOVUPD    96(AX)(BX*8), Y2
-	VMULPD     Y0, Y2, Y2
-	VADDPD     Y2, Y1, Y1
-	VMOVUPD    Y1, 96(CX)(BX*8)
-	MOVQ       SI, BX
-	JMP        loop
-
-vec:
-	LEAQ    4(BX), SI
-	CMPQ    SI, DX
-	JA      tail
-	VMOVUPD (CX)(BX*8), Y1
-	VMOVUPD (AX)(BX*8), Y2
-	VMULPD  Y0, Y2, Y2
-	VADDPD  Y2, Y1, Y1
-	VMOVUPD Y1, (CX)(BX*8)
-	MOVQ    SI, BX
-	JMP     vec
-
-tail:
-	CMPQ   BX, DX
-	JAE    done
-	VMOVSD (CX)(BX*8), X1
-	VMOVSD (AX)(BX*8), X2
-	VMULPD X0, X2, X2
-	VADDPD X2, X1, X1
-	VMOVSD X1, (CX)(BX*8)
-	INCQ   BX
-	JMP    tail
-
-done:
-	VZEROUPPER
-	RET
-
-// func ScaleAVX2F64(a float64, x []float64)
-// Requires: AVX, AVX2, MMX+, SSE2
-TEXT ·ScaleAVX2F64(SB), NOSPLIT, $0-32
-	MOVSD        a+0(FP), X0
-	VBROADCASTSD X0, Y0
-	MOVQ         x_base+8(FP), AX
-	MOVQ         x_len+16(FP), CX
-	XORQ         DX, DX
-
-loop:
-	LEAQ       16(DX), BX
-	CMPQ       BX, CX
-	JA         vec
-	PREFETCHT0 2048(AX)(DX*8)
-	PREFETCHT0 2112(AX)(DX*8)
-	VMOVUPD    (AX)(DX*8), Y1
-	VMULPD     Y0, Y1, Y1
-	VMOVUPD    Y1, (AX)(DX*8)
-	VMOVUPD    32(AX)(DX*8), Y1
-	VMULPD     Y0, Y1, Y1
-	VMOVUPD    Y1, 32(AX)(DX*8)
-	VMOVUPD    64(AX)(DX*8), Y1
-	VMULPD     Y0, Y1, Y1
-	VMOVUPD    Y1, 64(AX)(DX*8)
-	VMOVUPD    96(AX)(DX*8), Y1
-	VMULPD     Y0, Y1, Y1
-	VMOVUPD    Y1, 96(AX)(DX*8)
-	MOVQ       BX, DX
-	JMP        loop
-
-vec:
-	LEAQ    4(DX), BX
-	CMPQ    BX, CX
-	JA      tail
-	VMOVUPD (AX)(DX*8), Y1
-	VMULPD  Y0, Y1, Y1
-	VMOVUPD Y1, (AX)(DX*8)
-	MOVQ    BX, DX
-	JMP     vec
-
-tail:
-	CMPQ   DX, CX
-	JAE    done
-	VMOVSD (AX)(DX*8), X1
-	VMULPD X0, X1, X1
-	VMOVSD X1, (AX)(DX*8)
-	INCQ   DX
-	JMP    tail
-
-done:
 	VZEROUPPER
 	RET
 

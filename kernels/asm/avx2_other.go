@@ -72,24 +72,6 @@ func AMSGradAVX2F32(p, g, m, v, vmax []float32, c *[9]float32, flags uint64) {
 	panic("asm: AMSGradAVX2F32: no x86 vector kernels in this build")
 }
 
-// SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
-// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-// This build has no x86 vector kernels: calling it panics.
-func SumSquaresAVX2F32(x []float32) (sum float64) {
-	panic("asm: SumSquaresAVX2F32: no x86 vector kernels in this build")
-}
-
-// DotAVX2F32 returns dotRef(x, y) in package kernels: the sum of
-// x[i]·y[i] in float32 in the canonical order with 32 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-// This build has no x86 vector kernels: calling it panics.
-func DotAVX2F32(x, y []float32) float32 {
-	panic("asm: DotAVX2F32: no x86 vector kernels in this build")
-}
-
 // AxpyAVX2F32 implements axpyRef in package kernels with AVX2:
 //
 //	for i := range y {
@@ -110,6 +92,24 @@ func AxpyAVX2F32(a float32, x, y []float32) {
 // This build has no x86 vector kernels: calling it panics.
 func ScaleAVX2F32(a float32, x []float32) {
 	panic("asm: ScaleAVX2F32: no x86 vector kernels in this build")
+}
+
+// SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
+// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+// This build has no x86 vector kernels: calling it panics.
+func SumSquaresAVX2F32(x []float32) (sum float64) {
+	panic("asm: SumSquaresAVX2F32: no x86 vector kernels in this build")
+}
+
+// DotAVX2F32 returns dotRef(x, y) in package kernels: the sum of
+// x[i]·y[i] in float32 in the canonical order with 32 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+// This build has no x86 vector kernels: calling it panics.
+func DotAVX2F32(x, y []float32) float32 {
+	panic("asm: DotAVX2F32: no x86 vector kernels in this build")
 }
 
 // SGDAVX2F64 implements sgdRef in package kernels with AVX2:
@@ -173,26 +173,6 @@ func AMSGradAVX2F64(p, g, m, v, vmax []float64, c *[9]float64, flags uint64) {
 	panic("asm: AMSGradAVX2F64: no x86 vector kernels in this build")
 }
 
-// SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
-// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-// finite reports whether every x[i] is finite: x − x is +0 for finite x and
-// NaN otherwise, and the OR of those bits is zero exactly when all are finite.
-//
-// This build has no x86 vector kernels: calling it panics.
-func SumSquaresAVX2F64(x []float64) (sum float64, finite bool) {
-	panic("asm: SumSquaresAVX2F64: no x86 vector kernels in this build")
-}
-
-// DotAVX2F64 returns dotRef(x, y) in package kernels: the sum of
-// x[i]·y[i] in float64 in the canonical order with 16 partial sums (four YMM
-// accumulators; the tail is added to s[0] one element at a time).
-//
-// This build has no x86 vector kernels: calling it panics.
-func DotAVX2F64(x, y []float64) float64 {
-	panic("asm: DotAVX2F64: no x86 vector kernels in this build")
-}
-
 // AxpyAVX2F64 implements axpyRef in package kernels with AVX2:
 //
 //	for i := range y {
@@ -213,6 +193,26 @@ func AxpyAVX2F64(a float64, x, y []float64) {
 // This build has no x86 vector kernels: calling it panics.
 func ScaleAVX2F64(a float64, x []float64) {
 	panic("asm: ScaleAVX2F64: no x86 vector kernels in this build")
+}
+
+// SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
+// of float64(x[i])² in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+// finite reports whether every x[i] is finite: x − x is +0 for finite x and
+// NaN otherwise, and the OR of those bits is zero exactly when all are finite.
+//
+// This build has no x86 vector kernels: calling it panics.
+func SumSquaresAVX2F64(x []float64) (sum float64, finite bool) {
+	panic("asm: SumSquaresAVX2F64: no x86 vector kernels in this build")
+}
+
+// DotAVX2F64 returns dotRef(x, y) in package kernels: the sum of
+// x[i]·y[i] in float64 in the canonical order with 16 partial sums (four YMM
+// accumulators; the tail is added to s[0] one element at a time).
+//
+// This build has no x86 vector kernels: calling it panics.
+func DotAVX2F64(x, y []float64) float64 {
+	panic("asm: DotAVX2F64: no x86 vector kernels in this build")
 }
 
 // SGDAVX512F32 implements sgdRef in package kernels with AVX512:

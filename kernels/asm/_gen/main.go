@@ -46,27 +46,25 @@ func text(name, sig string, doc ...string) {
 
 func main() {
 	ConstraintExpr("!purego")
-	for _, e := range []elem{f32, f64} {
+	// The updates on YMM registers, then again on ZMM registers. (The
+	// reductions' canonical order is laid out for four YMM accumulators;
+	// the AVX-512 build uses the AVX2 reductions.)
+	updates := func(e elem) {
 		sgd(e)
 		momentum(e)
 		adam(e, false)
 		adam(e, true)
-		sumSquares(e)
-		dot(e)
 		axpy(e)
 		scale(e)
 	}
-	// The elementwise kernels again on ZMM registers. (The reductions'
-	// canonical order is laid out for four YMM accumulators; the AVX-512
-	// build uses the AVX2 reductions.)
+	for _, e := range []elem{f32, f64} {
+		updates(e)
+		sumSquares(e)
+		dot(e)
+	}
 	isa = avx512
 	for _, e := range []elem{f32, f64} {
-		sgd(e)
-		momentum(e)
-		adam(e, false)
-		adam(e, true)
-		axpy(e)
-		scale(e)
+		updates(e)
 	}
 	Generate()
 	if *layoutOut != "" {

@@ -107,49 +107,28 @@ func (k vk) store(r VecVirtual, m Mem) {
 // the element type. Operand order follows the Go expression in the comment;
 // Go assembly lists the operands of the Intel form in reverse.
 
-// add returns a + b.
-func (k vk) add(a VecVirtual, b Op) VecVirtual {
+// binop returns op(a, b) in a new register: pd for float64, ps for float32.
+func (k vk) binop(pd, ps func(...Op), a VecVirtual, b Op) VecVirtual {
 	d := k.reg()
 	if k.f64() {
-		VADDPD(b, a, d)
+		pd(b, a, d)
 	} else {
-		VADDPS(b, a, d)
+		ps(b, a, d)
 	}
 	return d
 }
+
+// add returns a + b.
+func (k vk) add(a VecVirtual, b Op) VecVirtual { return k.binop(VADDPD, VADDPS, a, b) }
 
 // sub returns a − b.
-func (k vk) sub(a VecVirtual, b Op) VecVirtual {
-	d := k.reg()
-	if k.f64() {
-		VSUBPD(b, a, d)
-	} else {
-		VSUBPS(b, a, d)
-	}
-	return d
-}
+func (k vk) sub(a VecVirtual, b Op) VecVirtual { return k.binop(VSUBPD, VSUBPS, a, b) }
 
 // mul returns a · b.
-func (k vk) mul(a VecVirtual, b Op) VecVirtual {
-	d := k.reg()
-	if k.f64() {
-		VMULPD(b, a, d)
-	} else {
-		VMULPS(b, a, d)
-	}
-	return d
-}
+func (k vk) mul(a VecVirtual, b Op) VecVirtual { return k.binop(VMULPD, VMULPS, a, b) }
 
 // div returns a / b.
-func (k vk) div(a VecVirtual, b Op) VecVirtual {
-	d := k.reg()
-	if k.f64() {
-		VDIVPD(b, a, d)
-	} else {
-		VDIVPS(b, a, d)
-	}
-	return d
-}
+func (k vk) div(a VecVirtual, b Op) VecVirtual { return k.binop(VDIVPD, VDIVPS, a, b) }
 
 // scaled returns a·c, or a itself when the variant set says c is exactly 1
 // (FlagUnitScale): the same value, one multiply fewer.
