@@ -83,9 +83,9 @@ func timeParallel(calls []func(), minTime time.Duration) float64 {
 
 // Roofline is the machine's streaming bandwidth, measured by three probes on
 // buffers of StreamBytes, twice the last-level cache: copy (the runtime's memmove: a read and
-// a write stream), read-modify-write (ScaleF32 by 1 in place with the fastest
+// a write stream), read-modify-write (Scale[float32] by 1 in place with the fastest
 // implementation: what an update kernel's written slices do) and read
-// (SumSquaresF32: what its read-only slices do). Bytes count reads plus
+// (SumSquares[float32]: what its read-only slices do). Bytes count reads plus
 // writes, as the kernels' do.
 type Roofline struct {
 	Threads  int     `json:"threads"`
@@ -113,8 +113,8 @@ func MeasureRoofline(threads int, minTime time.Duration) Roofline {
 	}
 	r := Roofline{Threads: threads}
 	r.Copy = 2 * bytes / timeParallel(parts(func(lo, hi int) { copy(dst[lo:hi], buf[lo:hi]) }), minTime) * 1e9
-	r.RMW = 2 * bytes / timeParallel(parts(func(lo, hi int) { kernels.ScaleF32(1, buf[lo:hi]) }), minTime) * 1e9
-	r.Read = bytes / timeParallel(parts(func(lo, hi int) { kernels.SumSquaresF32(buf[lo:hi]) }), minTime) * 1e9
+	r.RMW = 2 * bytes / timeParallel(parts(func(lo, hi int) { kernels.Scale[float32](1, buf[lo:hi]) }), minTime) * 1e9
+	r.Read = bytes / timeParallel(parts(func(lo, hi int) { kernels.SumSquares[float32](buf[lo:hi]) }), minTime) * 1e9
 	r.BytesSec = max(r.Copy, r.RMW, r.Read)
 	return r
 }

@@ -34,14 +34,14 @@ const (
 	amsgrad
 )
 
-func FuzzAdamF32(f *testing.F) { fuzzAdam(f, adamCoupled, kernels.AdamF32, nil) }
-func FuzzAdamF64(f *testing.F) { fuzzAdam(f, adamCoupled, kernels.AdamF64, nil) }
+func FuzzAdamF32(f *testing.F) { fuzzAdam(f, adamCoupled, kernels.AdamStep[float32], nil) }
+func FuzzAdamF64(f *testing.F) { fuzzAdam(f, adamCoupled, kernels.AdamStep[float64], nil) }
 
-func FuzzAdamWF32(f *testing.F) { fuzzAdam(f, adamDecoupled, kernels.AdamF32, nil) }
-func FuzzAdamWF64(f *testing.F) { fuzzAdam(f, adamDecoupled, kernels.AdamF64, nil) }
+func FuzzAdamWF32(f *testing.F) { fuzzAdam(f, adamDecoupled, kernels.AdamStep[float32], nil) }
+func FuzzAdamWF64(f *testing.F) { fuzzAdam(f, adamDecoupled, kernels.AdamStep[float64], nil) }
 
-func FuzzAMSGradF32(f *testing.F) { fuzzAdam(f, amsgrad, nil, kernels.AMSGradF32) }
-func FuzzAMSGradF64(f *testing.F) { fuzzAdam(f, amsgrad, nil, kernels.AMSGradF64) }
+func FuzzAMSGradF32(f *testing.F) { fuzzAdam(f, amsgrad, nil, kernels.AMSGradStep[float32]) }
+func FuzzAMSGradF64(f *testing.F) { fuzzAdam(f, amsgrad, nil, kernels.AMSGradStep[float64]) }
 
 func fuzzAdam[T float](f *testing.F, variant adamVariant,
 	adam func(p, g, m, v []T, s *kernels.AdamScalars),

@@ -6,16 +6,16 @@
 //
 // One target per kernel and element type:
 //
-//	FuzzSGDF32 FuzzSGDF64                 SGDF32/F64
-//	FuzzMomentumF32 FuzzMomentumF64       MomentumF32/F64, heavy-ball
-//	FuzzNesterovF32 FuzzNesterovF64       MomentumF32/F64, Nesterov
-//	FuzzAdamF32 FuzzAdamF64               AdamF32/F64, coupled (L2) weight decay
-//	FuzzAdamWF32 FuzzAdamWF64             AdamF32/F64 with AdamW's decoupled decay
-//	FuzzAMSGradF32 FuzzAMSGradF64         AMSGradF32/F64, either decay
-//	FuzzSumSquaresF32 FuzzSumSquaresF64   SumSquaresF32/F64 and its finite flag
-//	FuzzDotF32 FuzzDotF64                 DotF32/F64
-//	FuzzAxpyF32 FuzzAxpyF64               AxpyF32/F64
-//	FuzzScaleF32 FuzzScaleF64             ScaleF32/F64
+//	FuzzSGDF32 FuzzSGDF64                 SGDStep[float32]/F64
+//	FuzzMomentumF32 FuzzMomentumF64       MomentumStep[float32]/F64, heavy-ball
+//	FuzzNesterovF32 FuzzNesterovF64       MomentumStep[float32]/F64, Nesterov
+//	FuzzAdamF32 FuzzAdamF64               AdamStep[float32]/F64, coupled (L2) weight decay
+//	FuzzAdamWF32 FuzzAdamWF64             AdamStep[float32]/F64 with AdamW's decoupled decay
+//	FuzzAMSGradF32 FuzzAMSGradF64         AMSGradStep[float32]/F64, either decay
+//	FuzzSumSquaresF32 FuzzSumSquaresF64   SumSquares[float32]/F64 and its finite flag
+//	FuzzDotF32 FuzzDotF64                 Dot[float32]/F64
+//	FuzzAxpyF32 FuzzAxpyF64               Axpy[float32]/F64
+//	FuzzScaleF32 FuzzScaleF64             Scale[float32]/F64
 //
 // Each target decodes from its input ([]byte plus typed arguments; the
 // comments on fuzzAdam, fuzzSGD and the reduction targets list them) a
@@ -47,7 +47,7 @@
 // ignores the old buffer and its heavy-ball update equals SGD's; the
 // SumSquares finite flag equals "every element is finite" and its sum is
 // NaN exactly when an element is, else ≥ +0 and ≥ every square; Dot
-// commutes, is odd in y and Dot(x, x) ≥ 0 (float64: equals SumSquaresF64's
+// commutes, is odd in y and Dot(x, x) ≥ 0 (float64: equals SumSquares[float64]'s
 // sum bit for bit); Axpy with a = 0 or 1 and Scale with a = 0, ±1. The doc
 // comment of each check states the exact condition under which it applies.
 //

@@ -103,10 +103,10 @@ var goldenLengths = []int{0, 1, 3, 7, 8, 9, 16, 17, 31, 32, 33, 45, 64, 65, 100}
 func referenceDigests(t *testing.T) map[string]string {
 	out := map[string]string{}
 	generic(t, func() {
-		referenceDigestsT(out, "f32", kernels.SGDF32, kernels.MomentumF32, kernels.AdamF32, kernels.AMSGradF32,
-			kernels.SumSquaresF32, kernels.DotF32, kernels.AxpyF32, kernels.ScaleF32)
-		referenceDigestsT(out, "f64", kernels.SGDF64, kernels.MomentumF64, kernels.AdamF64, kernels.AMSGradF64,
-			kernels.SumSquaresF64, kernels.DotF64, kernels.AxpyF64, kernels.ScaleF64)
+		referenceDigestsT(out, "f32", kernels.SGDStep[float32], kernels.MomentumStep[float32], kernels.AdamStep[float32], kernels.AMSGradStep[float32],
+			kernels.SumSquares[float32], kernels.Dot[float32], kernels.Axpy[float32], kernels.Scale[float32])
+		referenceDigestsT(out, "f64", kernels.SGDStep[float64], kernels.MomentumStep[float64], kernels.AdamStep[float64], kernels.AMSGradStep[float64],
+			kernels.SumSquares[float64], kernels.Dot[float64], kernels.Axpy[float64], kernels.Scale[float64])
 	})
 	// Scalars: every field of a few configurations.
 	var d digest

@@ -15,11 +15,11 @@ import (
 //	a       (Axpy, Scale) the scalar, any float64, rounded to the element type
 
 func FuzzSumSquaresF32(f *testing.F) {
-	fuzzSumSquares(f, kernels.SumSquaresF32, func(x float32) float64 { return float64(x) * float64(x) })
+	fuzzSumSquares(f, kernels.SumSquares[float32], func(x float32) float64 { return float64(x) * float64(x) })
 }
 
 func FuzzSumSquaresF64(f *testing.F) {
-	fuzzSumSquares(f, kernels.SumSquaresF64, func(x float64) float64 { return x * x })
+	fuzzSumSquares(f, kernels.SumSquares[float64], func(x float64) float64 { return x * x })
 }
 
 // fuzzSumSquares compares SumSquares with the reference and checks, exactly
@@ -79,8 +79,8 @@ func fuzzSumSquares[T float](f *testing.F, sumsq func([]T) (float64, bool), sq f
 	})
 }
 
-func FuzzDotF32(f *testing.F) { fuzzDot(f, kernels.DotF32, nil) }
-func FuzzDotF64(f *testing.F) { fuzzDot(f, kernels.DotF64, kernels.SumSquaresF64) }
+func FuzzDotF32(f *testing.F) { fuzzDot(f, kernels.Dot[float32], nil) }
+func FuzzDotF64(f *testing.F) { fuzzDot(f, kernels.Dot[float64], kernels.SumSquares[float64]) }
 
 // fuzzDot compares Dot(x, y) and Dot(y, x) with the reference and checks,
 // exactly:
@@ -88,7 +88,7 @@ func FuzzDotF64(f *testing.F) { fuzzDot(f, kernels.DotF64, kernels.SumSquaresF64
 //   - Dot(x, −y) == −Dot(x, y) numerically (round-to-nearest is symmetric;
 //     only the sign of a zero may differ);
 //   - Dot(x, x) is NaN or ≥ 0;
-//   - float64: Dot(x, x) is SumSquaresF64(x)'s sum bit for bit (both sum
+//   - float64: Dot(x, x) is SumSquares[float64](x)'s sum bit for bit (both sum
 //     the rounded squares in 16 partial sums in the same canonical order).
 func fuzzDot[T float](f *testing.F, dot func(x, y []T) T, sumsq func([]T) (float64, bool)) {
 	f.Fuzz(func(t *testing.T, data []byte, n uint16, offs uint32) {
@@ -121,14 +121,14 @@ func fuzzDot[T float](f *testing.F, dot func(x, y []T) T, sumsq func([]T) (float
 			var ss float64
 			generic(t, func() { ss, _ = sumsq(x) })
 			if !same(float64(xx), ss) {
-				t.Fatalf("DotF64(x, x) = %v (%#x), SumSquaresF64(x) = %v (%#x)", xx, bitsOf(xx), ss, math.Float64bits(ss))
+				t.Fatalf("Dot[float64](x, x) = %v (%#x), SumSquares[float64](x) = %v (%#x)", xx, bitsOf(xx), ss, math.Float64bits(ss))
 			}
 		}
 	})
 }
 
-func FuzzAxpyF32(f *testing.F) { fuzzAxpy(f, kernels.AxpyF32) }
-func FuzzAxpyF64(f *testing.F) { fuzzAxpy(f, kernels.AxpyF64) }
+func FuzzAxpyF32(f *testing.F) { fuzzAxpy(f, kernels.Axpy[float32]) }
+func FuzzAxpyF64(f *testing.F) { fuzzAxpy(f, kernels.Axpy[float64]) }
 
 // fuzzAxpy compares Axpy with the reference and checks, exactly: x is not
 // written; a = 0 and x finite leave y unchanged numerically (y + (±0); a
@@ -157,8 +157,8 @@ func fuzzAxpy[T float](f *testing.F, axpy func(a T, x, y []T)) {
 	})
 }
 
-func FuzzScaleF32(f *testing.F) { fuzzScale[float32](f, kernels.ScaleF32) }
-func FuzzScaleF64(f *testing.F) { fuzzScale[float64](f, kernels.ScaleF64) }
+func FuzzScaleF32(f *testing.F) { fuzzScale[float32](f, kernels.Scale[float32]) }
+func FuzzScaleF64(f *testing.F) { fuzzScale[float64](f, kernels.Scale[float64]) }
 
 // fuzzScale compares Scale with the reference and checks, exactly: a = 1
 // leaves x unchanged and a = −1 negates it, bit for bit (zeros' signs

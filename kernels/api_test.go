@@ -19,22 +19,22 @@ func TestZeroAllocs(t *testing.T) {
 	as := DefaultAdam().Scalars(3, 1)
 	ss := SGD{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1}.Scalars(1)
 	calls := map[string]func(){
-		"AdamF32":       func() { AdamF32(p, g, m, v, &as) },
-		"AdamF64":       func() { AdamF64(p64, g64, m64, v64, &as) },
-		"AMSGradF32":    func() { AMSGradF32(p, g, m, v, vm, &as) },
-		"AMSGradF64":    func() { AMSGradF64(p64, g64, m64, v64, vm64, &as) },
-		"SGDF32":        func() { SGDF32(p, g, &ss) },
-		"SGDF64":        func() { SGDF64(p64, g64, &ss) },
-		"MomentumF32":   func() { MomentumF32(p, g, m, &ss, false) },
-		"MomentumF64":   func() { MomentumF64(p64, g64, m64, &ss, true) },
-		"SumSquaresF32": func() { SumSquaresF32(p) },
-		"SumSquaresF64": func() { SumSquaresF64(p64) },
-		"DotF32":        func() { DotF32(p, g) },
-		"DotF64":        func() { DotF64(p64, g64) },
-		"AxpyF32":       func() { AxpyF32(0.5, p, g) },
-		"AxpyF64":       func() { AxpyF64(0.5, p64, g64) },
-		"ScaleF32":      func() { ScaleF32(0.5, p) },
-		"ScaleF64":      func() { ScaleF64(0.5, p64) },
+		"AdamStep[float32]":       func() { AdamStep[float32](p, g, m, v, &as) },
+		"AdamStep[float64]":       func() { AdamStep[float64](p64, g64, m64, v64, &as) },
+		"AMSGradStep[float32]":    func() { AMSGradStep[float32](p, g, m, v, vm, &as) },
+		"AMSGradStep[float64]":    func() { AMSGradStep[float64](p64, g64, m64, v64, vm64, &as) },
+		"SGDStep[float32]":        func() { SGDStep[float32](p, g, &ss) },
+		"SGDStep[float64]":        func() { SGDStep[float64](p64, g64, &ss) },
+		"MomentumStep[float32]":   func() { MomentumStep[float32](p, g, m, &ss, false) },
+		"MomentumStep[float64]":   func() { MomentumStep[float64](p64, g64, m64, &ss, true) },
+		"SumSquares[float32]": func() { SumSquares[float32](p) },
+		"SumSquares[float64]": func() { SumSquares[float64](p64) },
+		"Dot[float32]":        func() { Dot[float32](p, g) },
+		"Dot[float64]":        func() { Dot[float64](p64, g64) },
+		"Axpy[float32]":       func() { Axpy[float32](0.5, p, g) },
+		"Axpy[float64]":       func() { Axpy[float64](0.5, p64, g64) },
+		"Scale[float32]":      func() { Scale[float32](0.5, p) },
+		"Scale[float64]":      func() { Scale[float64](0.5, p64) },
 	}
 	for _, impl := range Available() {
 		withImpl(t, impl, func() {
@@ -49,21 +49,21 @@ func TestLengthMismatchPanics(t *testing.T) {
 	a, b := make([]float32, 4), make([]float32, 5)
 	as := DefaultAdam().Scalars(1, 1)
 	ss := SGD{LR: 0.1}.Scalars(1)
-	assert.PanicsWithValue(t, "kernels: AdamF32: slice lengths differ: len(p)=4 len(g)=4 len(m)=5 len(v)=4",
-		func() { AdamF32(a, a, b, a, &as) })
-	assert.PanicsWithValue(t, "kernels: AMSGradF32: slice lengths differ: len(p)=4 len(g)=4 len(m)=4 len(v)=4 len(vmax)=5",
-		func() { AMSGradF32(a, a, a, a, b, &as) })
-	assert.PanicsWithValue(t, "kernels: SGDF32: slice lengths differ: len(p)=5 len(g)=4",
-		func() { SGDF32(b, a, &ss) })
-	assert.PanicsWithValue(t, "kernels: MomentumF32: slice lengths differ: len(p)=4 len(g)=4 len(buf)=5",
-		func() { MomentumF32(a, a, b, &ss, false) })
-	assert.PanicsWithValue(t, "kernels: DotF32: slice lengths differ: len(x)=4 len(y)=5",
-		func() { DotF32(a, b) })
-	assert.PanicsWithValue(t, "kernels: AxpyF32: slice lengths differ: len(y)=5 len(x)=4",
-		func() { AxpyF32(1, a, b) })
+	assert.PanicsWithValue(t, "kernels: AdamStep[float32]: slice lengths differ: len(p)=4 len(g)=4 len(m)=5 len(v)=4",
+		func() { AdamStep[float32](a, a, b, a, &as) })
+	assert.PanicsWithValue(t, "kernels: AMSGradStep[float32]: slice lengths differ: len(p)=4 len(g)=4 len(m)=4 len(v)=4 len(vmax)=5",
+		func() { AMSGradStep[float32](a, a, a, a, b, &as) })
+	assert.PanicsWithValue(t, "kernels: SGDStep[float32]: slice lengths differ: len(p)=5 len(g)=4",
+		func() { SGDStep[float32](b, a, &ss) })
+	assert.PanicsWithValue(t, "kernels: MomentumStep[float32]: slice lengths differ: len(p)=4 len(g)=4 len(buf)=5",
+		func() { MomentumStep[float32](a, a, b, &ss, false) })
+	assert.PanicsWithValue(t, "kernels: Dot[float32]: slice lengths differ: len(x)=4 len(y)=5",
+		func() { Dot[float32](a, b) })
+	assert.PanicsWithValue(t, "kernels: Axpy[float32]: slice lengths differ: len(y)=5 len(x)=4",
+		func() { Axpy[float32](1, a, b) })
 	a64, b64 := make([]float64, 2), make([]float64, 3)
-	assert.PanicsWithValue(t, "kernels: AdamF64: slice lengths differ: len(p)=3 len(g)=2 len(m)=3 len(v)=3",
-		func() { AdamF64(b64, a64, b64, b64, &as) })
+	assert.PanicsWithValue(t, "kernels: AdamStep[float64]: slice lengths differ: len(p)=3 len(g)=2 len(m)=3 len(v)=3",
+		func() { AdamStep[float64](b64, a64, b64, b64, &as) })
 	assert.Panics(t, func() { DefaultAdam().Scalars(0, 1) }, "step 0")
 }
 

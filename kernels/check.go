@@ -11,11 +11,11 @@ import (
 // slices, n's first ("p, g, m, v"); the message names the function and every
 // length, as gonum's do:
 //
-//	kernels: AdamF32: slice lengths differ: len(p)=4 len(g)=5 len(m)=4 len(v)=4
-func checkLens(fn, names string, n int, ls ...int) {
+//	kernels: AdamStep[float32]: slice lengths differ: len(p)=4 len(g)=5 len(m)=4 len(v)=4
+func checkLens[T Float](fn, names string, n int, ls ...int) {
 	for _, l := range ls {
 		if l != n {
-			panic(lengthError(fn, names, n, ls))
+			panic(lengthError(fname[T](fn), names, n, ls))
 		}
 	}
 }
@@ -55,4 +55,21 @@ func updateFlags(l2, nesterov, first, unitScale, unitDecay bool) uint64 {
 		f |= asm.FlagUnitDecay
 	}
 	return f
+}
+
+// Variant flags of the new kernels until the generator's layout names
+// them.
+const (
+	flagL2       = 1
+	flagCentered = 32
+	flagMomentum = 64
+)
+
+// coeffs rounds the scalars of one step, in slot order, once to T.
+func coeffs[T Float](n int, xs ...float64) [16]T {
+	var c [16]T
+	for i, x := range xs[:n] {
+		c[i] = T(x)
+	}
+	return c
 }

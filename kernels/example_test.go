@@ -8,14 +8,14 @@ import (
 
 // One AdamW step on three parameters. The result is the same, to the bit,
 // whichever implementation runs.
-func ExampleAdamF32() {
+func ExampleAdamStep() {
 	h := kernels.DefaultAdamW() // lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2
 	p := []float32{1, 2, 3}
 	g := []float32{0.1, -0.2, 0.3}
 	m, v := make([]float32, 3), make([]float32, 3)
 
 	s := h.Scalars(1, 1) // step 1, gradient scale 1
-	kernels.AdamF32(p, g, m, v, &s)
+	kernels.AdamStep[float32](p, g, m, v, &s)
 	fmt.Println(p)
 	fmt.Println(m)
 	// Output:
@@ -24,13 +24,13 @@ func ExampleAdamF32() {
 }
 
 // Momentum with PyTorch's first-step rule: the buffer takes the gradient.
-func ExampleMomentumF64() {
+func ExampleMomentumStep() {
 	h := kernels.SGD{LR: 0.1, Momentum: 0.9}
 	p, buf := []float64{1, 1}, make([]float64, 2)
 	g := []float64{1, -1}
 	s := h.Scalars(1)
-	kernels.MomentumF64(p, g, buf, &s, true)
-	kernels.MomentumF64(p, g, buf, &s, false)
+	kernels.MomentumStep[float64](p, g, buf, &s, true)
+	kernels.MomentumStep[float64](p, g, buf, &s, false)
 	fmt.Printf("%.4f %.4f\n", p, buf)
 	// Output:
 	// [0.7100 1.2900] [1.9000 -1.9000]
@@ -38,9 +38,9 @@ func ExampleMomentumF64() {
 
 // Global-norm clipping needs the sum of squares of every gradient and
 // whether they are all finite: one pass each.
-func ExampleSumSquaresF32() {
+func ExampleSumSquares() {
 	g := []float32{3, 4}
-	sum, finite := kernels.SumSquaresF32(g)
+	sum, finite := kernels.SumSquares[float32](g)
 	fmt.Println(sum, finite)
 	// Output:
 	// 25 true

@@ -44,8 +44,7 @@ const wrappers = `
 //	}
 //
 // with s's scalars rounded once to {{.T}}. It panics if the lengths differ.
-func SGD{{.E}}(p, g []{{.T}}, s *SGDScalars) {
-	checkLens("SGD{{.E}}", "p, g", len(p), len(g))
+func sgd{{.E}}(p, g []{{.T}}, s *SGDScalars) {
 	c := sgdCoeffsOf[{{.T}}](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -73,8 +72,7 @@ func SGD{{.E}}(p, g []{{.T}}, s *SGDScalars) {
 //
 // first is true on the first step, when PyTorch's buffer takes the gradient
 // itself (buf's old contents are not read). It panics if the lengths differ.
-func Momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
-	checkLens("Momentum{{.E}}", "p, g, buf", len(p), len(g), len(buf))
+func momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
 	c := sgdCoeffsOf[{{.T}}](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -103,8 +101,7 @@ func Momentum{{.E}}(p, g, buf []{{.T}}, s *SGDScalars, first bool) {
 //
 // with s's scalars rounded once to {{.T}}; every product and sum is rounded to
 // {{.T}} (no fused multiply-add). It panics if the lengths differ.
-func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
-	checkLens("Adam{{.E}}", "p, g, m, v", len(p), len(g), len(m), len(v))
+func adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 	c := adamCoeffsOf[{{.T}}](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -127,8 +124,7 @@ func Adam{{.E}}(p, g, m, v []{{.T}}, s *AdamScalars) {
 //
 // (NaN in either propagates, as with torch.maximum.) It panics if the
 // lengths differ.
-func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
-	checkLens("AMSGrad{{.E}}", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
+func amsGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 	c := adamCoeffsOf[{{.T}}](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -147,8 +143,7 @@ func AMSGrad{{.E}}(p, g, m, v, vmax []{{.T}}, s *AdamScalars) {
 // partial sums s[i mod {{.P}}] over whole blocks of {{.P}} elements, combined by
 // halving, then the remaining elements added one at a time. It panics if the
 // lengths differ.
-func Dot{{.E}}(x, y []{{.T}}) {{.T}} {
-	checkLens("Dot{{.E}}", "x, y", len(x), len(y))
+func dot{{.E}}(x, y []{{.T}}) {{.T}} {
 	switch impl {
 	case implAVX2, implAVX512:
 		return asm.DotAVX2{{.E}}(x, y)
@@ -160,8 +155,7 @@ func Dot{{.E}}(x, y []{{.T}}) {{.T}} {
 
 // Axpy{{.E}} adds a·x to y: y[i] = y[i] + a·x[i], the product rounded before
 // the sum. It panics if the lengths differ.
-func Axpy{{.E}}(a {{.T}}, x, y []{{.T}}) {
-	checkLens("Axpy{{.E}}", "y, x", len(y), len(x))
+func axpy{{.E}}(a {{.T}}, x, y []{{.T}}) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2{{.E}}(a, x, y)
@@ -175,7 +169,7 @@ func Axpy{{.E}}(a {{.T}}, x, y []{{.T}}) {
 }
 
 // Scale{{.E}} multiplies x by a: x[i] = x[i]·a.
-func Scale{{.E}}(a {{.T}}, x []{{.T}}) {
+func scale{{.E}}(a {{.T}}, x []{{.T}}) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2{{.E}}(a, x)

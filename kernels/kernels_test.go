@@ -41,8 +41,8 @@ var sgdConfigs = []SGD{
 var fills = []bool{false, true}
 
 func TestAdam(t *testing.T) {
-	t.Run("f32", func(t *testing.T) { testAdam(t, AdamF32, AMSGradF32) })
-	t.Run("f64", func(t *testing.T) { testAdam(t, AdamF64, AMSGradF64) })
+	t.Run("f32", func(t *testing.T) { testAdam(t, AdamStep[float32], AMSGradStep[float32]) })
+	t.Run("f64", func(t *testing.T) { testAdam(t, AdamStep[float64], AMSGradStep[float64]) })
 }
 
 func testAdam[T float](t *testing.T, adam func(p, g, m, v []T, s *AdamScalars), ams func(p, g, m, v, vmax []T, s *AdamScalars)) {
@@ -82,8 +82,8 @@ func moments[T float](k int, special bool) func(r *rand.Rand, n int) [][]T {
 }
 
 func TestSGD(t *testing.T) {
-	t.Run("f32", func(t *testing.T) { testSGD(t, SGDF32, MomentumF32) })
-	t.Run("f64", func(t *testing.T) { testSGD(t, SGDF64, MomentumF64) })
+	t.Run("f32", func(t *testing.T) { testSGD(t, SGDStep[float32], MomentumStep[float32]) })
+	t.Run("f64", func(t *testing.T) { testSGD(t, SGDStep[float64], MomentumStep[float64]) })
 }
 
 func testSGD[T float](t *testing.T, sgd func(p, g []T, s *SGDScalars), mom func(p, g, b []T, s *SGDScalars, first bool)) {
@@ -110,8 +110,8 @@ func testSGD[T float](t *testing.T, sgd func(p, g []T, s *SGDScalars), mom func(
 }
 
 func TestReductions(t *testing.T) {
-	t.Run("f32", func(t *testing.T) { testReductions(t, SumSquaresF32, DotF32, AxpyF32, ScaleF32) })
-	t.Run("f64", func(t *testing.T) { testReductions(t, SumSquaresF64, DotF64, AxpyF64, ScaleF64) })
+	t.Run("f32", func(t *testing.T) { testReductions(t, SumSquares[float32], Dot[float32], Axpy[float32], Scale[float32]) })
+	t.Run("f64", func(t *testing.T) { testReductions(t, SumSquares[float64], Dot[float64], Axpy[float64], Scale[float64]) })
 }
 
 func testReductions[T float](t *testing.T, sumsq func([]T) (float64, bool), dot func(x, y []T) T, axpy func(a T, x, y []T), scale func(a T, x []T)) {
@@ -165,12 +165,12 @@ func TestSumSquaresFinite(t *testing.T) {
 						for i := range x {
 							x[i], x32[i] = 1e300, 1
 						}
-						_, fin := SumSquaresF64(x)
+						_, fin := SumSquares[float64](x)
 						assert.True(t, fin, "impl=%s n=%d: huge finite values reported non-finite", name, n)
 						x[pos], x32[pos] = bad, float32(bad)
-						sum, fin := SumSquaresF64(x)
+						sum, fin := SumSquares[float64](x)
 						assert.False(t, fin, "impl=%s n=%d pos=%d %v: sum %v", name, n, pos, bad, sum)
-						_, fin = SumSquaresF32(x32)
+						_, fin = SumSquares[float32](x32)
 						assert.False(t, fin, "impl=%s n=%d pos=%d %v (f32)", name, n, pos, bad)
 					}
 				}

@@ -13,8 +13,7 @@ import "github.com/descent-go/descent/kernels/asm"
 //	}
 //
 // with s's scalars rounded once to float32. It panics if the lengths differ.
-func SGDF32(p, g []float32, s *SGDScalars) {
-	checkLens("SGDF32", "p, g", len(p), len(g))
+func sgdF32(p, g []float32, s *SGDScalars) {
 	c := sgdCoeffsOf[float32](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -42,8 +41,7 @@ func SGDF32(p, g []float32, s *SGDScalars) {
 //
 // first is true on the first step, when PyTorch's buffer takes the gradient
 // itself (buf's old contents are not read). It panics if the lengths differ.
-func MomentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
-	checkLens("MomentumF32", "p, g, buf", len(p), len(g), len(buf))
+func momentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
 	c := sgdCoeffsOf[float32](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -72,8 +70,7 @@ func MomentumF32(p, g, buf []float32, s *SGDScalars, first bool) {
 //
 // with s's scalars rounded once to float32; every product and sum is rounded to
 // float32 (no fused multiply-add). It panics if the lengths differ.
-func AdamF32(p, g, m, v []float32, s *AdamScalars) {
-	checkLens("AdamF32", "p, g, m, v", len(p), len(g), len(m), len(v))
+func adamF32(p, g, m, v []float32, s *AdamScalars) {
 	c := adamCoeffsOf[float32](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -96,8 +93,7 @@ func AdamF32(p, g, m, v []float32, s *AdamScalars) {
 //
 // (NaN in either propagates, as with torch.maximum.) It panics if the
 // lengths differ.
-func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
-	checkLens("AMSGradF32", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
+func amsGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 	c := adamCoeffsOf[float32](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -116,8 +112,7 @@ func AMSGradF32(p, g, m, v, vmax []float32, s *AdamScalars) {
 // partial sums s[i mod 32] over whole blocks of 32 elements, combined by
 // halving, then the remaining elements added one at a time. It panics if the
 // lengths differ.
-func DotF32(x, y []float32) float32 {
-	checkLens("DotF32", "x, y", len(x), len(y))
+func dotF32(x, y []float32) float32 {
 	switch impl {
 	case implAVX2, implAVX512:
 		return asm.DotAVX2F32(x, y)
@@ -129,8 +124,7 @@ func DotF32(x, y []float32) float32 {
 
 // AxpyF32 adds a·x to y: y[i] = y[i] + a·x[i], the product rounded before
 // the sum. It panics if the lengths differ.
-func AxpyF32(a float32, x, y []float32) {
-	checkLens("AxpyF32", "y, x", len(y), len(x))
+func axpyF32(a float32, x, y []float32) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2F32(a, x, y)
@@ -144,7 +138,7 @@ func AxpyF32(a float32, x, y []float32) {
 }
 
 // ScaleF32 multiplies x by a: x[i] = x[i]·a.
-func ScaleF32(a float32, x []float32) {
+func scaleF32(a float32, x []float32) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2F32(a, x)
@@ -166,8 +160,7 @@ func ScaleF32(a float32, x []float32) {
 //	}
 //
 // with s's scalars rounded once to float64. It panics if the lengths differ.
-func SGDF64(p, g []float64, s *SGDScalars) {
-	checkLens("SGDF64", "p, g", len(p), len(g))
+func sgdF64(p, g []float64, s *SGDScalars) {
 	c := sgdCoeffsOf[float64](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, false, false, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -195,8 +188,7 @@ func SGDF64(p, g []float64, s *SGDScalars) {
 //
 // first is true on the first step, when PyTorch's buffer takes the gradient
 // itself (buf's old contents are not read). It panics if the lengths differ.
-func MomentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
-	checkLens("MomentumF64", "p, g, buf", len(p), len(g), len(buf))
+func momentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
 	c := sgdCoeffsOf[float64](s)
 	flags := updateFlags(c[asm.SGDL2] != 0, s.Nesterov, first, c[asm.SGDGradScale] == 1, false)
 	switch impl {
@@ -225,8 +217,7 @@ func MomentumF64(p, g, buf []float64, s *SGDScalars, first bool) {
 //
 // with s's scalars rounded once to float64; every product and sum is rounded to
 // float64 (no fused multiply-add). It panics if the lengths differ.
-func AdamF64(p, g, m, v []float64, s *AdamScalars) {
-	checkLens("AdamF64", "p, g, m, v", len(p), len(g), len(m), len(v))
+func adamF64(p, g, m, v []float64, s *AdamScalars) {
 	c := adamCoeffsOf[float64](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -249,8 +240,7 @@ func AdamF64(p, g, m, v []float64, s *AdamScalars) {
 //
 // (NaN in either propagates, as with torch.maximum.) It panics if the
 // lengths differ.
-func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
-	checkLens("AMSGradF64", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
+func amsGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 	c := adamCoeffsOf[float64](s)
 	flags := updateFlags(c[asm.AdamL2] != 0, false, false, c[asm.AdamGradScale] == 1, c[asm.AdamDecay] == 1)
 	switch impl {
@@ -269,8 +259,7 @@ func AMSGradF64(p, g, m, v, vmax []float64, s *AdamScalars) {
 // partial sums s[i mod 16] over whole blocks of 16 elements, combined by
 // halving, then the remaining elements added one at a time. It panics if the
 // lengths differ.
-func DotF64(x, y []float64) float64 {
-	checkLens("DotF64", "x, y", len(x), len(y))
+func dotF64(x, y []float64) float64 {
 	switch impl {
 	case implAVX2, implAVX512:
 		return asm.DotAVX2F64(x, y)
@@ -282,8 +271,7 @@ func DotF64(x, y []float64) float64 {
 
 // AxpyF64 adds a·x to y: y[i] = y[i] + a·x[i], the product rounded before
 // the sum. It panics if the lengths differ.
-func AxpyF64(a float64, x, y []float64) {
-	checkLens("AxpyF64", "y, x", len(y), len(x))
+func axpyF64(a float64, x, y []float64) {
 	switch impl {
 	case implAVX2:
 		asm.AxpyAVX2F64(a, x, y)
@@ -297,7 +285,7 @@ func AxpyF64(a float64, x, y []float64) {
 }
 
 // ScaleF64 multiplies x by a: x[i] = x[i]·a.
-func ScaleF64(a float64, x []float64) {
+func scaleF64(a float64, x []float64) {
 	switch impl {
 	case implAVX2:
 		asm.ScaleAVX2F64(a, x)

@@ -77,7 +77,7 @@ func BenchmarkStepClipScale(b *testing.B) {
 	}
 }
 
-// BenchmarkAdamKernel is one kernels.AdamF32 call over one 500k tensor,
+// BenchmarkAdamKernel is one kernels.AdamStep[float32] call over one 500k tensor,
 // the unit a Step is made of.
 func BenchmarkAdamKernel(b *testing.B) {
 	const n = 500_000
@@ -86,7 +86,7 @@ func BenchmarkAdamKernel(b *testing.B) {
 	s := kernels.DefaultAdam().Scalars(10, 1)
 	b.Run(fmt.Sprintf("f32/n=%d/impl=%s", n, kernels.Impl()), func(b *testing.B) {
 		for range b.N {
-			kernels.AdamF32(p.Data32, p.Grad32, m, v, &s)
+			kernels.AdamStep[float32](p.Data32, p.Grad32, m, v, &s)
 		}
 		reportElems(b, n)
 	})

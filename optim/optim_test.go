@@ -142,13 +142,13 @@ func (r *refState) adam(ps []Param, h kernels.Adam, t int, gs float64) {
 	for i, p := range ps {
 		switch {
 		case p.Data32 != nil && h.AMSGrad:
-			kernels.AMSGradF32(p.Data32, p.Grad32, r.m32[i], r.v32[i], r.x32[i], &s)
+			kernels.AMSGradStep[float32](p.Data32, p.Grad32, r.m32[i], r.v32[i], r.x32[i], &s)
 		case p.Data32 != nil:
-			kernels.AdamF32(p.Data32, p.Grad32, r.m32[i], r.v32[i], &s)
+			kernels.AdamStep[float32](p.Data32, p.Grad32, r.m32[i], r.v32[i], &s)
 		case h.AMSGrad:
-			kernels.AMSGradF64(p.Data64, p.Grad64, r.m64[i], r.v64[i], r.x64[i], &s)
+			kernels.AMSGradStep[float64](p.Data64, p.Grad64, r.m64[i], r.v64[i], r.x64[i], &s)
 		default:
-			kernels.AdamF64(p.Data64, p.Grad64, r.m64[i], r.v64[i], &s)
+			kernels.AdamStep[float64](p.Data64, p.Grad64, r.m64[i], r.v64[i], &s)
 		}
 	}
 }
@@ -158,13 +158,13 @@ func (r *refState) sgd(ps []Param, h kernels.SGD, t int, gs float64) {
 	for i, p := range ps {
 		switch {
 		case p.Data32 != nil && h.Momentum != 0:
-			kernels.MomentumF32(p.Data32, p.Grad32, r.x32[i], &s, t == 1)
+			kernels.MomentumStep[float32](p.Data32, p.Grad32, r.x32[i], &s, t == 1)
 		case p.Data32 != nil:
-			kernels.SGDF32(p.Data32, p.Grad32, &s)
+			kernels.SGDStep[float32](p.Data32, p.Grad32, &s)
 		case h.Momentum != 0:
-			kernels.MomentumF64(p.Data64, p.Grad64, r.x64[i], &s, t == 1)
+			kernels.MomentumStep[float64](p.Data64, p.Grad64, r.x64[i], &s, t == 1)
 		default:
-			kernels.SGDF64(p.Data64, p.Grad64, &s)
+			kernels.SGDStep[float64](p.Data64, p.Grad64, &s)
 		}
 	}
 }
@@ -411,7 +411,7 @@ func TestSchedule(t *testing.T) {
 		}
 		for _, p := range r.params {
 			s := kernels.SGD{LR: 0.5}.Scalars(1)
-			kernels.SGDF32(p.Data32, p.Grad32, &s)
+			kernels.SGDStep[float32](p.Data32, p.Grad32, &s)
 		}
 	}
 	sameBits(t, "scheduled", m, r)

@@ -371,13 +371,13 @@ func (c *core) pre(si int) {
 		if c.clipValue > 0 {
 			finite = clamp(g, c.clamp32)
 		}
-		sum, ok = kernels.SumSquaresF32(g)
+		sum, ok = kernels.SumSquares[float32](g)
 	} else {
 		g := t.g64[s.lo:s.hi]
 		if c.clipValue > 0 {
 			finite = clamp(g, c.clamp64)
 		}
-		sum, ok = kernels.SumSquaresF64(g)
+		sum, ok = kernels.SumSquares[float64](g)
 	}
 	c.segSum[si], c.segFinite[si] = sum, finite && ok
 }
@@ -411,13 +411,13 @@ func (c *core) update(si int) {
 		}
 		switch {
 		case c.kind == KindAdam && g.adam.AMSGrad:
-			kernels.AMSGradF32(t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], t.x32[lo:hi], &g.adamS)
+			kernels.AMSGradStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], t.x32[lo:hi], &g.adamS)
 		case c.kind == KindAdam:
-			kernels.AdamF32(t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], &g.adamS)
+			kernels.AdamStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], &g.adamS)
 		case g.sgd.Momentum != 0:
-			kernels.MomentumF32(t.p32[lo:hi], t.g32[lo:hi], t.x32[lo:hi], &g.sgdS, c.first)
+			kernels.MomentumStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.x32[lo:hi], &g.sgdS, c.first)
 		default:
-			kernels.SGDF32(t.p32[lo:hi], t.g32[lo:hi], &g.sgdS)
+			kernels.SGDStep[float32](t.p32[lo:hi], t.g32[lo:hi], &g.sgdS)
 		}
 		return
 	}
@@ -426,13 +426,13 @@ func (c *core) update(si int) {
 	}
 	switch {
 	case c.kind == KindAdam && g.adam.AMSGrad:
-		kernels.AMSGradF64(t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], t.x64[lo:hi], &g.adamS)
+		kernels.AMSGradStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], t.x64[lo:hi], &g.adamS)
 	case c.kind == KindAdam:
-		kernels.AdamF64(t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], &g.adamS)
+		kernels.AdamStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], &g.adamS)
 	case g.sgd.Momentum != 0:
-		kernels.MomentumF64(t.p64[lo:hi], t.g64[lo:hi], t.x64[lo:hi], &g.sgdS, c.first)
+		kernels.MomentumStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.x64[lo:hi], &g.sgdS, c.first)
 	default:
-		kernels.SGDF64(t.p64[lo:hi], t.g64[lo:hi], &g.sgdS)
+		kernels.SGDStep[float64](t.p64[lo:hi], t.g64[lo:hi], &g.sgdS)
 	}
 }
 
