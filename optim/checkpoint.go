@@ -2,7 +2,6 @@ package optim
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,9 +15,10 @@ import (
 	"strings"
 
 	"github.com/descent-go/descent/kernels"
+	"github.com/descent-go/descent/safetensors"
 )
 
-// Checkpoint format: a safetensors file (see ParseSafetensors) holding, for
+// Checkpoint format: a safetensors file (package safetensors) holding, for
 // every parameter in the optimizer's order, the tensor "<name>" (its data)
 // followed by its state tensors "<name>.exp_avg", "<name>.exp_avg_sq" and,
 // with AMSGrad, "<name>.max_exp_avg_sq" (Adam), or "<name>.momentum_buffer"
@@ -57,7 +57,7 @@ type Checkpoint struct {
 	Kind   Kind
 	Step   int
 	Groups int
-	File   *Safetensors
+	File   *safetensors.File
 }
 
 // ReadCheckpoint reads a whole checkpoint from r, parses it, checks its
@@ -74,7 +74,7 @@ func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 // decodeCheckpoint parses b; verify=false skips the checksums (for the
 // fuzz target, which must reach the validation behind them).
 func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
-	st, err := ParseSafetensors(b)
+	st, err := safetensors.Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("optim: checkpoint: %w", err)
 	}
@@ -106,9 +106,8 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 	return ck, nil
 }
 
-func verifyChecksums(b []byte, st *Safetensors) error {
-	n := binary.LittleEndian.Uint64(b)
-	sum := sha256.Sum256(b[8+n:])
+func verifyChecksums(b []byte, st *safetensors.File) error {
+	sum := sha256.Sum256(st.Data)
 	if want := st.Metadata["sha256"]; hex.EncodeToString(sum[:]) != want {
 		return fmt.Errorf("optim: checkpoint: data checksum mismatch (corrupt file): sha256 %x, metadata says %q", sum, want)
 	}
@@ -188,11 +187,26 @@ func metaBool(m map[string]string, k string) (bool, error) {
 
 func fstr(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
+// stateRef is a tensor of a checkpoint: float32 or float64 elements.
+type stateRef struct {
+	name  string
+	shape []int
+	f32   []float32
+	f64   []float64
+}
+
+func (r *stateRef) out() safetensors.Out {
+	if r.f32 != nil {
+		return safetensors.Of(r.name, r.shape, r.f32)
+	}
+	return safetensors.Of(r.name, r.shape, r.f64)
+}
+
 // stateTensors returns t's data and state tensors, in checkpoint order.
-func (c *core) stateTensors(t *tensor) []outTensor {
-	ts := []outTensor{{name: t.name, shape: t.shape, f32: t.p32, f64: t.p64}}
+func (c *core) stateTensors(t *tensor) []stateRef {
+	ts := []stateRef{{name: t.name, shape: t.shape, f32: t.p32, f64: t.p64}}
 	add := func(suffix string, x32 []float32, x64 []float64) {
-		ts = append(ts, outTensor{name: t.name + suffix, shape: t.shape, f32: x32, f64: x64})
+		ts = append(ts, stateRef{name: t.name + suffix, shape: t.shape, f32: x32, f64: x64})
 	}
 	if c.kind == KindAdam {
 		add(SuffixExpAvg, t.m32, t.m64)
@@ -253,22 +267,24 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 		meta["scaler.backoff_factor"] = fstr(s.cfg.BackoffFactor)
 		meta["scaler.growth_interval"] = strconv.Itoa(s.cfg.GrowthInterval)
 	}
-	var ts []outTensor
+	var ts []safetensors.Out
 	for i := range c.tensors {
-		ts = append(ts, c.stateTensors(&c.tensors[i])...)
+		for _, r := range c.stateTensors(&c.tensors[i]) {
+			ts = append(ts, r.out())
+		}
 	}
 	// Data checksum, then the header digest over the index the reader
 	// will see.
 	h := sha256.New()
-	buf := make([]byte, bufSize(ts))
+	buf := make([]byte, safetensors.BufSize(ts))
 	idx := make([]indexEntry, len(ts))
 	for i := range ts {
-		ts[i].encode(buf, func(p []byte) error { h.Write(p); return nil })
-		idx[i] = indexEntry{ts[i].name, ts[i].dtype(), ts[i].shape, ts[i].nbytes()}
+		ts[i].Encode(buf, func(p []byte) error { h.Write(p); return nil })
+		idx[i] = indexEntry{ts[i].Name, ts[i].Dtype(), ts[i].Shape, ts[i].NBytes()}
 	}
 	meta["sha256"] = hex.EncodeToString(h.Sum(nil))
 	meta["header_sha256"] = headerDigest(meta, idx)
-	return writeSafetensors(w, meta, ts)
+	return safetensors.Write(w, meta, ts)
 }
 
 // Save writes a checkpoint to path atomically: to a temporary file in the
@@ -425,8 +441,8 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 	}
 	// Tensors: exactly the expected set, with matching dtypes and shapes.
 	type copyPlan struct {
-		dst outTensor
-		src *Tensor
+		dst stateRef
+		src *safetensors.Tensor
 	}
 	var plan []copyPlan
 	for i := range c.tensors {
@@ -435,8 +451,8 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 			if !ok {
 				return fmt.Errorf("optim: checkpoint has no tensor %q", want.name)
 			}
-			if got.Dtype != want.dtype() || !slices.Equal(got.Shape, want.shape) {
-				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.name, got.Dtype, got.Shape, want.dtype(), want.shape)
+			if o := want.out(); got.Dtype != o.Dtype() || !slices.Equal(got.Shape, want.shape) {
+				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.name, got.Dtype, got.Shape, o.Dtype(), want.shape)
 			}
 			plan = append(plan, copyPlan{want, got})
 		}
@@ -470,7 +486,11 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		undos = append(undos, undo{s, old})
 	}
 	for _, p := range plan {
-		decode(p.dst.f32, p.dst.f64, p.src.Data)
+		if p.dst.f32 != nil {
+			safetensors.Decode(p.dst.f32, p.src.Data)
+		} else {
+			safetensors.Decode(p.dst.f64, p.src.Data)
+		}
 	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
@@ -486,15 +506,6 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 	}
 	c.step = ck.Step
 	return nil
-}
-
-func decode(f32 []float32, f64 []float64, b []byte) {
-	for i := range f32 {
-		f32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	for i := range f64 {
-		f64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-	}
 }
 
 func adamHyperFrom(m map[string]string, p string) (h kernels.Adam, err error) {

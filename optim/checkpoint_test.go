@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/descent-go/descent/kernels"
+	"github.com/descent-go/descent/safetensors"
 )
 
 // decaying is a Stateful test schedule: the rate is base·factor^cuts, and
@@ -281,50 +282,6 @@ func st(header string, data []byte) []byte {
 	return append(append(le64(len(header)), header...), data...)
 }
 
-func TestParseSafetensors(t *testing.T) {
-	eight := make([]byte, 8)
-	ok := st(`{"__metadata__":{"a":"b"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}  `, eight)
-	s, err := ParseSafetensors(ok)
-	if err != nil || s.Metadata["a"] != "b" || len(s.Tensors) != 1 || s.Tensors[0].Shape[0] != 2 {
-		t.Fatalf("%+v %v", s, err)
-	}
-	two := st(`{"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, eight)
-	s, err = ParseSafetensors(two)
-	if err != nil || s.Tensors[0].Name != "x" {
-		t.Fatalf("data order: %+v %v", s, err)
-	}
-	bad := map[string][]byte{
-		"short":       {1, 2},
-		"len":         st(`{}`, nil)[:9],
-		"huge len":    append(le64(1<<40), '{'),
-		"not object":  st(`[]`, nil),
-		"dup":         st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
-		"dup meta":    st(`{"__metadata__":{},"__metadata__":{}}`, nil),
-		"meta type":   st(`{"__metadata__":{"a":1}}`, nil),
-		"dtype":       st(`{"x":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}`, eight),
-		"field":       st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"z":1}}`, eight),
-		"no shape":    st(`{"x":{"dtype":"F32","data_offsets":[0,8]}}`, eight),
-		"offsets":     st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}}`, eight),
-		"size":        st(`{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight),
-		"beyond":      st(`{"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight),
-		"reversed":    st(`{"x":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight),
-		"hole":        st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
-		"overlap":     st(`{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
-		"uncovered":   st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight),
-		"trailing":    st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x`, eight),
-		"overflow":    st(`{"x":{"dtype":"F64","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}}`, eight),
-		"negative":    st(`{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight),
-		"bad json":    st(`{"x":`, nil),
-		"key type":    st(`{1:2}`, nil),
-		"dim too big": st(`{"x":{"dtype":"F32","shape":[0,18446744073709551615],"data_offsets":[0,0]},"y":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}`, eight),
-	}
-	for name, b := range bad {
-		if s, err := ParseSafetensors(b); err == nil {
-			t.Errorf("%s: accepted: %+v", name, s)
-		}
-	}
-}
-
 func TestCheckpointLayout(t *testing.T) {
 	tr := newSGDTrainer(t, 1, 1)
 	tr.train(t, 0, 2)
@@ -332,7 +289,7 @@ func TestCheckpointLayout(t *testing.T) {
 	if hl := binary.LittleEndian.Uint64(b); hl%8 != 0 {
 		t.Errorf("header length %d not a multiple of 8", hl)
 	}
-	s, err := ParseSafetensors(b)
+	s, err := safetensors.Parse(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@
 // checksums of the data and the header. Load (ReadCheckpoint, then Restore)
 // verifies the file and checks that it matches the optimizer — kind,
 // groups, names, dtypes, shapes, state tensors — before changing anything;
-// a resumed run is bit-identical to an uninterrupted one. ParseSafetensors
-// and ReadCheckpoint accept arbitrary input and return errors, never
-// panicking.
+// a resumed run is bit-identical to an uninterrupted one. ReadCheckpoint
+// (and safetensors.Parse beneath it) accepts arbitrary input and returns
+// errors, never panicking.
 package optim

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/descent-go/descent/kernels"
+	"github.com/descent-go/descent/safetensors"
 )
 
 // fuzzOptimizers returns small optimizers a fuzzed checkpoint is loaded
@@ -48,7 +49,7 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	f.Add(st(`{"__metadata__":{"format":"descent.optim","format_version":"1","kind":"sgd","step":"1","groups":"1"}}`, nil))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ParseSafetensors(b)
+		safetensors.Parse(b)
 		for _, verify := range []bool{true, false} {
 			ck, err := decodeCheckpoint(b, verify)
 			if err != nil {

@@ -1,4 +1,4 @@
-package optim
+package safetensors
 
 import (
 	"bufio"
@@ -15,52 +15,79 @@ import (
 	"strings"
 )
 
-// The safetensors format (https://github.com/huggingface/safetensors):
-//
-//	8 bytes     N, the header's length, unsigned little-endian
-//	N bytes     a JSON object, UTF-8, starting with '{' and possibly padded
-//	            with spaces: {"__metadata__": {string: string, …},
-//	            "<tensor>": {"dtype": "F32", "shape": [d0, …],
-//	            "data_offsets": [begin, end]}, …}
-//	the rest    the data section; each tensor's bytes, little-endian and
-//	            row-major, at [begin, end) relative to its start
-//
-// Tensors may not overlap and must cover the data section without holes.
-
-// MaxHeaderLen is the largest safetensors header ParseSafetensors accepts,
-// as in the reference implementation.
+// MaxHeaderLen is the largest header Parse accepts, as in the reference
+// implementation.
 const MaxHeaderLen = 100 << 20
 
-// Tensor is one tensor of a safetensors file.
+// Dtype names of the format.
+const (
+	BOOL   = "BOOL"
+	U8     = "U8"
+	I8     = "I8"
+	F8E5M2 = "F8_E5M2"
+	F8E4M3 = "F8_E4M3"
+	I16    = "I16"
+	U16    = "U16"
+	F16    = "F16"
+	BF16   = "BF16"
+	I32    = "I32"
+	U32    = "U32"
+	F32    = "F32"
+	I64    = "I64"
+	U64    = "U64"
+	F64    = "F64"
+)
+
+// dtypeSizes are the element sizes of the dtypes.
+var dtypeSizes = map[string]int{
+	BOOL: 1, U8: 1, I8: 1, F8E5M2: 1, F8E4M3: 1,
+	I16: 2, U16: 2, F16: 2, BF16: 2,
+	I32: 4, U32: 4, F32: 4,
+	I64: 8, U64: 8, F64: 8,
+}
+
+// DtypeSize returns the size in bytes of one element of dtype; ok is false
+// for a name the format does not define.
+func DtypeSize(dtype string) (size int, ok bool) {
+	size, ok = dtypeSizes[dtype]
+	return size, ok
+}
+
+// Float is the element type of the tensors Of and Decode handle.
+type Float interface{ float32 | float64 }
+
+// DtypeOf returns the dtype name of T: "F32" or "F64".
+func DtypeOf[T Float]() string {
+	var x T
+	if _, ok := any(x).(float32); ok {
+		return F32
+	}
+	return F64
+}
+
+// Tensor is one tensor of a parsed file.
 type Tensor struct {
 	Name  string
-	Dtype string // safetensors dtype: "F32", "F64", "BF16", "I64" …
+	Dtype string // "F32", "F64", "BF16", "I64" …
 	Shape []int
 	Data  []byte // little-endian, row-major; aliases the parsed buffer
 }
 
-// Safetensors is a parsed safetensors file.
-type Safetensors struct {
+// File is a parsed safetensors file.
+type File struct {
 	Metadata map[string]string // the "__metadata__" map; empty if absent
 	Tensors  []Tensor          // in the order of their data
+	Data     []byte            // the whole data section; aliases the parsed buffer
 	byName   map[string]int
 }
 
 // Tensor returns the tensor named name.
-func (s *Safetensors) Tensor(name string) (*Tensor, bool) {
-	i, ok := s.byName[name]
+func (f *File) Tensor(name string) (*Tensor, bool) {
+	i, ok := f.byName[name]
 	if !ok {
 		return nil, false
 	}
-	return &s.Tensors[i], true
-}
-
-// dtypeSizes are the element sizes of the safetensors dtypes.
-var dtypeSizes = map[string]int{
-	"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
-	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-	"I32": 4, "U32": 4, "F32": 4,
-	"I64": 8, "U64": 8, "F64": 8,
+	return &f.Tensors[i], true
 }
 
 type tensorEntry struct {
@@ -69,12 +96,12 @@ type tensorEntry struct {
 	DataOffsets []uint64  `json:"data_offsets"`
 }
 
-// ParseSafetensors parses a safetensors file held in b. It checks the
-// whole structure — header length, JSON syntax, no duplicate or unknown
-// keys, known dtypes, shapes whose size matches the offsets, tensors that
-// cover the data section exactly — and returns an error, never panicking,
-// for any input that breaks it. The returned tensors' Data alias b.
-func ParseSafetensors(b []byte) (*Safetensors, error) {
+// Parse parses a safetensors file held in b. It checks the whole structure
+// — header length, JSON syntax, no duplicate or unknown keys, known dtypes,
+// shapes whose size matches the offsets, tensors that cover the data
+// section exactly — and returns an error, never panicking, for any input
+// that breaks it. The returned tensors' Data alias b.
+func Parse(b []byte) (*File, error) {
 	if len(b) < 8 {
 		return nil, fmt.Errorf("safetensors: %d bytes, too short for the header length", len(b))
 	}
@@ -89,7 +116,7 @@ func ParseSafetensors(b []byte) (*Safetensors, error) {
 	if len(header) == 0 || header[0] != '{' {
 		return nil, errors.New("safetensors: header is not a JSON object")
 	}
-	s := &Safetensors{Metadata: map[string]string{}, byName: map[string]int{}}
+	s := &File{Metadata: map[string]string{}, Data: data, byName: map[string]int{}}
 	dec := json.NewDecoder(bytes.NewReader(header))
 	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("safetensors: header: %v", err)
@@ -214,30 +241,76 @@ func bytesOf(numel uint64, size int) string {
 	return strconv.FormatUint(numel*uint64(size), 10)
 }
 
-// outTensor is a tensor to write: float32 or float64 elements.
-type outTensor struct {
-	name  string
-	shape []int
+// Decode sets dst to the little-endian elements in data. It panics unless
+// len(data) is len(dst) elements of T.
+func Decode[T Float](dst []T, data []byte) {
+	switch d := any(dst).(type) {
+	case []float32:
+		if len(data) != 4*len(d) {
+			panic(fmt.Sprintf("safetensors: Decode: %d bytes for %d float32 elements", len(data), len(d)))
+		}
+		for i := range d {
+			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+	case []float64:
+		if len(data) != 8*len(d) {
+			panic(fmt.Sprintf("safetensors: Decode: %d bytes for %d float64 elements", len(data), len(d)))
+		}
+		for i := range d {
+			d[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
+		}
+	}
+}
+
+// Out is a tensor to write: a name, a shape and float32 or float64
+// elements, encoded as they are written. Build one with Of.
+type Out struct {
+	Name  string
+	Shape []int
 	f32   []float32
 	f64   []float64
 }
 
-func (t *outTensor) dtype() string {
-	if t.f32 != nil {
-		return "F32"
+// Of returns the tensor name of the given shape over x, which it keeps
+// (the elements are read when the tensor is encoded). The product of the
+// shape's dimensions should be len(x); Write does not check it.
+func Of[T Float](name string, shape []int, x []T) Out {
+	o := Out{Name: name, Shape: shape}
+	switch v := any(x).(type) {
+	case []float32:
+		o.f32 = v
+		if v == nil {
+			o.f32 = []float32{}
+		}
+	case []float64:
+		o.f64 = v
+		if v == nil {
+			o.f64 = []float64{}
+		}
 	}
-	return "F64"
+	return o
 }
 
-func (t *outTensor) nbytes() int {
+// Dtype returns "F32" or "F64".
+func (t *Out) Dtype() string {
+	if t.f32 != nil {
+		return F32
+	}
+	return F64
+}
+
+// NBytes returns the size of t's data.
+func (t *Out) NBytes() int {
 	if t.f32 != nil {
 		return 4 * len(t.f32)
 	}
 	return 8 * len(t.f64)
 }
 
-// encode calls fn with t's bytes, little-endian, a buffer at a time.
-func (t *outTensor) encode(buf []byte, fn func([]byte) error) error {
+// Encode calls emit with t's bytes, little-endian, in order, a buffer at a
+// time: buf (at least 8 bytes) is reused for every call, so emit must not
+// keep it. It returns emit's first error.
+func (t *Out) Encode(buf []byte, emit func([]byte) error) error {
 	if t.f32 != nil {
 		per := len(buf) / 4
 		for lo := 0; lo < len(t.f32); lo += per {
@@ -245,7 +318,7 @@ func (t *outTensor) encode(buf []byte, fn func([]byte) error) error {
 			for i, x := range part {
 				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
 			}
-			if err := fn(buf[:4*len(part)]); err != nil {
+			if err := emit(buf[:4*len(part)]); err != nil {
 				return err
 			}
 		}
@@ -257,16 +330,17 @@ func (t *outTensor) encode(buf []byte, fn func([]byte) error) error {
 		for i, x := range part {
 			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
 		}
-		if err := fn(buf[:8*len(part)]); err != nil {
+		if err := emit(buf[:8*len(part)]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// header returns the JSON header for meta and ts (in order, contiguous),
-// padded with spaces to a multiple of 8 bytes.
-func header(meta map[string]string, ts []outTensor) []byte {
+// Header returns the JSON header Write writes for meta and ts (metadata
+// keys sorted, tensors in order and contiguous), padded with spaces to a
+// multiple of 8 bytes.
+func Header(meta map[string]string, ts []Out) []byte {
 	var b bytes.Buffer
 	q := func(s string) {
 		j, _ := json.Marshal(s) // strings always marshal
@@ -291,13 +365,13 @@ func header(meta map[string]string, ts []outTensor) []byte {
 	for i := range ts {
 		t := &ts[i]
 		b.WriteByte(',')
-		q(t.name)
-		dims := make([]string, len(t.shape))
-		for j, d := range t.shape {
+		q(t.Name)
+		dims := make([]string, len(t.Shape))
+		for j, d := range t.Shape {
 			dims[j] = strconv.Itoa(d)
 		}
-		fmt.Fprintf(&b, `:{"dtype":%q,"shape":[%s],"data_offsets":[%d,%d]}`, t.dtype(), strings.Join(dims, ","), off, off+t.nbytes())
-		off += t.nbytes()
+		fmt.Fprintf(&b, `:{"dtype":%q,"shape":[%s],"data_offsets":[%d,%d]}`, t.Dtype(), strings.Join(dims, ","), off, off+t.NBytes())
+		off += t.NBytes()
 	}
 	b.WriteByte('}')
 	for b.Len()%8 != 0 {
@@ -306,24 +380,26 @@ func header(meta map[string]string, ts []outTensor) []byte {
 	return b.Bytes()
 }
 
-// writeSafetensors writes a safetensors file of meta and ts to w.
-func writeSafetensors(w io.Writer, meta map[string]string, ts []outTensor) (int64, error) {
-	h := header(meta, ts)
-	bw := bufio.NewWriterSize(w, bufSize(ts))
+// Write writes a safetensors file of meta and ts (in that order in the data
+// section) to w and returns the number of bytes written.
+func Write(w io.Writer, meta map[string]string, ts []Out) (int64, error) {
+	h := Header(meta, ts)
+	size := BufSize(ts)
+	bw := bufio.NewWriterSize(w, size)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
 	bw.Write(n[:])
 	bw.Write(h)
 	total := int64(8 + len(h))
-	buf := make([]byte, bufSize(ts))
+	buf := make([]byte, size)
 	for i := range ts {
-		if err := ts[i].encode(buf, func(p []byte) error {
+		if err := ts[i].Encode(buf, func(p []byte) error {
 			_, err := bw.Write(p)
 			return err
 		}); err != nil {
 			return 0, err
 		}
-		total += int64(ts[i].nbytes())
+		total += int64(ts[i].NBytes())
 	}
 	if err := bw.Flush(); err != nil {
 		return 0, err
@@ -331,12 +407,12 @@ func writeSafetensors(w io.Writer, meta map[string]string, ts []outTensor) (int6
 	return total, nil
 }
 
-// bufSize is the size of the encoding buffers: 64 KiB, less for small
-// checkpoints.
-func bufSize(ts []outTensor) int {
+// BufSize is the size of the encoding buffers Write uses for ts: 64 KiB,
+// less for small files (at least 64 bytes).
+func BufSize(ts []Out) int {
 	n := 0
 	for i := range ts {
-		n += ts[i].nbytes()
+		n += ts[i].NBytes()
 	}
 	return min(max(n, 64), 1<<16)
 }

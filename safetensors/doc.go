@@ -1,0 +1,21 @@
+// Package safetensors reads and writes the safetensors tensor format
+// (https://github.com/huggingface/safetensors), the file format of
+// descent's optimizer checkpoints:
+//
+//	8 bytes     N, the header's length, unsigned little-endian
+//	N bytes     a JSON object, UTF-8, starting with '{' and possibly padded
+//	            with spaces: {"__metadata__": {string: string, …},
+//	            "<tensor>": {"dtype": "F32", "shape": [d0, …],
+//	            "data_offsets": [begin, end]}, …}
+//	the rest    the data section; each tensor's bytes, little-endian and
+//	            row-major, at [begin, end) relative to its start
+//
+// Tensors may not overlap and must cover the data section without holes.
+//
+// Parse checks the whole structure of a file held in memory and returns an
+// error, never panicking, for any input that breaks it (it is fuzzed).
+// Write streams float32 and float64 tensors (Of) to an io.Writer with a
+// header padded to a multiple of 8 bytes, so that every tensor's data is
+// 8-byte aligned in the file. Decode copies a tensor's little-endian bytes
+// into a float slice.
+package safetensors

@@ -1,0 +1,187 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+)
+
+func le64(n int) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(n)) }
+
+func st(header string, data []byte) []byte {
+	return append(append(le64(len(header)), header...), data...)
+}
+
+func TestParse(t *testing.T) {
+	eight := make([]byte, 8)
+	ok := st(`{"__metadata__":{"a":"b"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}  `, eight)
+	s, err := Parse(ok)
+	if err != nil || s.Metadata["a"] != "b" || len(s.Tensors) != 1 || s.Tensors[0].Shape[0] != 2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	two := st(`{"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, eight)
+	s, err = Parse(two)
+	if err != nil || s.Tensors[0].Name != "x" {
+		t.Fatalf("data order: %+v %v", s, err)
+	}
+	bad := map[string][]byte{
+		"short":       {1, 2},
+		"len":         st(`{}`, nil)[:9],
+		"huge len":    append(le64(1<<40), '{'),
+		"not object":  st(`[]`, nil),
+		"dup":         st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
+		"dup meta":    st(`{"__metadata__":{},"__metadata__":{}}`, nil),
+		"meta type":   st(`{"__metadata__":{"a":1}}`, nil),
+		"dtype":       st(`{"x":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}`, eight),
+		"field":       st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"z":1}}`, eight),
+		"no shape":    st(`{"x":{"dtype":"F32","data_offsets":[0,8]}}`, eight),
+		"offsets":     st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}}`, eight),
+		"size":        st(`{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight),
+		"beyond":      st(`{"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight),
+		"reversed":    st(`{"x":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight),
+		"hole":        st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
+		"overlap":     st(`{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
+		"uncovered":   st(`{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight),
+		"trailing":    st(`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x`, eight),
+		"overflow":    st(`{"x":{"dtype":"F64","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}}`, eight),
+		"negative":    st(`{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight),
+		"bad json":    st(`{"x":`, nil),
+		"key type":    st(`{1:2}`, nil),
+		"dim too big": st(`{"x":{"dtype":"F32","shape":[0,18446744073709551615],"data_offsets":[0,0]},"y":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}`, eight),
+	}
+	for name, b := range bad {
+		if s, err := Parse(b); err == nil {
+			t.Errorf("%s: accepted: %+v", name, s)
+		}
+	}
+}
+
+// TestWriteParse writes tensors of both element types (one empty, one
+// larger than the encoding buffer) and parses them back.
+func TestWriteParse(t *testing.T) {
+	big := make([]float64, 20000)
+	for i := range big {
+		big[i] = math.Sqrt(float64(i)) - 7
+	}
+	small := []float32{1.5, float32(math.Inf(-1)), -0, 3}
+	ts := []Out{
+		Of("a", []int{2, 2}, small),
+		Of("empty", []int{0}, []float32(nil)),
+		Of("big", []int{len(big)}, big),
+		Of("scalar", []int{}, []float64{math.NaN()}),
+	}
+	meta := map[string]string{"z": "1", "a": "\"quoted\"\n"}
+	var w bytes.Buffer
+	n, err := Write(&w, meta, ts)
+	if err != nil || n != int64(w.Len()) {
+		t.Fatalf("Write: %d %v (%d bytes)", n, err, w.Len())
+	}
+	b := w.Bytes()
+	if hl := binary.LittleEndian.Uint64(b); hl%8 != 0 || int(hl) != len(Header(meta, ts)) {
+		t.Errorf("header length %d", hl)
+	}
+	f, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Metadata) != 2 || f.Metadata["a"] != meta["a"] {
+		t.Errorf("metadata %v", f.Metadata)
+	}
+	if len(f.Tensors) != len(ts) || len(f.Data) != 16+0+8*len(big)+8 {
+		t.Fatalf("%d tensors, %d data bytes", len(f.Tensors), len(f.Data))
+	}
+	for i, want := range ts {
+		got, ok := f.Tensor(want.Name)
+		if !ok || got != &f.Tensors[i] || got.Dtype != want.Dtype() || !slices.Equal(got.Shape, want.Shape) || len(got.Data) != want.NBytes() {
+			t.Errorf("tensor %q: %+v", want.Name, got)
+		}
+	}
+	if f.Tensors[1].Dtype != F32 || f.Tensors[3].Dtype != F64 {
+		t.Errorf("dtypes %s %s", f.Tensors[1].Dtype, f.Tensors[3].Dtype)
+	}
+	a := make([]float32, 4)
+	Decode(a, f.Tensors[0].Data)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(small[i]) {
+			t.Errorf("a[%d] = %v, want %v", i, a[i], small[i])
+		}
+	}
+	c := make([]float64, len(big))
+	Decode(c, f.Tensors[2].Data)
+	if !slices.Equal(c, big) {
+		t.Error("big tensor differs")
+	}
+	s := make([]float64, 1)
+	Decode(s, f.Tensors[3].Data)
+	if !math.IsNaN(s[0]) {
+		t.Errorf("scalar %v", s[0])
+	}
+	if _, ok := f.Tensor("none"); ok {
+		t.Error("found a missing tensor")
+	}
+	if DtypeOf[float32]() != F32 || DtypeOf[float64]() != F64 {
+		t.Error("DtypeOf")
+	}
+	if sz, ok := DtypeSize(BF16); !ok || sz != 2 {
+		t.Error("DtypeSize")
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n -= len(p); w.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestWriteError(t *testing.T) {
+	ts := []Out{Of("x", []int{100000}, make([]float32, 100000))}
+	if _, err := Write(&failWriter{n: 1000}, nil, ts); err == nil {
+		t.Error("no error from a failing writer")
+	}
+}
+
+func TestDecodePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	Decode(make([]float64, 2), make([]byte, 8))
+}
+
+// FuzzParse: Parse never panics, and what it accepts is consistent: the
+// tensors tile the data section in order, each of its dtype's size.
+func FuzzParse(f *testing.F) {
+	var w bytes.Buffer
+	Write(&w, map[string]string{"k": "v"}, []Out{Of("a", []int{2, 3}, make([]float32, 6)), Of("b", nil, []float64{1})})
+	f.Add(w.Bytes())
+	f.Add(st(`{"x":{"dtype":"BF16","shape":[1,2],"data_offsets":[0,4]}}`, make([]byte, 4)))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Parse(b)
+		if err != nil {
+			return
+		}
+		off := 0
+		for _, x := range s.Tensors {
+			size, ok := DtypeSize(x.Dtype)
+			n := 1
+			for _, d := range x.Shape {
+				n *= d
+			}
+			if !ok || n*size != len(x.Data) {
+				t.Fatalf("tensor %q: %s %v with %d bytes", x.Name, x.Dtype, x.Shape, len(x.Data))
+			}
+			off += len(x.Data)
+		}
+		if off != len(s.Data) {
+			t.Fatalf("tensors cover %d of %d bytes", off, len(s.Data))
+		}
+	})
+}
