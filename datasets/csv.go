@@ -1,4 +1,6 @@
-// Package csvload reads a numeric CSV file into a datasets.Dataset for
+package datasets
+
+// CSV files: LoadCSV and ReadCSV read a numeric CSV file into a Dataset for
 // training, with errors that name the file, line and column of the first bad
 // cell.
 //
@@ -7,11 +9,10 @@
 // features, in file order. With Classification set, targets must be class
 // indices — integers 0, 1, … — and Classes is the largest plus one.
 //
-// Columns are numbered from 1 in Options and in errors, as in the file's
+// Columns are numbered from 1 in CSVOptions and in errors, as in the file's
 // text; LabelCol 0 means the last column and negative values count from the
-// end (−1 is the last). A first line is a header when Options.Header says
+// end (−1 is the last). A first line is a header when CSVOptions.Header says
 // so, or, with HeaderAuto, when none of its cells is a number.
-package csvload
 
 import (
 	"encoding/csv"
@@ -22,21 +23,19 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/descent-go/descent/datasets"
 )
 
-// Header says whether the first line names the columns.
-type Header int
+// CSVHeader says whether a CSV file's first line names the columns.
+type CSVHeader int
 
 const (
-	HeaderAuto Header = iota // a header when none of line 1's cells parses as a number
+	HeaderAuto CSVHeader = iota // a header when none of line 1's cells parses as a number
 	HeaderYes
 	HeaderNo
 )
 
-// ParseHeader parses "auto", "yes"/"true" or "no"/"false".
-func ParseHeader(s string) (Header, error) {
+// ParseCSVHeader parses "auto", "yes"/"true" or "no"/"false".
+func ParseCSVHeader(s string) (CSVHeader, error) {
 	switch strings.ToLower(s) {
 	case "auto", "":
 		return HeaderAuto, nil
@@ -48,27 +47,27 @@ func ParseHeader(s string) (Header, error) {
 	return 0, fmt.Errorf("header %q: want auto, yes or no", s)
 }
 
-// Options configure Load and Read.
-type Options struct {
-	LabelCol       int    // 1-based column of the target; 0 is the last, negative counts from the end
-	Header         Header // HeaderAuto by default
-	Classification bool   // targets are class indices
+// CSVOptions configure LoadCSV and ReadCSV.
+type CSVOptions struct {
+	LabelCol       int       // 1-based column of the target; 0 is the last, negative counts from the end
+	Header         CSVHeader // HeaderAuto by default
+	Classification bool      // targets are class indices
 	// MaxClasses > 0 bounds the class indices to 0 … MaxClasses−1 (2 for a
 	// binary model).
 	MaxClasses int
 	Comma      rune // field separator; 0 is ','
 }
 
-// Error is a problem with the file's contents at a line and column (both
-// from 1; Col 0 when the whole line is at fault).
-type Error struct {
+// CSVError is a problem with a CSV file's contents at a line and column
+// (both from 1; Col 0 when the whole line is at fault).
+type CSVError struct {
 	File      string
 	Line, Col int
 	Name      string // the column's header name, if any
 	Msg       string
 }
 
-func (e *Error) Error() string {
+func (e *CSVError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
@@ -85,25 +84,26 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Load reads the CSV file at path. The dataset's Name is path.
-func Load(path string, o Options) (*datasets.Dataset, error) {
+// LoadCSV reads the CSV file at path. The dataset's Name is path.
+func LoadCSV(path string, o CSVOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err // *PathError: "open PATH: no such file or directory"
 	}
 	defer f.Close()
-	return Read(f, path, o)
+	return ReadCSV(f, path, o)
 }
 
-// Read reads CSV data from r; name stands for the file in errors.
-func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
+// ReadCSV reads CSV data from r; name stands for the file in errors and is
+// the dataset's Name.
+func ReadCSV(r io.Reader, name string, o CSVOptions) (*Dataset, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked here, with a better message
 	cr.ReuseRecord = false
 	if o.Comma != 0 {
 		cr.Comma = o.Comma
 	}
-	d := &datasets.Dataset{Name: name}
+	d := &Dataset{Name: name}
 	var header []string
 	want, wantLine := 0, 0
 	label := -1
@@ -116,7 +116,7 @@ func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, &Error{File: name, Line: pe.Line, Col: pe.Column, Msg: pe.Err.Error()}
+				return nil, &CSVError{File: name, Line: pe.Line, Col: pe.Column, Msg: pe.Err.Error()}
 			}
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -124,7 +124,7 @@ func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
 		if rec == 0 {
 			want, wantLine = len(fields), line
 			if want < 2 {
-				return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("%d column; need a target and at least one feature", want)}
+				return nil, &CSVError{File: name, Line: line, Msg: fmt.Sprintf("%d column; need a target and at least one feature", want)}
 			}
 			switch label = o.LabelCol; {
 			case label == 0:
@@ -135,7 +135,7 @@ func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
 				label--
 			}
 			if label < 0 || label >= want {
-				return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("label column %d out of range: the file has %d columns", o.LabelCol, want)}
+				return nil, &CSVError{File: name, Line: line, Msg: fmt.Sprintf("label column %d out of range: the file has %d columns", o.LabelCol, want)}
 			}
 			isHeader := o.Header == HeaderYes
 			if o.Header == HeaderAuto {
@@ -153,14 +153,14 @@ func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
 		}
 		if len(fields) != want {
 			col := min(len(fields), want) + 1
-			return nil, &Error{File: name, Line: line, Col: col,
+			return nil, &CSVError{File: name, Line: line, Col: col,
 				Msg: fmt.Sprintf("%d columns, want %d as on line %d", len(fields), want, wantLine)}
 		}
 		for j, f := range fields {
 			v, err := parseNum(f)
 			cellErr := func(msg string) error {
 				l, _ := cr.FieldPos(j)
-				e := &Error{File: name, Line: l, Col: j + 1, Msg: msg}
+				e := &CSVError{File: name, Line: l, Col: j + 1, Msg: msg}
 				if header != nil {
 					e.Name = header[j]
 				}
@@ -192,7 +192,7 @@ func Read(r io.Reader, name string, o Options) (*datasets.Dataset, error) {
 		}
 	}
 	if len(d.Y) == 0 {
-		return nil, &Error{File: name, Msg: "no data rows"}
+		return nil, &CSVError{File: name, Msg: "no data rows"}
 	}
 	d.Rows, d.Cols = len(d.Y), want-1
 	for j := 0; j < want; j++ {

@@ -1,4 +1,4 @@
-package csvload
+package datasets
 
 import (
 	"bytes"
@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// FuzzRead feeds arbitrary bytes and options to the loader. It must never
-// panic; an error is an *Error naming the file with a line (or the whole
+// FuzzReadCSV feeds arbitrary bytes and options to the CSV loader. It must never
+// panic; an error is a *CSVError naming the file with a line (or the whole
 // file for "no data rows"), and a dataset it returns is consistent: X is
 // Rows×Cols, every value finite, class labels integers in [0, Classes).
-func FuzzRead(f *testing.F) {
+func FuzzReadCSV(f *testing.F) {
 	for _, seed := range []string{
 		"a,b,y\n1,2,0\n3,4,1\n",
 		"1,2,3\n4,5,6\n",
@@ -31,16 +31,16 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(seed), int8(0), uint8(0), true, uint8(0), false)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, labelCol int8, header uint8, class bool, maxClasses uint8, semicolon bool) {
-		o := Options{LabelCol: int(labelCol), Header: Header(header % 3), Classification: class, MaxClasses: int(maxClasses % 12)}
+		o := CSVOptions{LabelCol: int(labelCol), Header: CSVHeader(header % 3), Classification: class, MaxClasses: int(maxClasses % 12)}
 		if semicolon {
 			o.Comma = ';'
 		}
-		d, err := Read(bytes.NewReader(data), "in.csv", o)
+		d, err := ReadCSV(bytes.NewReader(data), "in.csv", o)
 		if err != nil {
-			var e *Error
+			var e *CSVError
 			if !errors.As(err, &e) {
 				if !strings.HasPrefix(err.Error(), "in.csv: ") {
-					t.Fatalf("error %q is neither *Error nor names the file", err)
+					t.Fatalf("error %q is neither *CSVError nor names the file", err)
 				}
 				return
 			}

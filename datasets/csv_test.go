@@ -1,4 +1,4 @@
-package csvload_test
+package datasets_test
 
 import (
 	"errors"
@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/descent-go/descent/train/csvload"
+	"github.com/descent-go/descent/datasets"
 )
 
-func TestRead(t *testing.T) {
+func TestReadCSV(t *testing.T) {
 	in := "a, b ,y\n1,2,0\n3,4.5,2\n\n-1,0,1\n"
-	d, err := csvload.Read(strings.NewReader(in), "t.csv", csvload.Options{Classification: true})
+	d, err := datasets.ReadCSV(strings.NewReader(in), "t.csv", datasets.CSVOptions{Classification: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestRead(t *testing.T) {
 		t.Fatalf("%+v", d)
 	}
 	// Label in the first column, no header, regression.
-	d, err = csvload.Read(strings.NewReader("7,1,2\n8,3,4\n"), "t.csv", csvload.Options{LabelCol: 1})
+	d, err = datasets.ReadCSV(strings.NewReader("7,1,2\n8,3,4\n"), "t.csv", datasets.CSVOptions{LabelCol: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,55 +29,55 @@ func TestRead(t *testing.T) {
 		t.Fatalf("%+v", d)
 	}
 	// LabelCol −2 is the second last.
-	d, err = csvload.Read(strings.NewReader("7;1;2\n"), "t.csv", csvload.Options{LabelCol: -2, Comma: ';', Header: csvload.HeaderNo})
+	d, err = datasets.ReadCSV(strings.NewReader("7;1;2\n"), "t.csv", datasets.CSVOptions{LabelCol: -2, Comma: ';', Header: datasets.HeaderNo})
 	if err != nil || d.Y[0] != 1 {
 		t.Fatalf("%v %+v", err, d)
 	}
 }
 
-func TestErrors(t *testing.T) {
+func TestCSVErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, in string
-		o        csvload.Options
+		o        datasets.CSVOptions
 		want     string
 	}{
-		{"ragged", "1,2,3\n4,5\n", csvload.Options{}, "t.csv, line 2, column 3: 2 columns, want 3 as on line 1"},
-		{"ragged-long", "x,y\n1,2\n3,4,5\n", csvload.Options{}, "t.csv, line 3, column 3: 3 columns, want 2 as on line 1"},
-		{"non-numeric", "a,b,y\n1,2,0\n3,oops,1\n", csvload.Options{}, `t.csv, line 3, column 2 ("b"): cannot read "oops" as a number`},
-		{"empty-cell", "1,,0\n", csvload.Options{}, "t.csv, line 1, column 2: empty cell"},
-		{"nan", "1,NaN,0\n", csvload.Options{}, `t.csv, line 1, column 2: non-finite value "NaN"`},
-		{"mixed-header", "x,2,y\n1,2,0\n", csvload.Options{}, `t.csv, line 1, column 1: cannot read "x" as a number (line 1 was read as data`},
-		{"label-range", "1,2,3\n", csvload.Options{LabelCol: 4}, "t.csv, line 1: label column 4 out of range: the file has 3 columns"},
-		{"label-range-neg", "1,2,3\n", csvload.Options{LabelCol: -4}, "label column -4 out of range"},
-		{"non-integer-class", "a,y\n1,0\n2,1.5\n", csvload.Options{Classification: true}, `t.csv, line 3, column 2 ("y"): class label 1.5 is not a class index`},
-		{"negative-class", "1,-1\n", csvload.Options{Classification: true}, "class label -1 is not a class index"},
-		{"binary", "1,0\n2,2\n", csvload.Options{Classification: true, MaxClasses: 2}, "t.csv, line 2, column 2: class label 2 out of range: a model of 2 classes takes 0 … 1"},
-		{"one-column", "1\n2\n", csvload.Options{}, "t.csv, line 1: 1 column; need a target"},
-		{"header-only", "a,b\n", csvload.Options{}, "t.csv: no data rows"},
-		{"empty", "", csvload.Options{}, "t.csv: no data rows"},
-		{"quote", "1,\"2\n3,4\n", csvload.Options{}, "t.csv, line 2, column 5: extraneous or missing \" in quoted-field"},
-		{"line-after-blank", "1,2\n\n\n3,x\n", csvload.Options{}, `t.csv, line 4, column 2: cannot read "x"`},
+		{"ragged", "1,2,3\n4,5\n", datasets.CSVOptions{}, "t.csv, line 2, column 3: 2 columns, want 3 as on line 1"},
+		{"ragged-long", "x,y\n1,2\n3,4,5\n", datasets.CSVOptions{}, "t.csv, line 3, column 3: 3 columns, want 2 as on line 1"},
+		{"non-numeric", "a,b,y\n1,2,0\n3,oops,1\n", datasets.CSVOptions{}, `t.csv, line 3, column 2 ("b"): cannot read "oops" as a number`},
+		{"empty-cell", "1,,0\n", datasets.CSVOptions{}, "t.csv, line 1, column 2: empty cell"},
+		{"nan", "1,NaN,0\n", datasets.CSVOptions{}, `t.csv, line 1, column 2: non-finite value "NaN"`},
+		{"mixed-header", "x,2,y\n1,2,0\n", datasets.CSVOptions{}, `t.csv, line 1, column 1: cannot read "x" as a number (line 1 was read as data`},
+		{"label-range", "1,2,3\n", datasets.CSVOptions{LabelCol: 4}, "t.csv, line 1: label column 4 out of range: the file has 3 columns"},
+		{"label-range-neg", "1,2,3\n", datasets.CSVOptions{LabelCol: -4}, "label column -4 out of range"},
+		{"non-integer-class", "a,y\n1,0\n2,1.5\n", datasets.CSVOptions{Classification: true}, `t.csv, line 3, column 2 ("y"): class label 1.5 is not a class index`},
+		{"negative-class", "1,-1\n", datasets.CSVOptions{Classification: true}, "class label -1 is not a class index"},
+		{"binary", "1,0\n2,2\n", datasets.CSVOptions{Classification: true, MaxClasses: 2}, "t.csv, line 2, column 2: class label 2 out of range: a model of 2 classes takes 0 … 1"},
+		{"one-column", "1\n2\n", datasets.CSVOptions{}, "t.csv, line 1: 1 column; need a target"},
+		{"header-only", "a,b\n", datasets.CSVOptions{}, "t.csv: no data rows"},
+		{"empty", "", datasets.CSVOptions{}, "t.csv: no data rows"},
+		{"quote", "1,\"2\n3,4\n", datasets.CSVOptions{}, "t.csv, line 2, column 5: extraneous or missing \" in quoted-field"},
+		{"line-after-blank", "1,2\n\n\n3,x\n", datasets.CSVOptions{}, `t.csv, line 4, column 2: cannot read "x"`},
 	} {
-		_, err := csvload.Read(strings.NewReader(c.in), "t.csv", c.o)
-		var ce *csvload.Error
+		_, err := datasets.ReadCSV(strings.NewReader(c.in), "t.csv", c.o)
+		var ce *datasets.CSVError
 		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.As(err, &ce) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
 }
 
-func TestLoadFile(t *testing.T) {
-	_, err := csvload.Load(filepath.Join(t.TempDir(), "missing.csv"), csvload.Options{})
+func TestLoadCSVFile(t *testing.T) {
+	_, err := datasets.LoadCSV(filepath.Join(t.TempDir(), "missing.csv"), datasets.CSVOptions{})
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "missing.csv") {
 		t.Errorf("missing file: %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "ok.csv")
 	os.WriteFile(p, []byte("1,2\n3,4\n"), 0o644)
-	d, err := csvload.Load(p, csvload.Options{})
+	d, err := datasets.LoadCSV(p, datasets.CSVOptions{})
 	if err != nil || d.Rows != 2 || d.Name != p {
 		t.Errorf("%v %+v", err, d)
 	}
-	if _, err := csvload.ParseHeader("maybe"); err == nil {
-		t.Error("ParseHeader accepted maybe")
+	if _, err := datasets.ParseCSVHeader("maybe"); err == nil {
+		t.Error("ParseCSVHeader accepted maybe")
 	}
 }

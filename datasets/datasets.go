@@ -220,6 +220,40 @@ func pixelNames() []string {
 	return s
 }
 
+// New returns a Dataset of len(y) rows over the row-major feature matrix x
+// with cols features per row and the targets y, sharing the slices (no
+// names, no classes: set FeatureNames, TargetNames and Classes as needed). It
+// panics if cols < 0 or len(x) ≠ len(y)·cols.
+func New(x, y []float64, cols int) *Dataset {
+	if cols < 0 || len(x) != len(y)*cols {
+		panic(fmt.Sprintf("datasets: New: len(x) = %d, want len(y)·cols = %d·%d", len(x), len(y), cols))
+	}
+	return &Dataset{Rows: len(y), Cols: cols, X: x, Y: y}
+}
+
+// Check returns an error when d's fields disagree about its shape: Rows ≠
+// len(Y), len(X) ≠ Rows·Cols, FeatureNames (when set) not Cols long, or
+// TargetNames (when set) not Classes long.
+func (d *Dataset) Check() error {
+	name := ""
+	if d.Name != "" {
+		name = d.Name + ": "
+	}
+	switch {
+	case d.Rows < 0 || d.Cols < 0:
+		return fmt.Errorf("datasets: %sshape %d × %d", name, d.Rows, d.Cols)
+	case len(d.Y) != d.Rows:
+		return fmt.Errorf("datasets: %s%d targets for %d rows", name, len(d.Y), d.Rows)
+	case len(d.X) != d.Rows*d.Cols:
+		return fmt.Errorf("datasets: %s%d values in X, want Rows·Cols = %d·%d", name, len(d.X), d.Rows, d.Cols)
+	case d.FeatureNames != nil && len(d.FeatureNames) != d.Cols:
+		return fmt.Errorf("datasets: %s%d feature names for %d columns", name, len(d.FeatureNames), d.Cols)
+	case d.TargetNames != nil && len(d.TargetNames) != d.Classes:
+		return fmt.Errorf("datasets: %s%d target names for %d classes", name, len(d.TargetNames), d.Classes)
+	}
+	return nil
+}
+
 // Row returns sample i's features, a sub-slice of X.
 func (d *Dataset) Row(i int) []float64 { return d.X[i*d.Cols : (i+1)*d.Cols] }
 
@@ -283,10 +317,12 @@ func (d *Dataset) Split(testFraction float64, seed uint64) (train, test *Dataset
 		perm[i], perm[j] = perm[j], perm[i]
 	}
 	nTest := int(math.Round(testFraction * float64(d.Rows)))
-	return d.subset(perm[nTest:]), d.subset(perm[:nTest])
+	return d.Subset(perm[nTest:]), d.Subset(perm[:nTest])
 }
 
-func (d *Dataset) subset(rows []int) *Dataset {
+// Subset returns a new Dataset (a copy) of the given rows of d, in the
+// given order (a row may repeat), with d's names and classes.
+func (d *Dataset) Subset(rows []int) *Dataset {
 	s := *d
 	s.Rows = len(rows)
 	s.X = make([]float64, 0, len(rows)*d.Cols)

@@ -128,3 +128,31 @@ func TestSplit(t *testing.T) {
 	assert.Equal(t, float32(te.X[3]), x32[3])
 	assert.Equal(t, float32(te.Y[3]), y32[3])
 }
+
+func TestNewCheckSubset(t *testing.T) {
+	d := datasets.New([]float64{1, 2, 3, 4, 5, 6}, []float64{0, 1, 0}, 2)
+	require.NoError(t, d.Check())
+	assert.Equal(t, 3, d.Rows)
+	assert.Equal(t, 2, d.Cols)
+	assert.Panics(t, func() { datasets.New([]float64{1, 2, 3}, []float64{0, 1}, 2) })
+
+	s := d.Subset([]int{2, 0, 2})
+	require.NoError(t, s.Check())
+	assert.Equal(t, []float64{5, 6, 1, 2, 5, 6}, s.X)
+	assert.Equal(t, []float64{0, 0, 0}, s.Y)
+	s.X[0] = 99
+	assert.Equal(t, 5.0, d.X[4], "Subset copies")
+
+	for name, bad := range map[string]*datasets.Dataset{
+		"rows":          {Rows: 2, Cols: 1, X: []float64{1}, Y: []float64{0}},
+		"x":             {Rows: 1, Cols: 2, X: []float64{1}, Y: []float64{0}},
+		"negative":      {Rows: -1},
+		"feature names": {Rows: 1, Cols: 1, X: []float64{1}, Y: []float64{0}, FeatureNames: []string{"a", "b"}},
+		"target names":  {Rows: 1, Cols: 1, X: []float64{1}, Y: []float64{0}, Classes: 2, TargetNames: []string{"a"}},
+	} {
+		assert.Error(t, bad.Check(), name)
+	}
+	for _, n := range datasets.Names() {
+		assert.NoError(t, datasets.MustLoad(n).Check(), n)
+	}
+}

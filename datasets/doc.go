@@ -28,4 +28,10 @@
 //
 // Load returns an error only for an unknown name; the embedded files are
 // checked by the tests.
+//
+// A Dataset is also the table that package train's Trainer and package
+// tune's search take: [LoadCSV] and [ReadCSV] read one from a numeric CSV
+// file (with errors naming the file, line and column of the first bad
+// cell), and [New] wraps slices of features and targets already in memory.
+// [Dataset.Check] reports a Dataset whose fields disagree about its shape.
 package datasets

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the fuzzed packages (./fuzz and every package
-# with outside input: ./optim's checkpoint loader, ./train/csvload) in turn (go test -fuzz takes one
+# with outside input: ./optim's checkpoint loader, ./datasets' CSV loader) in turn (go test -fuzz takes one
 # target at a time) for the given time each, prints each target's
 # executions per second, and exits non-zero if any target fails (a failing
 # input is then in fuzz/testdata/fuzz/<Target>/, to be committed with the fix).
@@ -11,7 +11,7 @@
 #   TARGET    names of targets to run, as PKG:Fuzz… or Fuzz… (in ./fuzz)
 #             (default: every one go test -list finds in FUZZ_PKGS)
 #
-# Environment: GO (default go), FUZZ_PKGS (default "./fuzz ./optim ./train/csvload"),
+# Environment: GO (default go), FUZZ_PKGS (default "./fuzz ./optim ./datasets"),
 # FUZZ_PARALLEL (go test -parallel, default 2),
 # FUZZ_MINIMIZETIME (go test -fuzzminimizetime, default 2s), FUZZ_FLAGS
 # (extra go test flags, e.g. -tags purego).
@@ -33,7 +33,7 @@ minimize=${FUZZ_MINIMIZETIME:-2s}
 read -r -a flags <<<"${FUZZ_FLAGS:-}"
 
 cd "$(dirname "$0")/.."
-read -r -a pkgs <<<"${FUZZ_PKGS:-./fuzz ./optim ./train/csvload}"
+read -r -a pkgs <<<"${FUZZ_PKGS:-./fuzz ./optim ./datasets}"
 
 targets=()
 if [ $# -gt 0 ]; then

@@ -8,11 +8,16 @@
 // model writes its gradient into the buffer the optimizer reads, and the
 // optimizer steps. After the first batch a step allocates nothing.
 //
+// The data are a *datasets.Dataset: an embedded one (datasets.Load), a CSV
+// file (datasets.LoadCSV) or slices in memory (datasets.New).
+//
+//	d := datasets.MustLoad("digits")
+//	tr, val := d.Split(0.2, 1)
 //	md := linear.NewSoftmax[float64](d.Cols, d.Classes, linear.Options{Intercept: true})
 //	t := train.New(md, train.Config{Epochs: 20, BatchSize: 32, Seed: 1, Patience: 3, RestoreBest: true})
-//	sched, _ := train.ScheduleSpec{Kind: train.Cosine, Warmup: 50}.New(20 * t.BatchesPerEpoch(rows))
+//	sched, _ := train.ScheduleSpec{Kind: train.Cosine, Warmup: 50}.New(20 * t.BatchesPerEpoch(tr.Rows))
 //	_ = t.Build(train.OptimSpec{Kind: train.Adam, LR: 0.01}, sched)
-//	hist, err := t.Fit(trainData, valData)
+//	hist, err := t.Fit(tr, val) // val nil: no validation
 //
 // # Determinism
 //

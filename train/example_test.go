@@ -31,7 +31,7 @@ func Example_gradientDescent() {
 	if err := t.Build(train.OptimSpec{Kind: train.SGD, LR: 0.2}, nil); err != nil {
 		panic(err)
 	}
-	if _, err := t.Fit(train.Data{X: x, Y: y}, train.Data{}); err != nil {
+	if _, err := t.Fit(datasets.New(x, y, 1), nil); err != nil {
 		panic(err)
 	}
 	fmt.Printf("slope %.3f, intercept %.3f\n", round3(t.Theta[0]), round3(t.Theta[1]))
@@ -60,7 +60,7 @@ func Example_adam() {
 	if err := t.Build(train.OptimSpec{Kind: train.Adam, LR: 0.1}, sched); err != nil {
 		panic(err)
 	}
-	if _, err := t.Fit(train.Data{X: x, Y: y}, train.Data{}); err != nil {
+	if _, err := t.Fit(datasets.New(x, y, 1), nil); err != nil {
 		panic(err)
 	}
 	fmt.Printf("slope %.3f, intercept %.3f, steps %d\n", round3(t.Theta[0]), round3(t.Theta[1]), t.Opt.StepCount())
@@ -97,13 +97,13 @@ func ExampleTrainer_Fit() {
 	if err := t.Build(train.OptimSpec{Kind: train.Adam, LR: 0.01}, nil); err != nil {
 		panic(err)
 	}
-	h, err := t.Fit(train.Data{X: tr.X, Y: tr.Y}, train.Data{X: val.X, Y: val.Y})
+	h, err := t.Fit(tr, val)
 	close(events)
 	if err != nil {
 		panic(err)
 	}
 	improved := <-done
-	m := train.Evaluate(md, t.Theta, train.Data{X: val.X, Y: val.Y})
+	m := train.Evaluate(md, t.Theta, val)
 	fmt.Println("stopped early:", h.Stopped, "| improving epochs counted:", improved > 0)
 	fmt.Println("restored the best validation loss:", m.Loss == h.BestLoss)
 	fmt.Println("validation accuracy ≥ 0.95:", m.Accuracy >= 0.95)

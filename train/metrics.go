@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 )
 
@@ -23,10 +24,13 @@ func (m Metrics) String() string {
 	return fmt.Sprintf("loss %.4f  R² %.4f  (%d rows)", m.Loss, m.R2, m.Rows)
 }
 
-// Evaluate computes the metrics of the model with parameters theta on d. It
-// allocates its scratch space.
-func Evaluate(md *linear.Model[float64], theta []float64, d Data) Metrics {
-	m := d.Rows()
+// Evaluate computes the metrics of the model with parameters theta on d
+// (nil or no rows: a NaN loss). It allocates its scratch space.
+func Evaluate(md *linear.Model[float64], theta []float64, d *datasets.Dataset) Metrics {
+	m := 0
+	if d != nil {
+		m = d.Rows
+	}
 	res := Metrics{Rows: m, Accuracy: math.NaN(), R2: math.NaN()}
 	if m == 0 {
 		res.Loss = math.NaN()

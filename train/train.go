@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"time"
 
+	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 	"github.com/descent-go/descent/optim"
 )
@@ -14,15 +15,6 @@ import (
 // ParamName is the name of the single parameter, θ, in the optimizers the
 // Trainer builds (and so in their checkpoints).
 const ParamName = "theta"
-
-// Data is a row-major feature matrix X with one target per row: len(X) is
-// len(Y)·features.
-type Data struct {
-	X, Y []float64
-}
-
-// Rows returns the number of rows, len(Y).
-func (d Data) Rows() int { return len(d.Y) }
 
 // Config configures a training run.
 type Config struct {
@@ -207,8 +199,9 @@ func (t *Trainer) batchSize(rows int) int {
 // them into Grad and steps the optimizer. It returns the batch's loss before
 // the step. A non-finite loss or gradient returns an error wrapping
 // optim.ErrNonFinite and changes nothing. After the first call with the
-// largest batch it allocates nothing.
-func (t *Trainer) TrainBatch(d Data, rows []int) (float64, error) {
+// largest batch it allocates nothing. d's shape is not checked here (Fit
+// checks it once): its rows must have the model's number of features.
+func (t *Trainer) TrainBatch(d *datasets.Dataset, rows []int) (float64, error) {
 	nf := t.Model.Features()
 	if need := len(rows) * nf; cap(t.xb) < need {
 		t.xb = make([]float64, need)
@@ -230,26 +223,28 @@ func (t *Trainer) TrainBatch(d Data, rows []int) (float64, error) {
 }
 
 // Fit trains on tr for the configured epochs, evaluating on val after every
-// epoch when val has rows. It returns the history so far with an error when
-// the data fail the model's Check, a loss or gradient becomes non-finite
-// (a *NonFiniteError naming the epoch and batch), the optimizer fails, or a
-// callback returns an error other than ErrStop.
-func (t *Trainer) Fit(tr, val Data) (*History, error) {
+// epoch when val is not nil and has rows. It returns the history so far with
+// an error when a data set's shape is inconsistent (Dataset.Check) or not
+// the model's, the data fail the model's Check, a loss or gradient becomes
+// non-finite (a *NonFiniteError naming the epoch and batch), the optimizer
+// fails, or a callback returns an error other than ErrStop.
+func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 	if t.Opt == nil {
 		return nil, errors.New("train: no optimizer (call Build first)")
 	}
 	if t.Epochs < 1 {
 		return nil, fmt.Errorf("train: %d epochs, need at least 1", t.Epochs)
 	}
-	m := tr.Rows()
-	if m == 0 {
+	if tr == nil || tr.Rows == 0 {
 		return nil, errors.New("train: no training rows")
 	}
-	if err := t.Model.Check(tr.X, tr.Y); err != nil {
+	m := tr.Rows
+	if err := CheckData(t.Model, tr); err != nil {
 		return nil, fmt.Errorf("train: training data: %w", err)
 	}
-	if val.Rows() > 0 {
-		if err := t.Model.Check(val.X, val.Y); err != nil {
+	hasVal := val != nil && val.Rows > 0
+	if hasVal {
+		if err := CheckData(t.Model, val); err != nil {
 			return nil, fmt.Errorf("train: validation data: %w", err)
 		}
 	}
@@ -292,7 +287,7 @@ func (t *Trainer) Fit(tr, val Data) (*History, error) {
 		st := EpochStats{Epoch: epoch, TrainLoss: sum / float64(m), ValLoss: math.NaN(), LR: t.Opt.LR(0),
 			Steps: t.Opt.StepCount()}
 		monitor := st.TrainLoss
-		if val.Rows() > 0 {
+		if hasVal {
 			st.ValLoss = t.Model.Loss(t.Theta, val.X, val.Y)
 			if math.IsNaN(st.ValLoss) || math.IsInf(st.ValLoss, 0) {
 				return h, &NonFiniteError{Epoch: epoch, Loss: st.ValLoss}
@@ -330,6 +325,19 @@ func (t *Trainer) Fit(tr, val Data) (*History, error) {
 	}
 	t.restore(h)
 	return h, nil
+}
+
+// CheckData returns an error unless d is consistent (Dataset.Check), has
+// the model's number of features, and passes the model's Check (finite
+// values, labels the model takes).
+func CheckData(md *linear.Model[float64], d *datasets.Dataset) error {
+	if err := d.Check(); err != nil {
+		return err
+	}
+	if d.Cols != md.Features() {
+		return fmt.Errorf("%d features, the model takes %d", d.Cols, md.Features())
+	}
+	return md.Check(d.X, d.Y)
 }
 
 func (t *Trainer) restore(h *History) {

@@ -13,13 +13,13 @@ import (
 	"github.com/descent-go/descent/train"
 )
 
-func digits(t testing.TB) (tr, te train.Data, cols, classes int) {
+func digits(t testing.TB) (tr, te *datasets.Dataset, cols, classes int) {
 	t.Helper()
 	d := datasets.MustLoad("digits")
 	a, b := d.Split(0.25, 7)
 	mean, scale := a.Standardize()
 	b.StandardizeWith(mean, scale)
-	return train.Data{X: a.X, Y: a.Y}, train.Data{X: b.X, Y: b.Y}, d.Cols, d.Classes
+	return a, b, d.Cols, d.Classes
 }
 
 func softmax(cols, classes int) *linear.Model[float64] {
@@ -28,7 +28,7 @@ func softmax(cols, classes int) *linear.Model[float64] {
 
 // passesTo trains and returns the first epoch after which the full training
 // loss is ≤ target (0 if never), with the final model's test accuracy.
-func passesTo(t *testing.T, tr, te train.Data, md *linear.Model[float64], spec train.OptimSpec, batch, epochs int, target float64) (int, float64, float64) {
+func passesTo(t *testing.T, tr, te *datasets.Dataset, md *linear.Model[float64], spec train.OptimSpec, batch, epochs int, target float64) (int, float64, float64) {
 	t.Helper()
 	tt := train.New(md, train.Config{Epochs: epochs, BatchSize: batch, Seed: 3})
 	if err := tt.Build(spec, nil); err != nil {
@@ -42,7 +42,7 @@ func passesTo(t *testing.T, tr, te train.Data, md *linear.Model[float64], spec t
 		}
 		return nil
 	}}
-	if _, err := tt.Fit(tr, train.Data{}); err != nil {
+	if _, err := tt.Fit(tr, nil); err != nil {
 		t.Fatal(err)
 	}
 	return reached, last, train.Evaluate(md, tt.Theta, te).Accuracy
@@ -106,12 +106,12 @@ func TestFitEpochAllocs(t *testing.T) {
 	if err := tt.Build(train.OptimSpec{Kind: train.Adam, LR: 0.001}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tt.Fit(tr, train.Data{}); err != nil {
+	if _, err := tt.Fit(tr, nil); err != nil {
 		t.Fatal(err)
 	}
-	batches := tt.BatchesPerEpoch(tr.Rows())
+	batches := tt.BatchesPerEpoch(tr.Rows)
 	a := testing.AllocsPerRun(3, func() {
-		if _, err := tt.Fit(tr, train.Data{}); err != nil {
+		if _, err := tt.Fit(tr, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -123,14 +123,14 @@ func TestFitEpochAllocs(t *testing.T) {
 func TestNonFinite(t *testing.T) {
 	d := datasets.MustLoad("diabetes")
 	d.Standardize()
-	tr := train.Data{X: d.X, Y: d.Y}
+	tr := d
 	// Least squares with too large a rate diverges geometrically until the
 	// loss overflows.
 	tt := train.New(linear.NewLeastSquares[float64](d.Cols, linear.Options{Intercept: true}), train.Config{Epochs: 1000, BatchSize: 64, Seed: 1})
 	if err := tt.Build(train.OptimSpec{Kind: train.SGD, LR: 10}, nil); err != nil {
 		t.Fatal(err)
 	}
-	h, err := tt.Fit(tr, train.Data{})
+	h, err := tt.Fit(tr, nil)
 	var nf *train.NonFiniteError
 	if !errors.As(err, &nf) || !errors.Is(err, optim.ErrNonFinite) {
 		t.Fatalf("got %v, want a NonFiniteError", err)
@@ -150,7 +150,7 @@ func TestNonFinite(t *testing.T) {
 	// NaN data are refused before training.
 	x := slices.Clone(tr.X)
 	x[10] = math.NaN()
-	if _, err := tt.Fit(train.Data{X: x, Y: tr.Y}, train.Data{}); err == nil || !errors.Is(err, linear.ErrNonFinite) {
+	if _, err := tt.Fit(datasets.New(x, tr.Y, tr.Cols), nil); err == nil || !errors.Is(err, linear.ErrNonFinite) {
 		t.Errorf("NaN in X: %v", err)
 	}
 }
@@ -163,7 +163,7 @@ func TestDeterministicAndResume(t *testing.T) {
 		tt := train.New(md, train.Config{Epochs: to, StartEpoch: from, BatchSize: 50, Seed: 9})
 		s := spec
 		s.Workers = workers
-		sched, err := train.ScheduleSpec{Kind: train.Cosine, Warmup: 20}.New(to * tt.BatchesPerEpoch(tr.Rows()))
+		sched, err := train.ScheduleSpec{Kind: train.Cosine, Warmup: 20}.New(to * tt.BatchesPerEpoch(tr.Rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestDeterministicAndResume(t *testing.T) {
 	// and stop it after 3 with a callback instead.
 	md := softmax(cols, classes)
 	tt := train.New(md, train.Config{Epochs: 6, BatchSize: 50, Seed: 9})
-	sched, _ := train.ScheduleSpec{Kind: train.Cosine, Warmup: 20}.New(6 * tt.BatchesPerEpoch(tr.Rows()))
+	sched, _ := train.ScheduleSpec{Kind: train.Cosine, Warmup: 20}.New(6 * tt.BatchesPerEpoch(tr.Rows))
 	if err := tt.Build(spec, sched); err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestSpecs(t *testing.T) {
 	if _, err := (train.ScheduleSpec{Kind: "linear"}).New(10); err == nil {
 		t.Error("unknown schedule accepted")
 	}
-	if _, err := tt.Fit(train.Data{}, train.Data{}); err == nil {
+	if _, err := tt.Fit(&datasets.Dataset{}, nil); err == nil {
 		t.Error("Fit without optimizer")
 	}
 }

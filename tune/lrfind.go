@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 	"github.com/descent-go/descent/optim/schedule"
 	"github.com/descent-go/descent/train"
@@ -59,7 +60,7 @@ type RangeResult struct {
 //
 // The test stops early when the forward (online) moving average exceeds
 // Diverge × its minimum, or a loss or gradient becomes non-finite.
-func LRRangeTest(md *linear.Model[float64], d train.Data, rt RangeTest) (*RangeResult, error) {
+func LRRangeTest(md *linear.Model[float64], d *datasets.Dataset, rt RangeTest) (*RangeResult, error) {
 	if rt.BatchSize == 0 {
 		rt.BatchSize = 32
 	}
@@ -87,10 +88,10 @@ func LRRangeTest(md *linear.Model[float64], d train.Data, rt RangeTest) (*RangeR
 		return nil, fmt.Errorf("tune: smoothing %g outside [0, 1)", rt.Smoothing)
 	case !(rt.Diverge > 1):
 		return nil, fmt.Errorf("tune: divergence factor %g must exceed 1", rt.Diverge)
-	case d.Rows() == 0:
+	case d == nil || d.Rows == 0:
 		return nil, errors.New("tune: range test without data")
 	}
-	if err := md.Check(d.X, d.Y); err != nil {
+	if err := train.CheckData(md, d); err != nil {
 		return nil, fmt.Errorf("tune: %w", err)
 	}
 	gamma := math.Pow(rt.MaxLR/rt.MinLR, 1/float64(rt.Steps-1))
@@ -107,7 +108,7 @@ func LRRangeTest(md *linear.Model[float64], d train.Data, rt RangeTest) (*RangeR
 	}
 	defer t.Opt.Close()
 
-	m := d.Rows()
+	m := d.Rows
 	bs := min(rt.BatchSize, m)
 	perm := make([]int, m)
 	res := &RangeResult{}

@@ -21,8 +21,9 @@ type Config struct {
 	// Model returns a new model; Search calls it once per running trial
 	// (models are not safe for concurrent use).
 	Model func() *linear.Model[float64]
-	// Data is the whole data set; it is cut into Folds folds.
-	Data train.Data
+	// Data is the whole data set; it is cut into Folds folds (it is not
+	// modified).
+	Data *datasets.Dataset
 	// Folds is k of k-fold cross-validation (≥ 2); 0 means 5.
 	Folds int
 	// Standardize centres and scales the features of each fold's training
@@ -77,7 +78,13 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 10
 	}
-	m := cfg.Data.Rows()
+	if cfg.Data == nil {
+		return nil, errors.New("tune: no data")
+	}
+	if err := cfg.Data.Check(); err != nil {
+		return nil, fmt.Errorf("tune: %w", err)
+	}
+	m := cfg.Data.Rows
 	switch {
 	case cfg.Folds < 2:
 		return nil, fmt.Errorf("tune: %d folds, need at least 2", cfg.Folds)
@@ -87,10 +94,7 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 		return nil, fmt.Errorf("tune: %d epochs", cfg.Epochs)
 	}
 	probe := cfg.Model()
-	if len(cfg.Data.X) != m*probe.Features() {
-		return nil, fmt.Errorf("tune: %d values in X for %d rows of %d features", len(cfg.Data.X), m, probe.Features())
-	}
-	if err := probe.Check(cfg.Data.X, cfg.Data.Y); err != nil {
+	if err := train.CheckData(probe, cfg.Data); err != nil {
 		return nil, fmt.Errorf("tune: %w", err)
 	}
 	for i, t := range trials {
@@ -106,7 +110,7 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 		}
 		o.Close()
 	}
-	folds := makeFolds(cfg.Data, probe.Features(), cfg.Folds, cfg.Seed, cfg.Standardize)
+	folds := makeFolds(cfg.Data, cfg.Folds, cfg.Seed, cfg.Standardize)
 
 	par := cfg.Parallel
 	if par <= 0 {
@@ -151,13 +155,13 @@ feed:
 	return newTable(results, cfg.Folds, probe.Objective()), nil
 }
 
-type fold struct{ tr, val train.Data }
+type fold struct{ tr, val *datasets.Dataset }
 
 // makeFolds shuffles the rows with a generator seeded from seed and deals
 // them into k folds of sizes differing by at most one: fold f validates on
 // shuffled positions [f·m/k, (f+1)·m/k).
-func makeFolds(d train.Data, nf, k int, seed uint64, standardize bool) []fold {
-	m := d.Rows()
+func makeFolds(d *datasets.Dataset, k int, seed uint64, standardize bool) []fold {
+	m := d.Rows
 	perm := make([]int, m)
 	for i := range perm {
 		perm[i] = i
@@ -166,20 +170,11 @@ func makeFolds(d train.Data, nf, k int, seed uint64, standardize bool) []fold {
 	out := make([]fold, k)
 	for f := range out {
 		lo, hi := f*m/k, (f+1)*m/k
-		var tr, val train.Data
-		for i, r := range perm {
-			row, y := d.X[r*nf:(r+1)*nf], d.Y[r]
-			if i >= lo && i < hi {
-				val.X, val.Y = append(val.X, row...), append(val.Y, y)
-			} else {
-				tr.X, tr.Y = append(tr.X, row...), append(tr.Y, y)
-			}
-		}
+		val := d.Subset(perm[lo:hi])
+		tr := d.Subset(append(slices.Clone(perm[:lo]), perm[hi:]...))
 		if standardize {
-			a := &datasets.Dataset{Rows: tr.Rows(), Cols: nf, X: tr.X, Y: tr.Y}
-			mean, scale := a.Standardize()
-			b := &datasets.Dataset{Rows: val.Rows(), Cols: nf, X: val.X, Y: val.Y}
-			b.StandardizeWith(mean, scale)
+			mean, scale := tr.Standardize()
+			val.StandardizeWith(mean, scale)
 		}
 		out[f] = fold{tr, val}
 	}
@@ -195,14 +190,14 @@ func runTrial(ctx context.Context, md *linear.Model[float64], cfg Config, folds 
 		}
 		tr := train.New(md, train.Config{Epochs: cfg.Epochs, BatchSize: t.BatchSize,
 			Seed: train.DeriveSeed(cfg.Seed, uint64(t.Index), uint64(f))})
-		sched, err := cfg.Schedule.New(cfg.Epochs * tr.BatchesPerEpoch(fd.tr.Rows()))
+		sched, err := cfg.Schedule.New(cfg.Epochs * tr.BatchesPerEpoch(fd.tr.Rows))
 		if err == nil {
 			spec := t.Optim
 			spec.Workers = 1
 			err = tr.Build(spec, sched)
 		}
 		if err == nil {
-			_, err = tr.Fit(fd.tr, train.Data{})
+			_, err = tr.Fit(fd.tr, nil)
 		}
 		if tr.Opt != nil {
 			tr.Opt.Close()

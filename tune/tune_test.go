@@ -15,21 +15,20 @@ import (
 	"github.com/descent-go/descent/tune"
 )
 
-func load(t testing.TB, name string) (train.Data, func() *linear.Model[float64]) {
+func load(t testing.TB, name string) (*datasets.Dataset, func() *linear.Model[float64]) {
 	t.Helper()
 	d := datasets.MustLoad(name)
-	data := train.Data{X: d.X, Y: d.Y}
 	switch {
 	case d.Classes == 0:
-		return data, func() *linear.Model[float64] {
+		return d, func() *linear.Model[float64] {
 			return linear.NewLeastSquares[float64](d.Cols, linear.Options{Intercept: true})
 		}
 	case d.Classes == 2:
-		return data, func() *linear.Model[float64] {
+		return d, func() *linear.Model[float64] {
 			return linear.NewLogistic[float64](d.Cols, linear.Options{Intercept: true})
 		}
 	}
-	return data, func() *linear.Model[float64] {
+	return d, func() *linear.Model[float64] {
 		return linear.NewSoftmax[float64](d.Cols, d.Classes, linear.Options{Intercept: true})
 	}
 }
@@ -182,7 +181,7 @@ func TestSearchErrors(t *testing.T) {
 	for name, c := range map[string]tune.Config{
 		"no model": {Data: data},
 		"1 fold":   {Model: mk, Data: data, Folds: 1},
-		"few rows": {Model: mk, Data: train.Data{X: data.X[:8], Y: data.Y[:2]}, Folds: 3},
+		"few rows": {Model: mk, Data: datasets.New(data.X[:2*data.Cols], data.Y[:2], data.Cols), Folds: 3},
 	} {
 		if _, err := tune.Search(ctx, c, good); err == nil {
 			t.Errorf("%s: no error", name)
@@ -205,9 +204,8 @@ func TestSearchErrors(t *testing.T) {
 func TestLRRangeTest(t *testing.T) {
 	d := datasets.MustLoad("digits")
 	d.Standardize()
-	data := train.Data{X: d.X, Y: d.Y}
 	md := linear.NewSoftmax[float64](d.Cols, d.Classes, linear.Options{Intercept: true})
-	r, err := tune.LRRangeTest(md, data, tune.RangeTest{Optim: train.OptimSpec{Kind: train.Adam}, Seed: 1})
+	r, err := tune.LRRangeTest(md, d, tune.RangeTest{Optim: train.OptimSpec{Kind: train.Adam}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +225,7 @@ func TestLRRangeTest(t *testing.T) {
 	// Least squares on raw diabetes features blows up: the test stops early.
 	dd := datasets.MustLoad("diabetes")
 	ls := linear.NewLeastSquares[float64](dd.Cols, linear.Options{Intercept: true})
-	r, err = tune.LRRangeTest(ls, train.Data{X: dd.X, Y: dd.Y}, tune.RangeTest{Optim: train.OptimSpec{Kind: train.SGD}, MaxLR: 1, Seed: 1})
+	r, err = tune.LRRangeTest(ls, dd, tune.RangeTest{Optim: train.OptimSpec{Kind: train.SGD}, MaxLR: 1, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +235,7 @@ func TestLRRangeTest(t *testing.T) {
 	}
 
 	for _, bad := range []tune.RangeTest{{MinLR: 1, MaxLR: 0.1}, {Steps: 2}, {Smoothing: 1}, {Diverge: 0.5}} {
-		if _, err := tune.LRRangeTest(md, data, bad); err == nil {
+		if _, err := tune.LRRangeTest(md, d, bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
@@ -250,7 +248,7 @@ func ExampleSearch() {
 	}
 	trials := tune.Grid(tune.Space{Optimizers: []string{"sgd", "adam"}, LR: []float64{0.0001, 0.1}, BatchSize: []int{16}})
 	tab, err := tune.Search(context.Background(), tune.Config{
-		Model: model, Data: train.Data{X: d.X, Y: d.Y},
+		Model: model, Data: d,
 		Folds: 5, Epochs: 20, Standardize: true, Seed: 1, Parallel: 2,
 	}, trials)
 	if err != nil {
@@ -273,7 +271,7 @@ func ExampleLRRangeTest() {
 	d := datasets.MustLoad("wine")
 	d.Standardize()
 	md := linear.NewSoftmax[float64](d.Cols, d.Classes, linear.Options{Intercept: true})
-	r, err := tune.LRRangeTest(md, train.Data{X: d.X, Y: d.Y}, tune.RangeTest{
+	r, err := tune.LRRangeTest(md, d, tune.RangeTest{
 		Optim: train.OptimSpec{Kind: train.Momentum}, BatchSize: 16, MinLR: 1e-5, MaxLR: 100, Steps: 80, Seed: 1,
 	})
 	if err != nil {

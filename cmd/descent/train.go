@@ -21,7 +21,6 @@ import (
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 	"github.com/descent-go/descent/train"
-	"github.com/descent-go/descent/train/csvload"
 )
 
 func init() {
@@ -71,15 +70,15 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 		if model == modelAuto {
 			return nil, "", errors.New("--csv needs --model leastsq, logistic or softmax")
 		}
-		h, err := csvload.ParseHeader(d.header)
+		h, err := datasets.ParseCSVHeader(d.header)
 		if err != nil {
 			return nil, "", fmt.Errorf("--header: %v", err)
 		}
-		o := csvload.Options{LabelCol: d.labelCol, Header: h, Classification: model != modelLeastSq}
+		o := datasets.CSVOptions{LabelCol: d.labelCol, Header: h, Classification: model != modelLeastSq}
 		if model == modelLogistic {
 			o.MaxClasses = 2
 		}
-		ds, err := csvload.Load(d.csv, o)
+		ds, err := datasets.LoadCSV(d.csv, o)
 		if err != nil {
 			return nil, "", err
 		}
@@ -294,11 +293,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			valSet.StandardizeWith(meta.Mean, meta.Scale)
 		}
 	}
-	trData := train.Data{X: trainSet.X, Y: trainSet.Y}
-	var valData train.Data
-	if valSet != nil {
-		valData = train.Data{X: valSet.X, Y: valSet.Y}
-	}
 
 	md := newModel(model, ds.Cols, ds.Classes, df.l2)
 	tr := train.New(md, train.Config{Epochs: meta.Epochs, BatchSize: meta.Batch, Seed: meta.Seed, StartEpoch: meta.Epoch,
@@ -355,7 +349,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var h *train.History
 	if meta.Epoch < meta.Epochs {
-		h, err = tr.Fit(trData, valData)
+		h, err = tr.Fit(trainSet, valSet)
 		if err != nil {
 			return err
 		}
@@ -367,9 +361,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	elapsed := time.Since(start)
 
-	fmt.Fprintf(stdout, "train:      %v\n", train.Evaluate(md, tr.Theta, trData))
+	fmt.Fprintf(stdout, "train:      %v\n", train.Evaluate(md, tr.Theta, trainSet))
 	if valSet != nil {
-		fmt.Fprintf(stdout, "validation: %v\n", train.Evaluate(md, tr.Theta, valData))
+		fmt.Fprintf(stdout, "validation: %v\n", train.Evaluate(md, tr.Theta, valSet))
 	}
 	fmt.Fprintf(stdout, "time:       %v for %d steps\n", elapsed.Round(time.Millisecond), tr.Opt.StepCount())
 	if *save != "" {

@@ -132,7 +132,7 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 
 	cfg := tune.Config{
 		Model:       func() *linear.Model[float64] { return newModel(model, ds.Cols, ds.Classes, df.l2) },
-		Data:        train.Data{X: ds.X, Y: ds.Y},
+		Data:        ds,
 		Folds:       *folds,
 		Standardize: !df.noStandardize,
 		Epochs:      *epochs,
@@ -192,12 +192,11 @@ func lrFindReport(w io.Writer, ds *datasets.Dataset, model string, df dataFlags,
 	if !df.noStandardize {
 		ds.Standardize()
 	}
-	data := train.Data{X: ds.X, Y: ds.Y}
 	fmt.Fprintf(w, "\nlearning-rate range test: batch %d, 100 steps from 1e-06 to 10, stopped when the smoothed loss passes 4× its minimum\n", batch)
 	fmt.Fprintln(w, "suggestion: the lr of steepest descent of the smoothed loss (before its minimum)")
 	for _, k := range kinds {
 		md := newModel(model, ds.Cols, ds.Classes, df.l2)
-		r, err := tune.LRRangeTest(md, data, tune.RangeTest{Optim: train.OptimSpec{Kind: k}, BatchSize: batch, Seed: seed})
+		r, err := tune.LRRangeTest(md, ds, tune.RangeTest{Optim: train.OptimSpec{Kind: k}, BatchSize: batch, Seed: seed})
 		if err != nil {
 			return fmt.Errorf("lr range test, %s: %w", k, err)
 		}
