@@ -14,7 +14,7 @@ ARM64_KERNEL_PKGS ?= ./kernels/... ./fuzz/...
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all deps test vet fmt-check generate generate-check test-amd64 test-purego test-noopenblas \
+.PHONY: all deps test vet fmt-check tidy-check generate generate-check test-amd64 test-purego test-noopenblas \
         test-nocgo test-arm64 test-race fuzz fuzz-short bench bench-smoke peers run clean
 
 all: test
@@ -22,12 +22,22 @@ all: test
 deps:
 	@bash scripts/deps.sh
 
-test: deps fmt-check vet generate-check test-amd64 test-purego test-noopenblas test-nocgo test-race test-arm64 fuzz-short bench-smoke
+test: deps fmt-check tidy-check vet generate-check test-amd64 test-purego test-noopenblas test-nocgo test-race test-arm64 fuzz-short bench-smoke
 	@echo "make test: all checks passed"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum must be what go mod tidy makes of them: every direct
+# requirement without "// indirect", none missing or unused. The tidied
+# files are left in place, to be committed. (The generators' module under
+# kernels' _gen directory has its own go.mod and is not checked here.)
+tidy-check:
+	$(GO) mod tidy
+	@if ! git diff --exit-code -- go.mod go.sum; then \
+		echo "go.mod/go.sum are not tidy: go mod tidy changed them as shown above; commit the result"; exit 1; fi; \
+	echo "go.mod and go.sum are tidy"
 
 vet:
 	$(GO) vet ./...
