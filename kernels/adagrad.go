@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-go/descent/kernels/internal/asm"
 )
 
 // Adagrad holds the hyper-parameters of torch.optim.Adagrad (PyTorch 1.13).
@@ -71,21 +73,13 @@ func (h Adagrad) Scalars(t int, gradScale float64) AdagradScalars {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func AdagradStep[T Float](p, g, sum []T, s *AdagradScalars) {
 	checkLens[T]("AdagradStep", "p, g, sum", len(p), len(g), len(sum))
-	c := coeffs[T](adagradN, s.GradScale, s.L2, s.StepSize, s.Eps)
-	var flags uint64
-	if c[adagradL2] != 0 {
-		flags |= flagL2
-	}
-	adagradRef(p, g, sum, [adagradN]T(c[:adagradN]), flags)
+	var c [asm.AdagradN]T
+	c[asm.AdagradGradScale], c[asm.AdagradL2] = T(s.GradScale), T(s.L2)
+	c[asm.AdagradStepSize], c[asm.AdagradEps] = T(s.StepSize), T(s.Eps)
+	table[T]().Adagrad(p, g, sum, c, l2Flag(c[asm.AdagradL2]))
 }
 
-const (
-	adagradGradScale = iota
-	adagradL2
-	adagradStepSize
-	adagradEps
-	adagradN
-)
+func init() { ref32.Adagrad, ref64.Adagrad = adagradRef[float32], adagradRef[float64] }
 
 // adagradRef: for each i
 //
@@ -93,16 +87,16 @@ const (
 //	if flags&FlagL2 != 0 { g = g + c[L2]·p[i] }
 //	s[i] = s[i] + g·g
 //	p[i] = p[i] − (c[StepSize]·g) / (sqrt(s[i]) + c[Eps])
-func adagradRef[T Float](p, grad, sum []T, c [adagradN]T, flags uint64) {
-	l2 := flags&flagL2 != 0
+func adagradRef[T Float](p, grad, sum []T, c [asm.AdagradN]T, flags uint64) {
+	l2 := flags&asm.FlagL2 != 0
 	grad, sum = grad[:len(p)], sum[:len(p)]
 	for i := range p {
-		g := T(grad[i] * c[adagradGradScale])
+		g := T(grad[i] * c[asm.AdagradGradScale])
 		if l2 {
-			g += T(c[adagradL2] * p[i])
+			g += T(c[asm.AdagradL2] * p[i])
 		}
 		s := sum[i] + T(g*g)
 		sum[i] = s
-		p[i] -= T(c[adagradStepSize]*g) / (sqrtT(s) + c[adagradEps])
+		p[i] -= T(c[asm.AdagradStepSize]*g) / (sqrtT(s) + c[asm.AdagradEps])
 	}
 }

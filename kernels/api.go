@@ -1,6 +1,10 @@
 package kernels
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/descent-go/descent/kernels/internal/asm"
+)
 
 // Float is the element type of every kernel.
 type Float interface{ float32 | float64 }
@@ -8,15 +12,6 @@ type Float interface{ float32 | float64 }
 func is32[T Float]() bool {
 	var z T
 	return unsafe.Sizeof(z) == 4
-}
-
-// as32 and as64 view a []T as the concrete type it is.
-func as32[T Float](x []T) []float32 {
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
-}
-
-func as64[T Float](x []T) []float64 {
-	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // fname is a kernel's name with its element type, for panic messages.
@@ -38,11 +33,9 @@ func fname[T Float](kernel string) string {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func SGDStep[T Float](p, g []T, s *SGDScalars) {
 	checkLens[T]("SGDStep", "p, g", len(p), len(g))
-	if is32[T]() {
-		sgdF32(as32(p), as32(g), s)
-	} else {
-		sgdF64(as64(p), as64(g), s)
-	}
+	var c [asm.SGDN]T
+	c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR] = T(s.GradScale), T(s.L2), T(s.LR)
+	table[T]().SGD(p, g, c, sgdFlags(c[asm.SGDL2], c[asm.SGDGradScale], false, false))
 }
 
 // MomentumStep does one step of SGD with momentum (heavy-ball, or Nesterov
@@ -60,11 +53,30 @@ func SGDStep[T Float](p, g []T, s *SGDScalars) {
 // itself (buf's old contents are not read). It panics if the lengths differ.
 func MomentumStep[T Float](p, g, buf []T, s *SGDScalars, first bool) {
 	checkLens[T]("MomentumStep", "p, g, buf", len(p), len(g), len(buf))
-	if is32[T]() {
-		momentumF32(as32(p), as32(g), as32(buf), s, first)
-	} else {
-		momentumF64(as64(p), as64(g), as64(buf), s, first)
+	var c [asm.MomentumN]T
+	c[asm.MomentumGradScale], c[asm.MomentumL2], c[asm.MomentumLR] = T(s.GradScale), T(s.L2), T(s.LR)
+	c[asm.MomentumMomentum], c[asm.MomentumOneMinusDampening] = T(s.Momentum), T(s.OneMinusDampening)
+	table[T]().Momentum(p, g, buf, c, sgdFlags(c[asm.MomentumL2], c[asm.MomentumGradScale], s.Nesterov, first))
+}
+
+// sgdFlags returns the variant flags of the SGD and momentum kernels.
+// UnitScale says the gradient scale is exactly 1, so the assembly may skip
+// that multiply (x·1 = x for every x); the reference ignores it.
+func sgdFlags[T Float](l2, gradScale T, nesterov, first bool) uint64 {
+	var f uint64
+	if l2 != 0 {
+		f |= asm.FlagL2
 	}
+	if gradScale == 1 {
+		f |= asm.FlagUnitScale
+	}
+	if nesterov {
+		f |= asm.FlagNesterov
+	}
+	if first {
+		f |= asm.FlagFirst
+	}
+	return f
 }
 
 // AdamStep does one Adam or AdamW step on p with gradient g, first moment m
@@ -83,11 +95,24 @@ func MomentumStep[T Float](p, g, buf []T, s *SGDScalars, first bool) {
 // T (no fused multiply-add). It panics if the lengths differ.
 func AdamStep[T Float](p, g, m, v []T, s *AdamScalars) {
 	checkLens[T]("AdamStep", "p, g, m, v", len(p), len(g), len(m), len(v))
-	if is32[T]() {
-		adamF32(as32(p), as32(g), as32(m), as32(v), s)
-	} else {
-		adamF64(as64(p), as64(g), as64(m), as64(v), s)
+	c := adamCoeffs[T](s)
+	table[T]().Adam(p, g, m, v, c, l2Flag(c[asm.AdamL2]))
+}
+
+// adamCoeffs rounds the scalars of an Adam step to T, slot by slot.
+func adamCoeffs[T Float](s *AdamScalars) (c [asm.AdamN]T) {
+	c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay] = T(s.GradScale), T(s.L2), T(s.Decay)
+	c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2] = T(s.OneMinusBeta1), T(s.Beta2), T(s.OneMinusBeta2)
+	c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize] = T(s.InvSqrtBC2), T(s.Eps), T(s.StepSize)
+	return c
+}
+
+// l2Flag returns FlagL2 when the weight-decay coefficient is not zero.
+func l2Flag[T Float](l2 T) uint64 {
+	if l2 != 0 {
+		return asm.FlagL2
 	}
+	return 0
 }
 
 // AMSGradStep is AdamStep with the AMSGrad variant: vmax keeps the running
@@ -100,11 +125,8 @@ func AdamStep[T Float](p, g, m, v []T, s *AdamScalars) {
 // lengths differ.
 func AMSGradStep[T Float](p, g, m, v, vmax []T, s *AdamScalars) {
 	checkLens[T]("AMSGradStep", "p, g, m, v, vmax", len(p), len(g), len(m), len(v), len(vmax))
-	if is32[T]() {
-		amsGradF32(as32(p), as32(g), as32(m), as32(v), as32(vmax), s)
-	} else {
-		amsGradF64(as64(p), as64(g), as64(m), as64(v), as64(vmax), s)
-	}
+	c := adamCoeffs[T](s) // AMSGrad's slots are Adam's
+	table[T]().AMSGrad(p, g, m, v, vmax, c, l2Flag(c[asm.AdamL2]))
 }
 
 // Dot returns Σ x[i]·y[i], summed in T in the canonical order: P partial
@@ -113,32 +135,19 @@ func AMSGradStep[T Float](p, g, m, v, vmax []T, s *AdamScalars) {
 // at a time. It panics if the lengths differ.
 func Dot[T Float](x, y []T) T {
 	checkLens[T]("Dot", "x, y", len(x), len(y))
-	if is32[T]() {
-		r := dotF32(as32(x), as32(y))
-		return *(*T)(unsafe.Pointer(&r))
-	}
-	r := dotF64(as64(x), as64(y))
-	return *(*T)(unsafe.Pointer(&r))
+	return table[T]().Dot(x, y)
 }
 
 // Axpy adds a·x to y: y[i] = y[i] + a·x[i], the product rounded before the
 // sum. It panics if the lengths differ.
 func Axpy[T Float](a T, x, y []T) {
 	checkLens[T]("Axpy", "y, x", len(y), len(x))
-	if is32[T]() {
-		axpyF32(float32(a), as32(x), as32(y))
-	} else {
-		axpyF64(float64(a), as64(x), as64(y))
-	}
+	table[T]().Axpy(y, x, [asm.AxpyN]T{asm.AxpyA: a}, 0)
 }
 
 // Scale multiplies x by a: x[i] = x[i]·a.
 func Scale[T Float](a T, x []T) {
-	if is32[T]() {
-		scaleF32(float32(a), as32(x))
-	} else {
-		scaleF64(float64(a), as64(x))
-	}
+	table[T]().Scale(x, [asm.ScaleN]T{asm.ScaleA: a}, 0)
 }
 
 // SumSquares returns Σ x[i]², summed in float64 in the canonical order (16
@@ -147,8 +156,5 @@ func Scale[T Float](a T, x []T) {
 // is exact in float64), and whether every x[i] is finite. It is the one
 // pass that global-norm clipping and loss scaling need.
 func SumSquares[T Float](x []T) (sum float64, finite bool) {
-	if is32[T]() {
-		return sumSquaresF32(as32(x))
-	}
-	return sumSquaresF64(as64(x))
+	return table[T]().SumSquares(x)
 }

@@ -19,22 +19,22 @@ func TestZeroAllocs(t *testing.T) {
 	as := DefaultAdam().Scalars(3, 1)
 	ss := SGD{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1}.Scalars(1)
 	calls := map[string]func(){
-		"AdamStep[float32]":       func() { AdamStep[float32](p, g, m, v, &as) },
-		"AdamStep[float64]":       func() { AdamStep[float64](p64, g64, m64, v64, &as) },
-		"AMSGradStep[float32]":    func() { AMSGradStep[float32](p, g, m, v, vm, &as) },
-		"AMSGradStep[float64]":    func() { AMSGradStep[float64](p64, g64, m64, v64, vm64, &as) },
-		"SGDStep[float32]":        func() { SGDStep[float32](p, g, &ss) },
-		"SGDStep[float64]":        func() { SGDStep[float64](p64, g64, &ss) },
-		"MomentumStep[float32]":   func() { MomentumStep[float32](p, g, m, &ss, false) },
-		"MomentumStep[float64]":   func() { MomentumStep[float64](p64, g64, m64, &ss, true) },
-		"SumSquares[float32]": func() { SumSquares[float32](p) },
-		"SumSquares[float64]": func() { SumSquares[float64](p64) },
-		"Dot[float32]":        func() { Dot[float32](p, g) },
-		"Dot[float64]":        func() { Dot[float64](p64, g64) },
-		"Axpy[float32]":       func() { Axpy[float32](0.5, p, g) },
-		"Axpy[float64]":       func() { Axpy[float64](0.5, p64, g64) },
-		"Scale[float32]":      func() { Scale[float32](0.5, p) },
-		"Scale[float64]":      func() { Scale[float64](0.5, p64) },
+		"AdamStep[float32]":     func() { AdamStep[float32](p, g, m, v, &as) },
+		"AdamStep[float64]":     func() { AdamStep[float64](p64, g64, m64, v64, &as) },
+		"AMSGradStep[float32]":  func() { AMSGradStep[float32](p, g, m, v, vm, &as) },
+		"AMSGradStep[float64]":  func() { AMSGradStep[float64](p64, g64, m64, v64, vm64, &as) },
+		"SGDStep[float32]":      func() { SGDStep[float32](p, g, &ss) },
+		"SGDStep[float64]":      func() { SGDStep[float64](p64, g64, &ss) },
+		"MomentumStep[float32]": func() { MomentumStep[float32](p, g, m, &ss, false) },
+		"MomentumStep[float64]": func() { MomentumStep[float64](p64, g64, m64, &ss, true) },
+		"SumSquares[float32]":   func() { SumSquares[float32](p) },
+		"SumSquares[float64]":   func() { SumSquares[float64](p64) },
+		"Dot[float32]":          func() { Dot[float32](p, g) },
+		"Dot[float64]":          func() { Dot[float64](p64, g64) },
+		"Axpy[float32]":         func() { Axpy[float32](0.5, p, g) },
+		"Axpy[float64]":         func() { Axpy[float64](0.5, p64, g64) },
+		"Scale[float32]":        func() { Scale[float32](0.5, p) },
+		"Scale[float64]":        func() { Scale[float64](0.5, p64) },
 	}
 	for _, impl := range Available() {
 		withImpl(t, impl, func() {
@@ -128,7 +128,7 @@ func TestEnvImpl(t *testing.T) {
 	if testing.Short() || os.Getenv("QEMU_CPU") != "" {
 		t.Skip("runs the test binary again (not under -short, nor under qemu-user, which may not run a child)")
 	}
-	cases := [][2]string{{EnvImpl + "=generic", Generic}, {EnvImpl + "=sse9", implNames[best]}}
+	cases := [][2]string{{EnvImpl + "=generic", Generic}, {EnvImpl + "=sse9", detect().t32.Name}}
 	if runtime.GOARCH == "amd64" {
 		cases = append(cases, [2]string{"GODEBUG=cpu.avx2=off", Generic})
 	}

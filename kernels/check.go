@@ -3,8 +3,6 @@ package kernels
 import (
 	"fmt"
 	"strings"
-
-	"github.com/descent-go/descent/kernels/asm"
 )
 
 // checkLens panics unless every length in ls equals n. names lists the
@@ -31,45 +29,4 @@ func lengthError(fn, names string, n int, ls []int) string {
 		fmt.Fprintf(&b, " len(%s)=%d", name, l)
 	}
 	return b.String()
-}
-
-// updateFlags packs the variant flags of an update kernel. unitScale and
-// unitDecay say a multiplier is exactly 1: the assembly may skip the
-// multiply (x·1 = x for every x, NaN aside, whose payload is not part of the
-// contract); the reference ignores them.
-func updateFlags(l2, nesterov, first, unitScale, unitDecay bool) uint64 {
-	var f uint64
-	if l2 {
-		f |= asm.FlagL2
-	}
-	if nesterov {
-		f |= asm.FlagNesterov
-	}
-	if first {
-		f |= asm.FlagFirst
-	}
-	if unitScale {
-		f |= asm.FlagUnitScale
-	}
-	if unitDecay {
-		f |= asm.FlagUnitDecay
-	}
-	return f
-}
-
-// Variant flags of the new kernels until the generator's layout names
-// them.
-const (
-	flagL2       = 1
-	flagCentered = 32
-	flagMomentum = 64
-)
-
-// coeffs rounds the scalars of one step, in slot order, once to T.
-func coeffs[T Float](n int, xs ...float64) [16]T {
-	var c [16]T
-	for i, x := range xs[:n] {
-		c[i] = T(x)
-	}
-	return c
 }

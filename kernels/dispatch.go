@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 
-	"github.com/descent-go/descent/kernels/asm"
+	"github.com/descent-go/descent/kernels/internal/asm"
 )
 
 // Names of the implementations.
@@ -23,49 +24,59 @@ const (
 // CPU or build cannot run is ignored (Impl tells what is in use).
 const EnvImpl = "DESCENT_IMPL"
 
-type implID uint8
+// impl is one implementation: a table of kernels per element type.
+type impl struct {
+	t32 *asm.Table[float32]
+	t64 *asm.Table[float64]
+}
 
-const (
-	implGeneric implID = iota
-	implAVX2
-	implNEON
-	implAVX512
+// The reference implementation. Each kernel's file puts its reference
+// loops in these tables.
+var (
+	ref32 = &asm.Table[float32]{Name: Generic}
+	ref64 = &asm.Table[float64]{Name: Generic}
 )
 
-var implNames = [...]string{implGeneric: Generic, implAVX2: AVX2, implNEON: NEON, implAVX512: AVX512}
-
-// impl is read by every kernel call. It is written only at start-up and by
-// SetImpl, which is documented as not safe to call concurrently with kernels.
-var impl = detect()
-
-// best is the implementation chosen at start-up: the fastest this CPU and
-// build can run.
-var best = detect()
-
-// available lists what this CPU and build can run, the reference first.
-var available = func() []implID {
-	ids := []implID{implGeneric}
-	if asm.HaveAVX2 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 {
-		ids = append(ids, implAVX2)
+// available lists what this CPU and build can run, the reference first; a
+// nil table is an implementation this build does not contain.
+var available = func() []impl {
+	ids := []impl{{ref32, ref64}}
+	if runtime.GOARCH == "amd64" && asm.AVX2F32 != nil && cpu.X86.HasAVX2 {
+		ids = append(ids, impl{asm.AVX2F32, asm.AVX2F64})
+		if asm.AVX512F32 != nil && cpu.X86.HasAVX512F {
+			ids = append(ids, impl{asm.AVX512F32, asm.AVX512F64})
+		}
 	}
-	if asm.HaveAVX512 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 && cpu.X86.HasAVX512F {
-		ids = append(ids, implAVX512)
-	}
-	if asm.HaveNEON && runtime.GOARCH == "arm64" {
+	if runtime.GOARCH == "arm64" && asm.NEONF32 != nil {
 		// Advanced SIMD is part of the arm64 baseline.
-		ids = append(ids, implNEON)
+		ids = append(ids, impl{asm.NEONF32, asm.NEONF64})
 	}
 	return ids
 }()
 
-func detect() implID {
-	switch {
-	case asm.HaveAVX2 && runtime.GOARCH == "amd64" && cpu.X86.HasAVX2:
-		return implAVX2
-	case asm.HaveNEON && runtime.GOARCH == "arm64":
-		return implNEON
+// cur is the implementation every kernel call uses. It is written only at
+// start-up and by SetImpl, which is documented as not safe to call
+// concurrently with kernels.
+var cur = detect()
+
+// detect returns the fastest implementation this CPU and build can run:
+// AVX2 on amd64, NEON on arm64 (AVX-512 is opt-in: older Xeons lower the
+// whole core's clock while running 512-bit code).
+func detect() impl {
+	for _, im := range available {
+		if n := im.t32.Name; n == AVX2 || n == NEON {
+			return im
+		}
 	}
-	return implGeneric
+	return available[0]
+}
+
+// table returns the current implementation's kernels for T.
+func table[T Float]() *asm.Table[T] {
+	if is32[T]() {
+		return (*asm.Table[T])(unsafe.Pointer(cur.t32))
+	}
+	return (*asm.Table[T])(unsafe.Pointer(cur.t64))
 }
 
 func init() {
@@ -76,14 +87,14 @@ func init() {
 
 // Impl returns the name of the implementation in use: "avx2", "neon" or
 // "generic" as chosen at start-up, or "avx512" when forced.
-func Impl() string { return implNames[impl] }
+func Impl() string { return cur.t32.Name }
 
 // Available lists the implementations this CPU and build can run, the
 // reference first.
 func Available() []string {
 	names := make([]string, len(available))
-	for i, id := range available {
-		names[i] = implNames[id]
+	for i, im := range available {
+		names[i] = im.t32.Name
 	}
 	return names
 }
@@ -92,9 +103,9 @@ func Available() []string {
 // error, and changes nothing, if name is not one of Available(). It must not
 // be called while kernels run in other goroutines.
 func SetImpl(name string) error {
-	for _, id := range available {
-		if implNames[id] == name {
-			impl = id
+	for _, im := range available {
+		if im.t32.Name == name {
+			cur = im
 			return nil
 		}
 	}

@@ -30,5 +30,3 @@
 // Slices passed to one call must not overlap, except where noted. Mismatched
 // lengths panic with a message naming the function and the lengths.
 package kernels
-
-//go:generate go run gen_wrappers.go

@@ -110,8 +110,12 @@ func testSGD[T float](t *testing.T, sgd func(p, g []T, s *SGDScalars), mom func(
 }
 
 func TestReductions(t *testing.T) {
-	t.Run("f32", func(t *testing.T) { testReductions(t, SumSquares[float32], Dot[float32], Axpy[float32], Scale[float32]) })
-	t.Run("f64", func(t *testing.T) { testReductions(t, SumSquares[float64], Dot[float64], Axpy[float64], Scale[float64]) })
+	t.Run("f32", func(t *testing.T) {
+		testReductions(t, SumSquares[float32], Dot[float32], Axpy[float32], Scale[float32])
+	})
+	t.Run("f64", func(t *testing.T) {
+		testReductions(t, SumSquares[float64], Dot[float64], Axpy[float64], Scale[float64])
+	})
 }
 
 func testReductions[T float](t *testing.T, sumsq func([]T) (float64, bool), dot func(x, y []T) T, axpy func(a T, x, y []T), scale func(a T, x []T)) {

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-go/descent/kernels/internal/asm"
 )
 
 // Lion holds the hyper-parameters of Lion (Chen et al. 2023, "Symbolic
@@ -70,24 +72,14 @@ func (h Lion) Scalars(gradScale float64) LionScalars {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func LionStep[T Float](p, g, m []T, s *LionScalars) {
 	checkLens[T]("LionStep", "p, g, m", len(p), len(g), len(m))
-	c := coeffs[T](lionN, s.GradScale, s.Beta1, s.OneMinusBeta1, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.LR)
-	var flags uint64
-	if c[lionWeightDecay] != 0 {
-		flags |= flagL2
-	}
-	lionRef(p, g, m, [lionN]T(c[:lionN]), flags)
+	var c [asm.LionN]T
+	c[asm.LionGradScale], c[asm.LionBeta1], c[asm.LionOneMinusBeta1] = T(s.GradScale), T(s.Beta1), T(s.OneMinusBeta1)
+	c[asm.LionBeta2], c[asm.LionOneMinusBeta2] = T(s.Beta2), T(s.OneMinusBeta2)
+	c[asm.LionWeightDecay], c[asm.LionLR] = T(s.WeightDecay), T(s.LR)
+	table[T]().Lion(p, g, m, c, l2Flag(c[asm.LionWeightDecay]))
 }
 
-const (
-	lionGradScale = iota
-	lionBeta1
-	lionOneMinusBeta1
-	lionBeta2
-	lionOneMinusBeta2
-	lionWeightDecay
-	lionLR
-	lionN
-)
+func init() { ref32.Lion, ref64.Lion = lionRef[float32], lionRef[float64] }
 
 // signT returns +1, −1 or +0 by the sign of x, and x itself when it is NaN.
 func signT[T Float](x T) T {
@@ -109,16 +101,16 @@ func signT[T Float](x T) T {
 //	if flags&FlagL2 != 0 { u = u + c[WeightDecay]·p[i] }
 //	p[i] = p[i] − c[LR]·u
 //	m[i] = c[Beta2]·m[i] + c[OneMinusBeta2]·g
-func lionRef[T Float](p, grad, m []T, c [lionN]T, flags uint64) {
-	l2 := flags&flagL2 != 0
+func lionRef[T Float](p, grad, m []T, c [asm.LionN]T, flags uint64) {
+	l2 := flags&asm.FlagL2 != 0
 	grad, m = grad[:len(p)], m[:len(p)]
 	for i := range p {
-		g := T(grad[i] * c[lionGradScale])
-		u := signT(T(c[lionBeta1]*m[i]) + T(c[lionOneMinusBeta1]*g))
+		g := T(grad[i] * c[asm.LionGradScale])
+		u := signT(T(c[asm.LionBeta1]*m[i]) + T(c[asm.LionOneMinusBeta1]*g))
 		if l2 {
-			u += T(c[lionWeightDecay] * p[i])
+			u += T(c[asm.LionWeightDecay] * p[i])
 		}
-		p[i] -= T(c[lionLR] * u)
-		m[i] = T(c[lionBeta2]*m[i]) + T(c[lionOneMinusBeta2]*g)
+		p[i] -= T(c[asm.LionLR] * u)
+		m[i] = T(c[asm.LionBeta2]*m[i]) + T(c[asm.LionOneMinusBeta2]*g)
 	}
 }

@@ -143,23 +143,6 @@ func (h SGD) Scalars(gradScale float64) SGDScalars {
 	return s
 }
 
-// Coefficient vectors handed to every implementation. The index constants
-// in package asm name the slots; round32 and the array conversions are the
-// one place where the float64 scalars are rounded.
-type (
-	adamCoeffs[T float32 | float64] = [9]T
-	sgdCoeffs[T float32 | float64]  = [5]T
-)
-
-func adamCoeffsOf[T float32 | float64](s *AdamScalars) adamCoeffs[T] {
-	return adamCoeffs[T]{T(s.GradScale), T(s.L2), T(s.Decay), T(s.OneMinusBeta1), T(s.Beta2),
-		T(s.OneMinusBeta2), T(s.InvSqrtBC2), T(s.Eps), T(s.StepSize)}
-}
-
-func sgdCoeffsOf[T float32 | float64](s *SGDScalars) sgdCoeffs[T] {
-	return sgdCoeffs[T]{T(s.GradScale), T(s.L2), T(s.LR), T(s.Momentum), T(s.OneMinusDampening)}
-}
-
 // oneMinusPow returns 1 − b^t for t ≥ 1 the way PyTorch computes it in
 // Python, 1 − pow(b, t), where the C library's pow is correctly rounded in
 // practice: b^t is computed by repeated squaring in double-double arithmetic

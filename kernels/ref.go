@@ -4,7 +4,7 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/descent-go/descent/kernels/asm"
+	"github.com/descent-go/descent/kernels/internal/asm"
 )
 
 // This file is the specification. Every implementation reproduces these
@@ -16,17 +16,28 @@ import (
 // rounds it. TestReferencePortable in package fuzz checks the reference
 // gives the same bits on every architecture.
 
+func init() {
+	ref32.SGD, ref64.SGD = sgdRef[float32], sgdRef[float64]
+	ref32.Momentum, ref64.Momentum = momentumRef[float32], momentumRef[float64]
+	ref32.Adam, ref64.Adam = adamRef[float32], adamRef[float64]
+	ref32.AMSGrad, ref64.AMSGrad = amsgradRef[float32], amsgradRef[float64]
+	ref32.Axpy, ref64.Axpy = axpyRef[float32], axpyRef[float64]
+	ref32.Scale, ref64.Scale = scaleRef[float32], scaleRef[float64]
+	ref32.SumSquares, ref64.SumSquares = sumSquaresRef[float32], sumSquaresRef[float64]
+	ref32.Dot, ref64.Dot = dotRef[float32], dotRef[float64]
+}
+
 // sqrtT is the correctly rounded square root in T. For float32 the float64
 // square root rounded to float32 is correctly rounded (53 ≥ 2·24+2), and the
 // compiler emits SQRTSS for it.
-func sqrtT[T float32 | float64](x T) T { return T(math.Sqrt(float64(x))) }
+func sqrtT[T Float](x T) T { return T(math.Sqrt(float64(x))) }
 
 // sgdRef: for each i
 //
 //	g := grad[i]·c[GradScale]
 //	if flags&FlagL2 != 0 { g = g + c[L2]·p[i] }
 //	p[i] = p[i] − c[LR]·g
-func sgdRef[T float32 | float64](p, grad []T, c *sgdCoeffs[T], flags uint64) {
+func sgdRef[T Float](p, grad []T, c [asm.SGDN]T, flags uint64) {
 	gs, wd, lr := c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR]
 	l2 := flags&asm.FlagL2 != 0
 	grad = grad[:len(p)]
@@ -46,9 +57,9 @@ func sgdRef[T float32 | float64](p, grad []T, c *sgdCoeffs[T], flags uint64) {
 //	if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[Momentum]·b[i] + c[OneMinusDampening]·g }
 //	d := b[i]; if flags&FlagNesterov != 0 { d = g + c[Momentum]·b[i] }
 //	p[i] = p[i] − c[LR]·d
-func momentumRef[T float32 | float64](p, grad, buf []T, c *sgdCoeffs[T], flags uint64) {
-	gs, wd, lr := c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR]
-	mu, damp := c[asm.SGDMomentum], c[asm.SGDOneMinusDampening]
+func momentumRef[T Float](p, grad, buf []T, c [asm.MomentumN]T, flags uint64) {
+	gs, wd, lr := c[asm.MomentumGradScale], c[asm.MomentumL2], c[asm.MomentumLR]
+	mu, damp := c[asm.MomentumMomentum], c[asm.MomentumOneMinusDampening]
 	l2 := flags&asm.FlagL2 != 0
 	first := flags&asm.FlagFirst != 0
 	nesterov := flags&asm.FlagNesterov != 0
@@ -88,7 +99,17 @@ func momentumRef[T float32 | float64](p, grad, buf []T, c *sgdCoeffs[T], flags u
 // torch.maximum. (Go's built-in max differs from it only when vmax[i] = +0
 // and v[i] = −0, which valid hyper-parameters never produce; this form is
 // the one every instruction set computes cheaply.)
-func adamRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], flags uint64) {
+func adamRef[T Float](p, grad, m, v []T, c [asm.AdamN]T, flags uint64) {
+	adamLoop(p, grad, m, v, nil, c, flags)
+}
+
+// amsgradRef is adamRef with the running maximum vmax.
+func amsgradRef[T Float](p, grad, m, v, vmax []T, c [asm.AdamN]T, flags uint64) {
+	adamLoop(p, grad, m, v, vmax, c, flags)
+}
+
+// adamLoop is adamRef, and amsgradRef when vmax is not nil.
+func adamLoop[T Float](p, grad, m, v, vmax []T, c [asm.AdamN]T, flags uint64) {
 	gs, wd, decay := c[asm.AdamGradScale], c[asm.AdamL2], c[asm.AdamDecay]
 	b1c, b2, b2c := c[asm.AdamOneMinusBeta1], c[asm.AdamBeta2], c[asm.AdamOneMinusBeta2]
 	rbc2, eps, step := c[asm.AdamInvSqrtBC2], c[asm.AdamEps], c[asm.AdamStepSize]
@@ -126,7 +147,7 @@ func adamRef[T float32 | float64](p, grad, m, v, vmax []T, c *adamCoeffs[T], fla
 // one at a time in index order.
 
 // combine folds partial sums by halving and returns s[0].
-func combine[A float32 | float64](s []A) A {
+func combine[A Float](s []A) A {
 	for w := len(s) / 2; w >= 1; w /= 2 {
 		for k := 0; k < w; k++ {
 			s[k] += s[k+w]
@@ -182,9 +203,17 @@ func sumSquaresRef64(x []float64) (float64, bool) {
 	return sum, finite
 }
 
+// sumSquaresRef is sumSquaresRef32 or sumSquaresRef64.
+func sumSquaresRef[T Float](x []T) (float64, bool) {
+	if is32[T]() {
+		return sumSquaresRef32(unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x)))
+	}
+	return sumSquaresRef64(unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x)))
+}
+
 // dotRef returns Σ x[i]·y[i] in T, in the canonical order with P = 32 for
 // float32 and 16 for float64.
-func dotRef[T float32 | float64](x, y []T) T {
+func dotRef[T Float](x, y []T) T {
 	var s [32]T
 	var zero T
 	P := 128 / int(unsafe.Sizeof(zero))
@@ -202,16 +231,18 @@ func dotRef[T float32 | float64](x, y []T) T {
 	return sum
 }
 
-// axpyRef: y[i] = y[i] + a·x[i] (product rounded before the add).
-func axpyRef[T float32 | float64](a T, x, y []T) {
+// axpyRef: y[i] = y[i] + c[A]·x[i] (product rounded before the add).
+func axpyRef[T Float](y, x []T, c [asm.AxpyN]T, _ uint64) {
+	a := c[asm.AxpyA]
 	x = x[:len(y)]
 	for i := range y {
 		y[i] += T(a * x[i])
 	}
 }
 
-// scaleRef: x[i] = a·x[i].
-func scaleRef[T float32 | float64](a T, x []T) {
+// scaleRef: x[i] = x[i]·c[A].
+func scaleRef[T Float](x []T, c [asm.ScaleN]T, _ uint64) {
+	a := c[asm.ScaleA]
 	for i := range x {
 		x[i] *= a
 	}

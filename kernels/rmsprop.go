@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-go/descent/kernels/internal/asm"
 )
 
 // RMSprop holds the hyper-parameters of torch.optim.RMSprop (PyTorch 1.13).
@@ -87,34 +89,25 @@ func (h RMSprop) Scalars(gradScale float64) RMSpropScalars {
 // with s's scalars rounded once to T. It panics if the lengths of the
 // slices in use differ.
 func RMSpropStep[T Float](p, g, sq, buf, gavg []T, s *RMSpropScalars) {
-	c := coeffs[T](rmspropN, s.GradScale, s.L2, s.Alpha, s.OneMinusAlpha, s.Eps, s.Momentum, s.LR)
-	var flags uint64
-	if c[rmspropL2] != 0 {
-		flags |= flagL2
-	}
+	var c [asm.RMSpropN]T
+	c[asm.RMSpropGradScale], c[asm.RMSpropL2], c[asm.RMSpropAlpha] = T(s.GradScale), T(s.L2), T(s.Alpha)
+	c[asm.RMSpropOneMinusAlpha], c[asm.RMSpropEps] = T(s.OneMinusAlpha), T(s.Eps)
+	c[asm.RMSpropMomentum], c[asm.RMSpropLR] = T(s.Momentum), T(s.LR)
+	flags := l2Flag(c[asm.RMSpropL2])
 	lb, la := len(p), len(p)
-	if c[rmspropMomentum] != 0 {
-		flags |= flagMomentum
+	if c[asm.RMSpropMomentum] != 0 {
+		flags |= asm.FlagMomentum
 		lb = len(buf)
 	}
 	if s.Centered {
-		flags |= flagCentered
+		flags |= asm.FlagCentered
 		la = len(gavg)
 	}
 	checkLens[T]("RMSpropStep", "p, g, sq, buf, gavg", len(p), len(g), len(sq), lb, la)
-	rmspropRef(p, g, sq, buf, gavg, [rmspropN]T(c[:rmspropN]), flags)
+	table[T]().RMSprop(p, g, sq, buf, gavg, c, flags)
 }
 
-const (
-	rmspropGradScale = iota
-	rmspropL2
-	rmspropAlpha
-	rmspropOneMinusAlpha
-	rmspropEps
-	rmspropMomentum
-	rmspropLR
-	rmspropN
-)
+func init() { ref32.RMSprop, ref64.RMSprop = rmspropRef[float32], rmspropRef[float64] }
 
 // rmspropRef: for each i
 //
@@ -133,10 +126,10 @@ const (
 //	} else {
 //		p[i] = p[i] − (c[LR]·g)/den
 //	}
-func rmspropRef[T Float](p, grad, sq, buf, gavg []T, c [rmspropN]T, flags uint64) {
-	l2 := flags&flagL2 != 0
-	centered := flags&flagCentered != 0
-	mom := flags&flagMomentum != 0
+func rmspropRef[T Float](p, grad, sq, buf, gavg []T, c [asm.RMSpropN]T, flags uint64) {
+	l2 := flags&asm.FlagL2 != 0
+	centered := flags&asm.FlagCentered != 0
+	mom := flags&asm.FlagMomentum != 0
 	grad, sq = grad[:len(p)], sq[:len(p)]
 	if centered {
 		gavg = gavg[:len(p)]
@@ -144,11 +137,11 @@ func rmspropRef[T Float](p, grad, sq, buf, gavg []T, c [rmspropN]T, flags uint64
 	if mom {
 		buf = buf[:len(p)]
 	}
-	alpha, alphac := c[rmspropAlpha], c[rmspropOneMinusAlpha]
+	alpha, alphac := c[asm.RMSpropAlpha], c[asm.RMSpropOneMinusAlpha]
 	for i := range p {
-		g := T(grad[i] * c[rmspropGradScale])
+		g := T(grad[i] * c[asm.RMSpropGradScale])
 		if l2 {
-			g += T(c[rmspropL2] * p[i])
+			g += T(c[asm.RMSpropL2] * p[i])
 		}
 		s := T(alpha*sq[i]) + T(T(alphac*g)*g)
 		sq[i] = s
@@ -156,16 +149,16 @@ func rmspropRef[T Float](p, grad, sq, buf, gavg []T, c [rmspropN]T, flags uint64
 		if centered {
 			a := T(alpha*gavg[i]) + T(alphac*g)
 			gavg[i] = a
-			den = sqrtT(s-T(a*a)) + c[rmspropEps]
+			den = sqrtT(s-T(a*a)) + c[asm.RMSpropEps]
 		} else {
-			den = sqrtT(s) + c[rmspropEps]
+			den = sqrtT(s) + c[asm.RMSpropEps]
 		}
 		if mom {
-			b := T(c[rmspropMomentum]*buf[i]) + g/den
+			b := T(c[asm.RMSpropMomentum]*buf[i]) + g/den
 			buf[i] = b
-			p[i] -= T(c[rmspropLR] * b)
+			p[i] -= T(c[asm.RMSpropLR] * b)
 		} else {
-			p[i] -= T(c[rmspropLR]*g) / den
+			p[i] -= T(c[asm.RMSpropLR]*g) / den
 		}
 	}
 }

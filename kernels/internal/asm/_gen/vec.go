@@ -65,7 +65,7 @@ func vecReg() VecVirtual {
 	return YMM()
 }
 
-// c views a broadcast YMM constant at this width.
+// c views a broadcast constant at this width.
 func (k vk) c(r VecVirtual) Op {
 	if k.scalar {
 		return r.AsX()
@@ -90,7 +90,7 @@ func (k vk) load(m Mem) VecVirtual {
 	return r
 }
 
-func (k vk) store(r VecVirtual, m Mem) {
+func (k vk) store(r Op, m Mem) {
 	switch {
 	case k.scalar && k.f64():
 		VMOVSD(r, m)
@@ -108,7 +108,7 @@ func (k vk) store(r VecVirtual, m Mem) {
 // Go assembly lists the operands of the Intel form in reverse.
 
 // binop returns op(a, b) in a new register: pd for float64, ps for float32.
-func (k vk) binop(pd, ps func(...Op), a VecVirtual, b Op) VecVirtual {
+func (k vk) binop(pd, ps func(...Op), a, b Op) VecVirtual {
 	d := k.reg()
 	if k.f64() {
 		pd(b, a, d)
@@ -119,28 +119,19 @@ func (k vk) binop(pd, ps func(...Op), a VecVirtual, b Op) VecVirtual {
 }
 
 // add returns a + b.
-func (k vk) add(a VecVirtual, b Op) VecVirtual { return k.binop(VADDPD, VADDPS, a, b) }
+func (k vk) add(a, b Op) VecVirtual { return k.binop(VADDPD, VADDPS, a, b) }
 
 // sub returns a − b.
-func (k vk) sub(a VecVirtual, b Op) VecVirtual { return k.binop(VSUBPD, VSUBPS, a, b) }
+func (k vk) sub(a, b Op) VecVirtual { return k.binop(VSUBPD, VSUBPS, a, b) }
 
 // mul returns a · b.
-func (k vk) mul(a VecVirtual, b Op) VecVirtual { return k.binop(VMULPD, VMULPS, a, b) }
+func (k vk) mul(a, b Op) VecVirtual { return k.binop(VMULPD, VMULPS, a, b) }
 
 // div returns a / b.
-func (k vk) div(a VecVirtual, b Op) VecVirtual { return k.binop(VDIVPD, VDIVPS, a, b) }
-
-// scaled returns a·c, or a itself when the variant set says c is exactly 1
-// (FlagUnitScale): the same value, one multiply fewer.
-func (k vk) scaled(a VecVirtual, c VecVirtual, set int) VecVirtual {
-	if set&flagUnitScale != 0 {
-		return a
-	}
-	return k.mul(a, k.c(c))
-}
+func (k vk) div(a, b Op) VecVirtual { return k.binop(VDIVPD, VDIVPS, a, b) }
 
 // sqrt returns the correctly rounded square root of a.
-func (k vk) sqrt(a VecVirtual) VecVirtual {
+func (k vk) sqrt(a Op) VecVirtual {
 	d := k.reg()
 	if k.f64() {
 		VSQRTPD(a, d)
@@ -153,7 +144,7 @@ func (k vk) sqrt(a VecVirtual) VecVirtual {
 // maxProp returns a > b ? a : b, or a where a is NaN: NaN if either is NaN.
 // VMAXP with a first gives a > b ? a : b (b when either is NaN); the blend
 // puts a back where a is unordered with itself.
-func (k vk) maxProp(a, b VecVirtual) VecVirtual {
+func (k vk) maxProp(a, b Op) VecVirtual {
 	t, nan, d := k.reg(), k.reg(), k.reg()
 	if isa.width == 64 && !k.scalar {
 		// AVX-512: the unordered compare gives a mask register, and the
@@ -182,28 +173,47 @@ func (k vk) maxProp(a, b VecVirtual) VecVirtual {
 	return d
 }
 
-// broadcast loads coefficient slot i of the vector at c into every lane of a
-// YMM register.
-func broadcast(e elem, c Register, i int) VecVirtual {
-	r := vecReg()
-	if e.size == 8 {
-		VBROADCASTSD(Mem{Base: c, Disp: 8 * i}, r)
-	} else {
-		VBROADCASTSS(Mem{Base: c, Disp: 4 * i}, r)
-	}
-	return r
-}
+// Compare predicates.
+const (
+	cmpLT    = 0x11 // less than, ordered, quiet
+	cmpUnord = 0x03 // unordered
+	cmpGT    = 0x1e // greater than, ordered, quiet
+)
 
-// broadcastParam loads a scalar argument into every lane of a YMM register.
-func broadcastParam(e elem, name string) VecVirtual {
-	x, r := XMM(), vecReg()
-	Load(Param(name), x)
-	if e.size == 8 {
-		VBROADCASTSD(x, r)
-	} else {
-		VBROADCASTSS(x, r)
+// sign returns +1 where a > 0, −1 where a < 0, +0 where a is ±0 and a itself
+// where a is NaN.
+func (k vk) sign(a Op, c *signConsts) VecVirtual {
+	if isa.width == 64 && !k.scalar {
+		// AVX-512F has no VANDPS on ZMM: blend the constants by masks.
+		pos, neg, nan := K(), K(), K()
+		r1, r2, d := k.reg(), k.reg(), k.reg()
+		cmp, blend := VCMPPS, VBLENDMPS
+		if k.f64() {
+			cmp, blend = VCMPPD, VBLENDMPD
+		}
+		cmp(U8(cmpGT), c.zero, a, pos)
+		cmp(U8(cmpLT), c.zero, a, neg)
+		cmp(U8(cmpUnord), a, a, nan)
+		blend(c.one, c.zero, pos, r1) // r1 = a > 0 ? 1 : 0
+		blend(c.neg, r1, neg, r2)     // r2 = a < 0 ? −1 : r1
+		blend(a, r2, nan, d)          // d = a is NaN ? a : r2
+		return d
 	}
-	return r
+	pos, neg, nan := k.reg(), k.reg(), k.reg()
+	cmp, and, blend := VCMPPS, VANDPS, VBLENDVPS
+	if k.f64() {
+		cmp, and, blend = VCMPPD, VANDPD, VBLENDVPD
+	}
+	cmp(U8(cmpGT), k.c(c.zero), a, pos) // pos = a > 0 (all ones)
+	cmp(U8(cmpLT), k.c(c.zero), a, neg) // neg = a < 0
+	cmp(U8(cmpUnord), a, a, nan)        // nan = a is NaN
+	p1, n1 := k.reg(), k.reg()
+	and(k.c(c.one), pos, p1) // p1 = a > 0 ? 1 : +0
+	and(k.c(c.one), neg, n1) // n1 = a < 0 ? 1 : +0
+	r := k.sub(p1, n1)       // r = p1 − n1: 1, −1 or +0
+	d := k.reg()
+	blend(nan, a, r, d) // d = a is NaN ? a : r
+	return d
 }
 
 // prefetchDistance is how far ahead of the loads, in bytes, the main loops

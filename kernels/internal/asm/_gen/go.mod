@@ -1,4 +1,4 @@
-module github.com/descent-go/descent/kernels/asm/_gen
+module github.com/descent-go/descent/kernels/internal/asm/_gen
 
 go 1.26
 

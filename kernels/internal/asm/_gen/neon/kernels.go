@@ -20,6 +20,9 @@ type fn struct {
 }
 
 func sizeOf(typ string) int {
+	if n, el, ok := arrayOf(typ); ok {
+		return n * sizeOf(el)
+	}
 	switch {
 	case strings.HasPrefix(typ, "[]"):
 		return 24
@@ -31,7 +34,22 @@ func sizeOf(typ string) int {
 	return 8 // float64, uint64, pointers
 }
 
+// arrayOf splits an array type "[N]T".
+func arrayOf(typ string) (n int, elem string, ok bool) {
+	if !strings.HasPrefix(typ, "[") || strings.HasPrefix(typ, "[]") {
+		return 0, "", false
+	}
+	i := strings.Index(typ, "]")
+	if _, err := fmt.Sscan(typ[1:i], &n); err != nil {
+		panic(err)
+	}
+	return n, typ[i+1:], true
+}
+
 func alignOf(typ string) int {
+	if _, el, ok := arrayOf(typ); ok {
+		return alignOf(el)
+	}
 	if strings.HasPrefix(typ, "[]") || strings.HasPrefix(typ, "*") {
 		return 8
 	}
@@ -81,6 +99,11 @@ func (f *fn) base(name string) string { return fmt.Sprintf("%s_base+%d(FP)", nam
 func (f *fn) len(name string) string  { return fmt.Sprintf("%s_len+%d(FP)", name, f.off[name]+8) }
 func (f *fn) at(name string) string   { return fmt.Sprintf("%s+%d(FP)", name, f.off[name]) }
 
+// elemAt is element i of array argument name, of size bytes.
+func (f *fn) elemAt(name string, i, size int) string {
+	return fmt.Sprintf("%s_%d+%d(FP)", name, i, f.off[name]+i*size)
+}
+
 type gen struct {
 	a   asmFile
 	fns []*fn
@@ -99,245 +122,6 @@ func slices(e elem, names ...string) []param {
 		ps = append(ps, param{n, "[]" + e.gotype})
 	}
 	return ps
-}
-
-func sgd(g *gen, e elem) {
-	f := &fn{name: "SGDNEON" + e.name,
-		args: append(slices(e, "p", "g"), param{"c", fmt.Sprintf("*[%d]%s", len(sgdSlots), e.gotype)}, param{"flags", "uint64"}),
-		doc: []string{fmt.Sprintf("SGDNEON%s implements sgdRef in package kernels with NEON:", e.name),
-			"",
-			"	for i := range p {",
-			"		g := g[i]·c[SGDGradScale]",
-			"		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }",
-			"		p[i] = p[i] − c[SGDLR]·g",
-			"	}"}}
-	g.text(f)
-	a := &g.a
-	a.ins("MOVD %s, R0", f.base("p"))
-	a.ins("MOVD %s, R1", f.len("p"))
-	a.ins("MOVD %s, R2", f.base("g"))
-	a.ins("MOVD %s, R3", f.at("c"))
-	a.ins("MOVD %s, R4", f.at("flags"))
-	gs := broadcast(a, e, "R3", "SGDGradScale", sgdSlot("GradScale"), 31)
-	l2 := broadcast(a, e, "R3", "SGDL2", sgdSlot("L2"), 30)
-	lr := broadcast(a, e, "R3", "SGDLR", sgdSlot("LR"), 29)
-	variants(a, "R4", []int{flagL2}, func(prefix string, set int) {
-		loops(a, prefix, e, 4, "R1", "R5", func(k kern) {
-			P, G, T := k.grp(0), k.grp(1), k.grp(2)
-			k.load(G, "R2", true)
-			k.load(P, "R0", false)
-			k.note("g = g·gs")
-			k.mul(G, G, gs)
-			if set&flagL2 != 0 {
-				k.note("g = g + l2·p")
-				k.mul(T, P, l2)
-				k.add(G, G, T)
-			}
-			k.note("p = p − lr·g")
-			k.mul(T, G, lr)
-			k.sub(P, P, T)
-			k.store(P, "R0")
-		})
-	})
-}
-
-func momentum(g *gen, e elem) {
-	f := &fn{name: "MomentumNEON" + e.name,
-		args: append(slices(e, "p", "g", "b"), param{"c", fmt.Sprintf("*[%d]%s", len(sgdSlots), e.gotype)}, param{"flags", "uint64"}),
-		doc: []string{fmt.Sprintf("MomentumNEON%s implements momentumRef in package kernels with NEON:", e.name),
-			"",
-			"	for i := range p {",
-			"		g := g[i]·c[SGDGradScale]",
-			"		if flags&FlagL2 != 0 { g = g + c[SGDL2]·p[i] }",
-			"		if flags&FlagFirst != 0 { b[i] = g } else { b[i] = c[SGDMomentum]·b[i] + c[SGDOneMinusDampening]·g }",
-			"		d := b[i]; if flags&FlagNesterov != 0 { d = g + c[SGDMomentum]·b[i] }",
-			"		p[i] = p[i] − c[SGDLR]·d",
-			"	}"}}
-	g.text(f)
-	a := &g.a
-	a.ins("MOVD %s, R0", f.base("p"))
-	a.ins("MOVD %s, R1", f.len("p"))
-	a.ins("MOVD %s, R2", f.base("g"))
-	a.ins("MOVD %s, R3", f.base("b"))
-	a.ins("MOVD %s, R4", f.at("c"))
-	a.ins("MOVD %s, R5", f.at("flags"))
-	gs := broadcast(a, e, "R4", "SGDGradScale", sgdSlot("GradScale"), 31)
-	l2 := broadcast(a, e, "R4", "SGDL2", sgdSlot("L2"), 30)
-	lr := broadcast(a, e, "R4", "SGDLR", sgdSlot("LR"), 29)
-	mu := broadcast(a, e, "R4", "SGDMomentum", sgdSlot("Momentum"), 28)
-	damp := broadcast(a, e, "R4", "SGDOneMinusDampening", sgdSlot("OneMinusDampening"), 27)
-	variants(a, "R5", []int{flagL2, flagFirst, flagNesterov}, func(prefix string, set int) {
-		loops(a, prefix, e, 4, "R1", "R6", func(k kern) {
-			P, G, T, B := k.grp(0), k.grp(1), k.grp(2), k.grp(3)
-			k.load(G, "R2", true)
-			k.load(P, "R0", false)
-			k.note("g = g·gs")
-			k.mul(G, G, gs)
-			if set&flagL2 != 0 {
-				k.note("g = g + l2·p")
-				k.mul(T, P, l2)
-				k.add(G, G, T)
-			}
-			if set&flagFirst != 0 {
-				k.note("b = g")
-				B = G
-			} else {
-				k.note("b = μ·b + (1−τ)·g")
-				k.load(B, "R3", false)
-				k.mul(B, B, mu)
-				k.mul(T, G, damp)
-				k.add(B, B, T)
-			}
-			k.store(B, "R3")
-			D := B
-			if set&flagNesterov != 0 {
-				k.note("d = g + μ·b")
-				k.mul(T, B, mu)
-				k.add(T, G, T)
-				D = T
-			}
-			k.note("p = p − lr·d")
-			k.mul(T, D, lr)
-			k.sub(P, P, T)
-			k.store(P, "R0")
-		})
-	})
-}
-
-func adam(g *gen, e elem, ams bool) {
-	name, ref, names := "AdamNEON"+e.name, "adamRef", []string{"p", "g", "m", "v"}
-	if ams {
-		name, ref, names = "AMSGradNEON"+e.name, "adamRef (with vmax)", append(names, "vmax")
-	}
-	doc := []string{
-		fmt.Sprintf("%s implements %s in package kernels with NEON:", name, ref),
-		"",
-		"	for i := range p {",
-		"		g := g[i]·c[AdamGradScale]",
-		"		if flags&FlagL2 != 0 { g = g + c[AdamL2]·p[i] }",
-		"		θ := p[i]·c[AdamDecay]",
-		"		m[i] = m[i] + c[AdamOneMinusBeta1]·(g − m[i])",
-		"		v[i] = c[AdamBeta2]·v[i] + (c[AdamOneMinusBeta2]·g)·g",
-	}
-	den := "v[i]"
-	if ams {
-		doc = append(doc, "		vmax[i] = vmax[i] > v[i] || vmax[i] is NaN ? vmax[i] : v[i]")
-		den = "vmax[i]"
-	}
-	doc = append(doc,
-		"		p[i] = θ − c[AdamStepSize]·(m[i] / (sqrt("+den+")·c[AdamInvSqrtBC2] + c[AdamEps]))",
-		"	}")
-	f := &fn{name: name,
-		args: append(slices(e, names...), param{"c", fmt.Sprintf("*[%d]%s", len(adamSlots), e.gotype)}, param{"flags", "uint64"}),
-		doc:  doc}
-	g.text(f)
-	a := &g.a
-	a.ins("MOVD %s, R0", f.base("p"))
-	a.ins("MOVD %s, R1", f.len("p"))
-	a.ins("MOVD %s, R2", f.base("g"))
-	a.ins("MOVD %s, R3", f.base("m"))
-	a.ins("MOVD %s, R4", f.base("v"))
-	if ams {
-		a.ins("MOVD %s, R5", f.base("vmax"))
-	}
-	a.ins("MOVD %s, R6", f.at("c"))
-	a.ins("MOVD %s, R7", f.at("flags"))
-	C := map[string]opnd{}
-	for i, s := range adamSlots {
-		C[s] = broadcast(a, e, "R6", "Adam"+s, i, 31-i)
-	}
-	variants(a, "R7", []int{flagL2}, func(prefix string, set int) {
-		loops(a, prefix, e, 4, "R1", "R8", func(k kern) {
-			P, G, T, M, V := k.grp(0), k.grp(1), k.grp(2), k.grp(3), k.grp(4)
-			k.load(G, "R2", true)
-			k.load(P, "R0", false)
-			k.note("g = g·gs")
-			k.mul(G, G, C["GradScale"])
-			if set&flagL2 != 0 {
-				k.note("g = g + l2·p")
-				k.mul(T, P, C["L2"])
-				k.add(G, G, T)
-			}
-			k.note("m = m + (1−β1)·(g − m)")
-			k.load(M, "R3", false)
-			k.sub(T, G, M)
-			k.mul(T, T, C["OneMinusBeta1"])
-			k.add(M, M, T)
-			k.store(M, "R3")
-			k.note("v = β2·v + ((1−β2)·g)·g")
-			k.load(V, "R4", false)
-			k.mul(V, V, C["Beta2"])
-			k.mul(T, G, C["OneMinusBeta2"])
-			k.mul(T, T, G)
-			k.add(V, V, T)
-			k.store(V, "R4")
-			if ams {
-				k.note("v = max(vmax, v)")
-				k.load(G, "R5", false)
-				k.maxProp(V, G, T)
-				k.store(V, "R5")
-			}
-			k.note("d = sqrt(v)·rbc2 + ε")
-			k.sqrt(T, V)
-			k.mul(T, T, C["InvSqrtBC2"])
-			k.add(T, T, C["Eps"])
-			k.note("p = p·decay − step·(m/d)")
-			k.div(T, M, T)
-			k.mul(T, T, C["StepSize"])
-			k.mul(P, P, C["Decay"])
-			k.sub(P, P, T)
-			k.store(P, "R0")
-		})
-	})
-}
-
-func axpy(g *gen, e elem) {
-	f := &fn{name: "AxpyNEON" + e.name,
-		args: append([]param{{"a", e.gotype}}, slices(e, "x", "y")...),
-		doc: []string{fmt.Sprintf("AxpyNEON%s implements axpyRef in package kernels with NEON:", e.name),
-			"",
-			"	for i := range y {",
-			"		y[i] = y[i] + a·x[i]",
-			"	}"}}
-	g.text(f)
-	a := &g.a
-	a.ins("FMOV%s %s, F31", e.fs, f.at("a"))
-	a.ins("VDUP V31.%s[0], V31.%s", e.lane(), e.t.goa)
-	a.ins("MOVD %s, R0", f.base("x"))
-	a.ins("MOVD %s, R1", f.base("y"))
-	a.ins("MOVD %s, R2", f.len("y"))
-	loops(a, "", e, 4, "R2", "R3", func(k kern) {
-		X, Y := k.grp(0), k.grp(1)
-		k.load(X, "R0", true)
-		k.load(Y, "R1", false)
-		k.note("y = y + a·x")
-		k.mul(X, X, konst(31))
-		k.add(Y, Y, X)
-		k.store(Y, "R1")
-	})
-}
-
-func scale(g *gen, e elem) {
-	f := &fn{name: "ScaleNEON" + e.name,
-		args: append([]param{{"a", e.gotype}}, slices(e, "x")...),
-		doc: []string{fmt.Sprintf("ScaleNEON%s implements scaleRef in package kernels with NEON:", e.name),
-			"",
-			"	for i := range x {",
-			"		x[i] = x[i]·a",
-			"	}"}}
-	g.text(f)
-	a := &g.a
-	a.ins("FMOV%s %s, F31", e.fs, f.at("a"))
-	a.ins("VDUP V31.%s[0], V31.%s", e.lane(), e.t.goa)
-	a.ins("MOVD %s, R0", f.base("x"))
-	a.ins("MOVD %s, R1", f.len("x"))
-	loops(a, "", e, 4, "R1", "R2", func(k kern) {
-		X := k.grp(0)
-		k.load(X, "R0", false)
-		k.note("x = x·a")
-		k.mul(X, X, konst(31))
-		k.store(X, "R0")
-	})
 }
 
 // Reductions keep the P partial sums s[0..P) in the eight accumulators

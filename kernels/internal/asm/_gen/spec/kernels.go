@@ -1,0 +1,146 @@
+package spec
+
+// Kernels lists every elementwise kernel, in catalog order. Adding an update
+// rule is adding one description here (and its reference loop, wrapper and
+// optimizer descriptor by hand).
+var Kernels = []*Kernel{
+	{
+		Name: "SGD", Summary: "gradient descent", Ref: "sgdRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}},
+		Slots:   []string{"GradScale", "L2", "LR"},
+		Variant: []Flag{L2, UnitScale}, Unroll: 4,
+		Body: func(b *B) {
+			p := b.Load("p")
+			g := b.Let("g", b.MulUnit(b.Load("g"), "GradScale"))
+			g = b.Let("g", b.If(L2, b.Add(g, b.Mul(b.C("L2"), p)), g))
+			b.Store("p", b.Sub(p, b.Mul(b.C("LR"), g)))
+		},
+	},
+	{
+		Name: "Momentum", Summary: "SGD with heavy-ball or Nesterov momentum", Ref: "momentumRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "buf", Doc: "momentum buffer"}},
+		Slots:   []string{"GradScale", "L2", "LR", "Momentum", "OneMinusDampening"},
+		Variant: []Flag{L2, First, Nesterov, UnitScale}, Unroll: 2,
+		Body: func(b *B) {
+			p := b.Load("p")
+			g := b.Let("g", b.MulUnit(b.Load("g"), "GradScale"))
+			g = b.Let("g", b.If(L2, b.Add(g, b.Mul(b.C("L2"), p)), g))
+			buf := b.If(First, g, b.Add(b.Mul(b.C("Momentum"), b.Load("buf")), b.Mul(b.C("OneMinusDampening"), g)))
+			b.Store("buf", buf)
+			d := b.Let("d", b.If(Nesterov, b.Add(g, b.Mul(b.C("Momentum"), buf)), buf))
+			b.Store("p", b.Sub(p, b.Mul(b.C("LR"), d)))
+		},
+	},
+	adam("Adam", false),
+	adam("AMSGrad", true),
+	{
+		Name: "Lion", Summary: "Lion: the sign of an interpolated momentum", Ref: "lionRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "m", Doc: "momentum (exp_avg)"}},
+		Slots:   []string{"GradScale", "Beta1", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "WeightDecay", "LR"},
+		Variant: []Flag{L2}, Unroll: 1,
+		Body: func(b *B) {
+			p, m := b.Load("p"), b.Load("m")
+			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+			u := b.Let("u", b.Sign(b.Add(b.Mul(b.C("Beta1"), m), b.Mul(b.C("OneMinusBeta1"), g))))
+			u = b.Let("u", b.If(L2, b.Add(u, b.Mul(b.C("WeightDecay"), p)), u))
+			b.Store("p", b.Sub(p, b.Mul(b.C("LR"), u)))
+			b.Store("m", b.Add(b.Mul(b.C("Beta2"), m), b.Mul(b.C("OneMinusBeta2"), g)))
+		},
+	},
+	{
+		Name: "Adagrad", Summary: "Adagrad", Ref: "adagradRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "sum", Doc: "sum of squared gradients"}},
+		Slots:   []string{"GradScale", "L2", "StepSize", "Eps"},
+		Variant: []Flag{L2}, Unroll: 1,
+		Body: func(b *B) {
+			p := b.Load("p")
+			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+			g = b.Let("g", b.If(L2, b.Add(g, b.Mul(b.C("L2"), p)), g))
+			s := b.Add(b.Load("sum"), b.Mul(g, g))
+			b.Store("sum", s)
+			b.Store("p", b.Sub(p, b.Div(b.Mul(b.C("StepSize"), g), b.Add(b.Sqrt(s), b.C("Eps")))))
+		},
+	},
+	{
+		Name: "RMSprop", Summary: "RMSprop, optionally centered and with momentum", Ref: "rmspropRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "sq", Doc: "average of squared gradients (square_avg)"},
+			{Name: "buf", Doc: "momentum buffer", When: Momentum}, {Name: "gavg", Doc: "gradient average (grad_avg)", When: Centered}},
+		Slots:   []string{"GradScale", "L2", "Alpha", "OneMinusAlpha", "Eps", "Momentum", "LR"},
+		Variant: []Flag{L2, Centered, Momentum}, Unroll: 1,
+		Body: func(b *B) {
+			p := b.Load("p")
+			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+			g = b.Let("g", b.If(L2, b.Add(g, b.Mul(b.C("L2"), p)), g))
+			sq := b.Add(b.Mul(b.C("Alpha"), b.Load("sq")), b.Mul(b.Mul(b.C("OneMinusAlpha"), g), g))
+			b.Store("sq", sq)
+			ga := b.Add(b.Mul(b.C("Alpha"), b.Load("gavg")), b.Mul(b.C("OneMinusAlpha"), g))
+			b.StoreIf(Centered, "gavg", ga)
+			den := b.Let("den", b.Add(b.Sqrt(b.If(Centered, b.Sub(sq, b.Mul(ga, ga)), sq)), b.C("Eps")))
+			buf := b.Add(b.Mul(b.C("Momentum"), b.Load("buf")), b.Div(g, den))
+			b.StoreIf(Momentum, "buf", buf)
+			b.Store("p", b.If(Momentum, b.Sub(p, b.Mul(b.C("LR"), buf)), b.Sub(p, b.Div(b.Mul(b.C("LR"), g), den))))
+		},
+	},
+	{
+		Name: "Axpy", Summary: "y += a·x", Ref: "axpyRef",
+		Streams: []Stream{{Name: "y", Doc: "accumulator"}, {Name: "x", Doc: "addend"}},
+		Slots:   []string{"A"}, Unroll: 4,
+		Body: func(b *B) {
+			b.Store("y", b.Add(b.Load("y"), b.Mul(b.Load("x"), b.C("A"))))
+		},
+	},
+	{
+		Name: "Scale", Summary: "x ·= a", Ref: "scaleRef",
+		Streams: []Stream{{Name: "x", Doc: "vector"}},
+		Slots:   []string{"A"}, Unroll: 4,
+		Body: func(b *B) {
+			b.Store("x", b.Mul(b.Load("x"), b.C("A")))
+		},
+	},
+}
+
+// adam describes Adam (and AdamW, through its scalars) or, with ams,
+// AMSGrad.
+func adam(name string, ams bool) *Kernel {
+	k := &Kernel{
+		Name: name, Summary: "Adam and AdamW", Ref: "adamRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "m", Doc: "first moment (exp_avg)"}, {Name: "v", Doc: "second moment (exp_avg_sq)"}},
+		Slots:   []string{"GradScale", "L2", "Decay", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "InvSqrtBC2", "Eps", "StepSize"},
+		Variant: []Flag{L2}, Unroll: 1,
+	}
+	if ams {
+		k.Summary, k.Ref = "AMSGrad: Adam with the running maximum of v", "amsgradRef"
+		k.Streams = append(k.Streams, Stream{Name: "vmax", Doc: "running maximum of v (max_exp_avg_sq)"})
+	}
+	k.Body = func(b *B) {
+		p := b.Load("p")
+		g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+		g = b.Let("g", b.If(L2, b.Add(g, b.Mul(b.C("L2"), p)), g))
+		theta := b.Let("θ", b.Mul(p, b.C("Decay")))
+		m0 := b.Load("m")
+		m := b.Add(m0, b.Mul(b.C("OneMinusBeta1"), b.Sub(g, m0)))
+		b.Store("m", m)
+		v := b.Add(b.Mul(b.C("Beta2"), b.Load("v")), b.Mul(b.Mul(b.C("OneMinusBeta2"), g), g))
+		b.Store("v", v)
+		if ams {
+			v = b.MaxNaN(b.Load("vmax"), v)
+			b.Store("vmax", v)
+		}
+		den := b.Add(b.Mul(b.Sqrt(v), b.C("InvSqrtBC2")), b.C("Eps"))
+		b.Store("p", b.Sub(theta, b.Mul(b.C("StepSize"), b.Div(m, den))))
+	}
+	return k
+}
+
+// Reduction is a hand-lowered kernel that returns a value; the catalog lists
+// it beside the elementwise ones.
+type Reduction struct {
+	Name, Summary, Ref string
+	Streams            []Stream
+}
+
+// Reductions lists the reductions, in catalog order after Kernels.
+var Reductions = []Reduction{
+	{Name: "SumSquares", Summary: "Σx² in float64 and whether every x is finite", Ref: "sumSquaresRef", Streams: []Stream{{Name: "x", Doc: "vector"}}},
+	{Name: "Dot", Summary: "Σx·y in the element type", Ref: "dotRef", Streams: []Stream{{Name: "x", Doc: "vector"}, {Name: "y", Doc: "vector"}}},
+}
