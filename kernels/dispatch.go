@@ -72,11 +72,14 @@ func detect() impl {
 }
 
 // table returns the current implementation's kernels for T.
-func table[T Float]() *asm.Table[T] {
+func table[T Float]() *asm.Table[T] { return tableOf[T](cur) }
+
+// tableOf returns im's kernels for T.
+func tableOf[T Float](im impl) *asm.Table[T] {
 	if is32[T]() {
-		return (*asm.Table[T])(unsafe.Pointer(cur.t32))
+		return (*asm.Table[T])(unsafe.Pointer(im.t32))
 	}
-	return (*asm.Table[T])(unsafe.Pointer(cur.t64))
+	return (*asm.Table[T])(unsafe.Pointer(im.t64))
 }
 
 func init() {

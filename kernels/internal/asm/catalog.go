@@ -12,6 +12,26 @@ type Kernel struct {
 	Variant uint64   // the flags that select loops
 	Reduce  bool     // a reduction (not run by Table.Call)
 	Pseudo  []string // the loop, as generated from the description
+
+	Typical      []float64 // a typical coefficient vector (what benchmarks run)
+	TypicalFlags uint64    // and its variant flags
+}
+
+// Flags lists the variant flags.
+var Flags = []Flag{
+	{"L2", 1, "add the weight-decay term to the gradient (or update)"},
+	{"Nesterov", 2, "Nesterov momentum"},
+	{"First", 4, "first momentum step: the buffer takes the gradient"},
+	{"UnitScale", 8, "the gradient scale is exactly 1: its multiply is skipped (x·1 = x)"},
+	{"Centered", 16, "RMSprop: divide by the centered second moment (keeps the gradient average)"},
+	{"Momentum", 32, "RMSprop: keep a momentum buffer"},
+}
+
+// Flag is a variant flag.
+type Flag struct {
+	Name string
+	Bit  uint64
+	Doc  string
 }
 
 // Stream is one slice argument of a kernel.
@@ -29,6 +49,7 @@ var Catalog = []Kernel{
 	{Name: "SGD", Summary: "gradient descent", Ref: "sgdRef", Variant: 9,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}},
 		Slots:   []string{"GradScale", "L2", "LR"},
+		Typical: []float64{1, 0, 0.001}, TypicalFlags: 8,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[SGDGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)",
@@ -39,6 +60,7 @@ var Catalog = []Kernel{
 	{Name: "Momentum", Summary: "SGD with heavy-ball or Nesterov momentum", Ref: "momentumRef", Variant: 15,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"buf", "momentum buffer", true, true, 0}},
 		Slots:   []string{"GradScale", "L2", "LR", "Momentum", "OneMinusDampening"},
+		Typical: []float64{1, 0, 0.001, 0.9, 1}, TypicalFlags: 8,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[MomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)",
@@ -51,6 +73,7 @@ var Catalog = []Kernel{
 	{Name: "Adam", Summary: "Adam and AdamW", Ref: "adamRef", Variant: 1,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"m", "first moment (exp_avg)", true, true, 0}, {"v", "second moment (exp_avg_sq)", true, true, 0}},
 		Slots:   []string{"GradScale", "L2", "Decay", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "InvSqrtBC2", "Eps", "StepSize"},
+		Typical: []float64{1, 0, 1, 0.1, 0.999, 0.001, 10.022515922231591, 1e-08, 0.0015353399327876298}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[AdamGradScale]",
@@ -64,6 +87,7 @@ var Catalog = []Kernel{
 	{Name: "AMSGrad", Summary: "AMSGrad: Adam with the running maximum of v", Ref: "amsgradRef", Variant: 1,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"m", "first moment (exp_avg)", true, true, 0}, {"v", "second moment (exp_avg_sq)", true, true, 0}, {"vmax", "running maximum of v (max_exp_avg_sq)", true, true, 0}},
 		Slots:   []string{"GradScale", "L2", "Decay", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "InvSqrtBC2", "Eps", "StepSize"},
+		Typical: []float64{1, 0, 1, 0.1, 0.999, 0.001, 10.022515922231591, 1e-08, 0.0015353399327876298}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[AMSGradGradScale]",
@@ -78,6 +102,7 @@ var Catalog = []Kernel{
 	{Name: "Lion", Summary: "Lion: the sign of an interpolated momentum", Ref: "lionRef", Variant: 1,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"m", "momentum (exp_avg)", true, true, 0}},
 		Slots:   []string{"GradScale", "Beta1", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "WeightDecay", "LR"},
+		Typical: []float64{1, 0.9, 0.1, 0.99, 0.01, 0, 0.0001}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[LionGradScale]",
@@ -90,6 +115,7 @@ var Catalog = []Kernel{
 	{Name: "Adagrad", Summary: "Adagrad", Ref: "adagradRef", Variant: 1,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"sum", "sum of squared gradients", true, true, 0}},
 		Slots:   []string{"GradScale", "L2", "StepSize", "Eps"},
+		Typical: []float64{1, 0, 0.01, 1e-10}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[AdagradGradScale]",
@@ -101,6 +127,7 @@ var Catalog = []Kernel{
 	{Name: "RMSprop", Summary: "RMSprop, optionally centered and with momentum", Ref: "rmspropRef", Variant: 49,
 		Streams: []Stream{{"p", "parameters", true, true, 0}, {"g", "gradient", true, false, 0}, {"sq", "average of squared gradients (square_avg)", true, true, 0}, {"buf", "momentum buffer", true, true, 32}, {"gavg", "gradient average (grad_avg)", true, true, 16}},
 		Slots:   []string{"GradScale", "L2", "Alpha", "OneMinusAlpha", "Eps", "Momentum", "LR"},
+		Typical: []float64{1, 0, 0.99, 0.01, 1e-08, 0, 0.01}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range p {",
 			"\tg := g[i]·c[RMSpropGradScale]",
@@ -115,6 +142,7 @@ var Catalog = []Kernel{
 	{Name: "Axpy", Summary: "y += a·x", Ref: "axpyRef", Variant: 0,
 		Streams: []Stream{{"y", "accumulator", true, true, 0}, {"x", "addend", true, false, 0}},
 		Slots:   []string{"A"},
+		Typical: []float64{0.5}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range y {",
 			"\ty[i] = y[i] + x[i]·c[AxpyA]",
@@ -123,6 +151,7 @@ var Catalog = []Kernel{
 	{Name: "Scale", Summary: "x ·= a", Ref: "scaleRef", Variant: 0,
 		Streams: []Stream{{"x", "vector", true, true, 0}},
 		Slots:   []string{"A"},
+		Typical: []float64{0.5}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range x {",
 			"\tx[i] = x[i]·c[ScaleA]",

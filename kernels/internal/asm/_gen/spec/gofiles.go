@@ -112,6 +112,24 @@ type Kernel struct {
 	Variant uint64   // the flags that select loops
 	Reduce  bool     // a reduction (not run by Table.Call)
 	Pseudo  []string // the loop, as generated from the description
+
+	Typical      []float64 // a typical coefficient vector (what benchmarks run)
+	TypicalFlags uint64    // and its variant flags
+}
+
+// Flags lists the variant flags.
+var Flags = []Flag{
+`)
+	for _, f := range Flags {
+		fmt.Fprintf(&b, "\t{%q, %d, %q},\n", f.Name, f.Bit, f.Doc)
+	}
+	b.WriteString(`}
+
+// Flag is a variant flag.
+type Flag struct {
+	Name string
+	Bit  uint64
+	Doc  string
 }
 
 // Stream is one slice argument of a kernel.
@@ -141,7 +159,11 @@ var Catalog = []Kernel{
 		for i, s := range k.Streams {
 			fmt.Fprintf(&b, "{%q, %q, %v, %v, %d}, ", s.Name, s.Doc, read[i], write[i], s.When.Bit)
 		}
-		fmt.Fprintf(&b, "},\n\t\tSlots: %#v,\n\t\tPseudo: []string{\n", k.Slots)
+		var tf uint64
+		for _, f := range k.TypicalFlags {
+			tf |= f.Bit
+		}
+		fmt.Fprintf(&b, "},\n\t\tSlots: %#v,\n\t\tTypical: %#v, TypicalFlags: %d,\n\t\tPseudo: []string{\n", k.Slots, k.Typical, tf)
 		for _, l := range k.Pseudo() {
 			fmt.Fprintf(&b, "\t\t\t%q,\n", l)
 		}

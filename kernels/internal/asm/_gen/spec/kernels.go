@@ -1,5 +1,7 @@
 package spec
 
+import "math"
+
 // Kernels lists every elementwise kernel, in catalog order. Adding an update
 // rule is adding one description here (and its reference loop, wrapper and
 // optimizer descriptor by hand).
@@ -9,6 +11,7 @@ var Kernels = []*Kernel{
 		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}},
 		Slots:   []string{"GradScale", "L2", "LR"},
 		Variant: []Flag{L2, UnitScale}, Unroll: 4,
+		Typical: []float64{1, 0, 1e-3}, TypicalFlags: []Flag{UnitScale},
 		Body: func(b *B) {
 			p := b.Load("p")
 			g := b.Let("g", b.MulUnit(b.Load("g"), "GradScale"))
@@ -21,6 +24,7 @@ var Kernels = []*Kernel{
 		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "buf", Doc: "momentum buffer"}},
 		Slots:   []string{"GradScale", "L2", "LR", "Momentum", "OneMinusDampening"},
 		Variant: []Flag{L2, First, Nesterov, UnitScale}, Unroll: 2,
+		Typical: []float64{1, 0, 1e-3, 0.9, 1}, TypicalFlags: []Flag{UnitScale},
 		Body: func(b *B) {
 			p := b.Load("p")
 			g := b.Let("g", b.MulUnit(b.Load("g"), "GradScale"))
@@ -38,6 +42,7 @@ var Kernels = []*Kernel{
 		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "m", Doc: "momentum (exp_avg)"}},
 		Slots:   []string{"GradScale", "Beta1", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "WeightDecay", "LR"},
 		Variant: []Flag{L2}, Unroll: 1,
+		Typical: []float64{1, 0.9, 0.1, 0.99, 0.01, 0, 1e-4}, TypicalFlags: nil,
 		Body: func(b *B) {
 			p, m := b.Load("p"), b.Load("m")
 			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
@@ -52,6 +57,7 @@ var Kernels = []*Kernel{
 		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "sum", Doc: "sum of squared gradients"}},
 		Slots:   []string{"GradScale", "L2", "StepSize", "Eps"},
 		Variant: []Flag{L2}, Unroll: 1,
+		Typical: []float64{1, 0, 1e-2, 1e-10}, TypicalFlags: nil,
 		Body: func(b *B) {
 			p := b.Load("p")
 			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
@@ -67,6 +73,7 @@ var Kernels = []*Kernel{
 			{Name: "buf", Doc: "momentum buffer", When: Momentum}, {Name: "gavg", Doc: "gradient average (grad_avg)", When: Centered}},
 		Slots:   []string{"GradScale", "L2", "Alpha", "OneMinusAlpha", "Eps", "Momentum", "LR"},
 		Variant: []Flag{L2, Centered, Momentum}, Unroll: 1,
+		Typical: []float64{1, 0, 0.99, 0.01, 1e-8, 0, 1e-2}, TypicalFlags: nil,
 		Body: func(b *B) {
 			p := b.Load("p")
 			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
@@ -85,6 +92,7 @@ var Kernels = []*Kernel{
 		Name: "Axpy", Summary: "y += a·x", Ref: "axpyRef",
 		Streams: []Stream{{Name: "y", Doc: "accumulator"}, {Name: "x", Doc: "addend"}},
 		Slots:   []string{"A"}, Unroll: 4,
+		Typical: []float64{0.5}, TypicalFlags: nil,
 		Body: func(b *B) {
 			b.Store("y", b.Add(b.Load("y"), b.Mul(b.Load("x"), b.C("A"))))
 		},
@@ -93,6 +101,7 @@ var Kernels = []*Kernel{
 		Name: "Scale", Summary: "x ·= a", Ref: "scaleRef",
 		Streams: []Stream{{Name: "x", Doc: "vector"}},
 		Slots:   []string{"A"}, Unroll: 4,
+		Typical: []float64{0.5}, TypicalFlags: nil,
 		Body: func(b *B) {
 			b.Store("x", b.Mul(b.Load("x"), b.C("A")))
 		},
@@ -107,6 +116,8 @@ func adam(name string, ams bool) *Kernel {
 		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "g", Doc: "gradient"}, {Name: "m", Doc: "first moment (exp_avg)"}, {Name: "v", Doc: "second moment (exp_avg_sq)"}},
 		Slots:   []string{"GradScale", "L2", "Decay", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "InvSqrtBC2", "Eps", "StepSize"},
 		Variant: []Flag{L2}, Unroll: 1,
+		// Step 10 of torch.optim.Adam's defaults.
+		Typical: []float64{1, 0, 1, 0.1, 0.999, 0.001, 1 / math.Sqrt(1-math.Pow(0.999, 10)), 1e-8, 1e-3 / (1 - math.Pow(0.9, 10))},
 	}
 	if ams {
 		k.Summary, k.Ref = "AMSGrad: Adam with the running maximum of v", "amsgradRef"

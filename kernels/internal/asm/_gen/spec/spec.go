@@ -58,6 +58,11 @@ type Kernel struct {
 	Variant []Flag   // the flags that select loops (each combination gets one)
 	Unroll  int      // vector registers per stream per iteration of the AVX main loop
 	Body    func(b *B)
+
+	// Typical is a typical coefficient vector, one value per slot, and
+	// TypicalFlags the variant it selects: what benchmarks run.
+	Typical      []float64
+	TypicalFlags []Flag
 }
 
 // Op is an operation of the body graph.
