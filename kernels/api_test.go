@@ -18,7 +18,16 @@ func TestZeroAllocs(t *testing.T) {
 	p64, g64, m64, v64, vm64 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	as := DefaultAdam().Scalars(3, 1)
 	ss := SGD{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.1}.Scalars(1)
+	ls := DefaultLion().Scalars(1)
+	ags := DefaultAdagrad().Scalars(2, 1)
+	rss := RMSprop{LR: 0.01, Alpha: 0.99, Eps: 1e-8, Momentum: 0.9, Centered: true}.Scalars(1)
 	calls := map[string]func(){
+		"LionF32":               func() { LionStep(p, g, m, &ls) },
+		"LionF64":               func() { LionStep(p64, g64, m64, &ls) },
+		"AdagradF32":            func() { AdagradStep(p, g, m, &ags) },
+		"AdagradF64":            func() { AdagradStep(p64, g64, m64, &ags) },
+		"RMSpropF32":            func() { RMSpropStep(p, g, m, v, vm, &rss) },
+		"RMSpropF64":            func() { RMSpropStep(p64, g64, m64, v64, vm64, &rss) },
 		"AdamStep[float32]":     func() { AdamStep[float32](p, g, m, v, &as) },
 		"AdamStep[float64]":     func() { AdamStep[float64](p64, g64, m64, v64, &as) },
 		"AMSGradStep[float32]":  func() { AMSGradStep[float32](p, g, m, v, vm, &as) },

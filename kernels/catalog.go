@@ -90,7 +90,9 @@ type Kernel[T Float] func(s [][]T, c []T, flags uint64)
 // Bind returns the catalog kernel name of implementation impl ("" for the
 // one in use) for T. The returned function checks that every stream in use
 // has the first one's length and that c has a value per slot; a reduction
-// ignores c and flags and discards its result.
+// ignores c and flags and discards its result. The flag UnitScale promises
+// that the gradient scale (slot 0) is exactly 1: with another value the
+// implementations may differ.
 func Bind[T Float](impl, name string) (Kernel[T], error) {
 	t := table[T]()
 	if impl != "" {

@@ -167,8 +167,14 @@ func withImpl(t *testing.T, name string, f func()) {
 // reference's and no sentinel changed.
 func compareImpls[T float](t *testing.T, nIn int, fill func(r *rand.Rand, n int) [][]T, kernel func(s [][]T) []float64) {
 	t.Helper()
+	compareImplsAt(t, lengths(), fill, kernel)
+}
+
+// compareImplsAt is compareImpls at the lengths ls.
+func compareImplsAt[T float](t *testing.T, ls []int, fill func(r *rand.Rand, n int) [][]T, kernel func(s [][]T) []float64) {
+	t.Helper()
 	impls := Available()
-	for _, n := range lengths() {
+	for _, n := range ls {
 		for off := 0; off < offsets[T](); off++ {
 			r := rand.New(rand.NewPCG(uint64(n), uint64(off)))
 			in := fill(r, n)
