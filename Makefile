@@ -50,7 +50,7 @@ generate:
 	$(GO) generate ./...
 
 generate-check: generate
-	@gen=$$(grep -rlE --include='*.go' --include='*.s' '^// Code generated .* DO NOT EDIT' . | grep -v '^./.git/'); \
+	@gen=$$(grep -rlE --include='*.go' --include='*.s' --include='*.md' '^(// |<!-- )Code generated .* DO NOT EDIT' . | grep -v '^./.git/'); \
 	if ! git diff --quiet -- $$gen || [ -n "$$(git ls-files --others --exclude-standard -- $$gen)" ]; then \
 		echo "generated files differ from the committed ones (run make generate and commit):"; \
 		git status --short -- $$gen; exit 1; fi; \

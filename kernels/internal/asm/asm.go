@@ -19,5 +19,5 @@
 // them; change _gen and run go generate.
 package asm
 
-//go:generate go run -C _gen . -out ../avx_amd64.s -stubs ../avx_amd64.go -pkg asm -layout ../layout.go -table ../table.go -catalog ../catalog.go -tables ../tables_amd64.go -fallback ../tables_noavx.go
+//go:generate go run -C _gen . -out ../avx_amd64.s -stubs ../avx_amd64.go -pkg asm -layout ../layout.go -table ../table.go -catalog ../catalog.go -tables ../tables_amd64.go -fallback ../tables_noavx.go -docs ../../../../docs/kernels.md
 //go:generate go run -C _gen ./neon -out ../neon_arm64.s -stubs ../neon_arm64.go -tables ../tables_arm64.go -fallback ../tables_noneon.go

@@ -31,6 +31,7 @@ var (
 	catalogOut  = flag.String("catalog", "", "write the catalog (Go) to this file")
 	tablesOut   = flag.String("tables", "", "write the AVX2 and AVX-512 tables (Go) to this file")
 	fallbackOut = flag.String("fallback", "", "write the nil tables of builds without x86 assembly to this file")
+	docsOut     = flag.String("docs", "", "write the kernel documentation (Markdown) to this file")
 )
 
 // decl records a generated function.
@@ -83,6 +84,9 @@ func main() {
 		if *f.path != "" {
 			must(spec.WriteGo(*f.path, f.src()))
 		}
+	}
+	if *docsOut != "" {
+		must(os.WriteFile(*docsOut, []byte(spec.DocsFile()), 0o644))
 	}
 }
 

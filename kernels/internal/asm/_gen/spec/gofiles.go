@@ -213,3 +213,70 @@ func FallbackFile(cons string, isas []string) string {
 	b.WriteString(")\n")
 	return b.String()
 }
+
+// DocsFile is docs/kernels.md: every kernel of the catalog with its
+// streams, coefficient slots, variants, bytes moved and loop.
+func DocsFile() string {
+	var b strings.Builder
+	b.WriteString("<!-- " + strings.TrimSpace(strings.TrimPrefix(Header, "// ")) + " -->\n\n")
+	b.WriteString("# descent's kernels\n\n")
+	b.WriteString("Every elementwise kernel is described once in `kernels/internal/asm/_gen/spec` and lowered from that\n" +
+		"description to AVX2, AVX-512 and NEON; the pure-Go reference named beside each (package `kernels`) is the\n" +
+		"specification that every lowering reproduces bit for bit. `c[…]` are the step's coefficients, computed once\n" +
+		"per step in float64 and rounded once to the element type; every operation is one IEEE operation rounded to\n" +
+		"the element type (no fused multiply-add).\n\n")
+	b.WriteString("| kernel | what | streams (r: read, w: written) | variants | bytes/element f32 |\n|---|---|---|---|---|\n")
+	for _, k := range Kernels {
+		bd := k.Build()
+		var st []string
+		moves := 0
+		p0 := bd.Resolve(Set(0))
+		for i, s := range k.Streams {
+			rw := ""
+			for _, set := range k.Sets() {
+				p := bd.Resolve(set)
+				if p.Loaded(i) && !strings.Contains(rw, "r") {
+					rw += "r"
+				}
+				if p.Stored(i) && !strings.Contains(rw, "w") {
+					rw += "w"
+				}
+			}
+			name := s.Name + " (" + rw + ")"
+			if s.When.Bit != 0 {
+				name += " with " + s.When.Name
+			}
+			st = append(st, name)
+			if p0.Loaded(i) {
+				moves++
+			}
+			if p0.Stored(i) {
+				moves++
+			}
+		}
+		var vs []string
+		for _, f := range k.Variant {
+			vs = append(vs, f.Name)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", k.Name, k.Summary, strings.Join(st, ", "), strings.Join(vs, ", "), 4*moves)
+	}
+	for _, r := range Reductions {
+		var st []string
+		for _, s := range r.Streams {
+			st = append(st, s.Name+" (r)")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | | %d |\n", r.Name, r.Summary, strings.Join(st, ", "), 4*len(r.Streams))
+	}
+	b.WriteString("\nBytes per element count the variant with no flags set. The flags:\n\n")
+	for _, f := range Flags {
+		fmt.Fprintf(&b, "- `%s`: %s\n", f.GoName(), f.Doc)
+	}
+	for _, k := range Kernels {
+		fmt.Fprintf(&b, "\n## %s\n\n%s; reference `%s`; slots %s.\n\n```\n", k.Name, k.Summary, k.Ref, strings.Join(k.Slots, ", "))
+		for _, l := range k.Pseudo() {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("```\n")
+	}
+	return b.String()
+}
