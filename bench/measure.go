@@ -20,16 +20,12 @@ type Result struct {
 	BytesSec float64 `json:"bytes_per_s"`
 }
 
-// Measure times the case on threads goroutines, each running the kernel on
-// its contiguous share of the n elements, for at least minTime, and returns
-// the best of three rounds. It forces the case's implementation meanwhile and
-// must not run concurrently with other kernel calls.
+// Measure times the case on threads goroutines, each running the case's
+// implementation of the kernel (kernels.Bind) on its contiguous share of the
+// n elements, for at least minTime, and returns the best of three rounds. It
+// resets the case's data first and must not run concurrently with other
+// cases (they share the data).
 func Measure(c Case, threads int, minTime time.Duration) Result {
-	old := kernels.Impl()
-	if err := kernels.SetImpl(c.Impl); err != nil {
-		panic(err)
-	}
-	defer kernels.SetImpl(old)
 	calls := c.call(c.N, threads)
 	ns := timeParallel(calls, minTime)
 	return Result{

@@ -45,7 +45,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	svg := fs.String("svg", "", "draw throughput against size with the roofline into this SVG file")
 	plotKernel := fs.String("plot", "Adam/f32", "kernel/dtype drawn by --svg")
 	threads := fs.String("threads", "1", "comma-separated goroutine counts, to measure multi-core scaling")
-	only := fs.String("kernels", "", "comma-separated kernel names (default all)")
+	only := fs.String("kernels", "", "comma-separated kernel names of the catalog (default all: "+strings.Join(kernelNames(), ",")+")")
 	minTime := fs.Duration("time", 300*time.Millisecond, "minimum time per measurement")
 	sizeList := fs.String("sizes", "", "comma-separated lengths (default 4096,65536,1048576,16777216)")
 	streamMiB := fs.Int("stream-mib", bench.StreamBytes>>20, "size of each roofline probe buffer in MiB (default: twice the L3)")
@@ -72,14 +72,20 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--stream-mib %d: want at least 1", *streamMiB)
 	}
 	bench.StreamBytes = *streamMiB << 20
-	var cases []bench.Case
-	for _, c := range bench.Cases(sizes) {
-		if contains(dtypes, c.DType) && (*only == "" || contains(strings.Split(*only, ","), c.Kernel.Name)) {
-			cases = append(cases, c)
+	var want []string
+	if *only != "" {
+		want = strings.Split(*only, ",")
+		for _, k := range want {
+			if !contains(kernelNames(), k) {
+				return fmt.Errorf("--kernels: no kernel %q in the catalog (have %s)", k, strings.Join(kernelNames(), ","))
+			}
 		}
 	}
-	if len(cases) == 0 {
-		return fmt.Errorf("no kernel matches --kernels=%q", *only)
+	var cases []bench.Case
+	for _, c := range bench.Cases(sizes) {
+		if contains(dtypes, c.DType) && (want == nil || contains(want, c.Kernel.Name)) {
+			cases = append(cases, c)
+		}
 	}
 
 	rep := benchReport{CPU: cpuid.CPU.BrandName, Arch: runtime.GOARCH, Impl: kernels.Impl(), Go: runtime.Version()}
@@ -120,6 +126,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	printBench(stdout, rep)
 	return nil
+}
+
+// kernelNames lists the kernels of the catalog, which bench measures.
+func kernelNames() []string {
+	var names []string
+	for _, k := range bench.Kernels {
+		names = append(names, k.Name)
+	}
+	return names
 }
 
 func printBench(w io.Writer, rep benchReport) {

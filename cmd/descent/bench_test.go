@@ -27,7 +27,7 @@ func TestInfo(t *testing.T) {
 func TestBenchJSON(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "b.svg")
 	var out, errb bytes.Buffer
-	code := run([]string{"bench", "--json", "--sizes", "1000,3000", "--kernels", "Adam,SGD", "--time", "1ms",
+	code := run([]string{"bench", "--json", "--sizes", "1000,3000", "--kernels", "Adam,SGD,Lion", "--time", "1ms",
 		"--stream-mib", "4", "--threads", "1,2", "--svg", svg}, &out, &errb)
 	require.Equal(t, 0, code, errb.String())
 	var rep benchReport
@@ -38,10 +38,10 @@ func TestBenchJSON(t *testing.T) {
 		assert.Equal(t, max(r.Copy, r.RMW, r.Read), r.BytesSec)
 	}
 	impls := len(kernels.Available())
-	require.Len(t, rep.Results, 2*2*2*2*impls) // kernels × dtypes × sizes × threads × impls
+	require.Len(t, rep.Results, 3*2*2*2*impls) // kernels × dtypes × sizes × threads × impls
 	for _, r := range rep.Results {
 		assert.Positive(t, r.ElemsSec, "%+v", r)
-		assert.InDelta(t, r.BytesSec/r.ElemsSec, map[string]float64{"Adam": 28, "SGD": 12}[r.Kernel]*map[string]float64{"f32": 1, "f64": 2}[r.DType], 1e-6)
+		assert.InDelta(t, r.BytesSec/r.ElemsSec, map[string]float64{"Adam": 28, "SGD": 12, "Lion": 20}[r.Kernel]*map[string]float64{"f32": 1, "f64": 2}[r.DType], 1e-6)
 		assert.Positive(t, r.PctRoofline)
 		if r.Impl == "ref" {
 			assert.Equal(t, 1.0, r.Speedup)
@@ -57,6 +57,7 @@ func TestBenchBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "--threads", "0"},
 		{"bench", "--kernels", "Nope", "--sizes", "10"},
+		{"bench", "--kernels", "Adam,Nope", "--sizes", "10"},
 		{"bench", "--sizes", "x"},
 		{"bench", "--plot", "Adam", "--svg", "x.svg", "--sizes", "10", "--kernels", "SGD"},
 	} {
