@@ -4,16 +4,28 @@
 //
 // # Kernels
 //
-// SGD, Momentum (heavy-ball and Nesterov), Adam (and AdamW through its
-// scalars) and AMSGrad update parameters in place; every update takes the
-// gradient multiplied by a scale folded into the same pass (a loss scaler's
-// 1/scale, a clipping coefficient, −1 to maximize). SumSquares (with the
-// all-finite check clipping and loss scaling need), Dot, Axpy and Scale are
-// the reductions and vector operations around them.
+// SGDStep, MomentumStep (heavy-ball and Nesterov), AdamStep (and AdamW
+// through its scalars), AMSGradStep, LionStep, AdagradStep and RMSpropStep
+// update parameters in place; every update takes the gradient multiplied by
+// a scale folded into the same pass (a loss scaler's 1/scale, a clipping
+// coefficient, −1 to maximize). SumSquares (with the all-finite check
+// clipping and loss scaling need), Dot, Axpy and Scale are the reductions
+// and vector operations around them. Every kernel is generic over the
+// element type, float32 or float64.
 //
-// Hyper-parameters live in Adam and SGD; their Scalars methods compute the
-// step-dependent scalars once, in float64, and every implementation rounds
-// them to the element type in one shared function.
+// Hyper-parameters live in SGD, Adam, Lion, Adagrad and RMSprop; their
+// Scalars methods compute the step-dependent scalars once, in float64, and
+// each kernel rounds them once to the element type, slot by slot, before
+// any implementation runs.
+//
+// # Catalog
+//
+// Every elementwise kernel is described once (streams, coefficient slots,
+// variant flags, body) in kernels/internal/asm/_gen/spec, and its AVX2,
+// AVX-512 and NEON assembly, its table entry and its catalog entry are
+// generated from that description. Catalog lists the kernels; Bind runs any
+// of them on any implementation with raw coefficients, for tests, fuzzing
+// and benchmarks.
 //
 // # Implementations
 //
@@ -23,9 +35,10 @@
 // bit-identical results: the same IEEE operations in the same
 // order, no fused multiply-add, reductions in one canonical order. NaN
 // results are NaN in every implementation; their payload and sign may differ.
-// The implementation is chosen once from the CPU's features (Impl reports
-// it), can be forced with SetImpl or the DESCENT_IMPL environment variable,
-// and -tags purego builds no assembly at all.
+// Each implementation is one table of functions per element type. It is
+// chosen once from the CPU's features (Impl reports it), can be forced with
+// SetImpl or the DESCENT_IMPL environment variable, and -tags purego builds
+// no assembly at all.
 //
 // Slices passed to one call must not overlap, except where noted. Mismatched
 // lengths panic with a message naming the function and the lengths.
