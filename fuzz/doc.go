@@ -39,7 +39,25 @@
 // except that any NaN equals any NaN whatever its payload and sign (the
 // assembly and the reference may produce different NaNs).
 //
-// Each target also checks properties that need no reference and hold
+// # Catalog targets
+//
+// Every elementwise kernel of the catalog (kernels.Catalog: SGD, Momentum,
+// Adam, AMSGrad, Lion, Adagrad, RMSprop, Axpy, Scale, and any kernel added
+// to the descriptions) has a target per element type,
+// FuzzKernel<Kernel>F32 and FuzzKernel<Kernel>F64, generated into
+// kernels_gen_test.go by internal/fuzzgen (go generate ./fuzz). They run
+// each implementation's kernel through kernels.Bind with raw coefficients,
+// one per slot (the typical one, a value of any class, any bits, or the
+// typical one with its low bits changed), any combination of the kernel's
+// variant flags (an optional stream the flags leave unused is nil), and
+// the streams' values decoded as above, at any length and offsets, with
+// guard bands; outputs must equal the reference's bit for bit. Their seeds
+// (f.Add in fuzzKernel) cover every flag combination and special values
+// and coefficients. TestCatalogTargets fails if a catalog kernel has no
+// target (a reduction: no hand-written one) or a target names no catalog
+// kernel.
+//
+// Each hand-written target also checks properties that need no reference and hold
 // exactly, on the reference's result: nothing written outside the slices;
 // for valid hyper-parameters, finite inputs and magnitudes within stated
 // bounds, finite new parameters and state (m, v ≥ 0, vmax, momentum buffer);
@@ -73,7 +91,8 @@
 //
 // Coverage-guided fuzzing takes one target at a time; run.sh runs them all
 // in turn, fails if any finds a failing input, and prints each target's
-// executions per second:
+// executions per second (a run shorter than 10s per target, as make test's,
+// leaves out the F64 catalog targets; see run.sh):
 //
 //	fuzz/run.sh 10s               # every target for 10s
 //	fuzz/run.sh 30s FuzzAdamF32   # only the targets named
@@ -107,3 +126,5 @@
 // (Checkpoint loading is fuzzed in its own package: optim's
 // FuzzLoadCheckpoint, which run.sh runs too.)
 package fuzz
+
+//go:generate go run ./internal/fuzzgen -out kernels_gen_test.go

@@ -298,19 +298,29 @@ func runAll[T float](t *testing.T, name string, in [][]T, offs uint32, kernel fu
 			t.Fatal(err)
 		}
 	}()
-	var want [][]T
-	var wantR []float64
-	for _, impl := range kernels.Available() {
+	return runEach(t, name, in, offs, func(impl string, a [][]T) []float64 {
 		if err := kernels.SetImpl(impl); err != nil {
 			t.Fatal(err)
 		}
+		return kernel(a)
+	})
+}
+
+// runEach is runAll for a kernel that is given the implementation to run
+// (one of kernels.Available()) and selects it itself, e.g. through
+// kernels.Bind; the implementation in force is left alone.
+func runEach[T float](t *testing.T, name string, in [][]T, offs uint32, kernel func(impl string, a [][]T) []float64) ([][]T, []float64) {
+	t.Helper()
+	var want [][]T
+	var wantR []float64
+	for _, impl := range kernels.Available() {
 		gs := make([]guarded[T], len(in))
 		args := make([][]T, len(in))
 		for j := range in {
 			gs[j] = newGuarded(in[j], offset(offs, j))
 			args[j] = gs[j].slice()
 		}
-		res := kernel(args)
+		res := kernel(impl, args)
 		for j := range gs {
 			gs[j].check(t, impl, name, j)
 		}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the fuzzed packages (./fuzz and every package
-# with outside input: ./optim's checkpoint loader, ./datasets' CSV loader) in turn (go test -fuzz takes one
+# with outside input: ./optim's checkpoint loader, ./datasets' CSV loader,
+# ./safetensors' parser) in turn (go test -fuzz takes one
 # target at a time) for the given time each, prints each target's
 # executions per second, and exits non-zero if any target fails (a failing
 # input is then in fuzz/testdata/fuzz/<Target>/, to be committed with the fix).
@@ -11,8 +12,18 @@
 #   TARGET    names of targets to run, as PKG:Fuzz… or Fuzz… (in ./fuzz)
 #             (default: every one go test -list finds in FUZZ_PKGS)
 #
-# Environment: GO (default go), FUZZ_PKGS (default "./fuzz ./optim ./datasets"),
-# FUZZ_PARALLEL (go test -parallel, default 2),
+# The catalog targets of ./fuzz (FuzzKernel<Kernel>F32/F64, one per
+# elementwise kernel of kernels.Catalog and element type, generated) are
+# found like the others. A short run (FUZZTIME a plain number of seconds or
+# milliseconds under 10s, as make test's) leaves out their F64 half, to keep
+# make test's fuzzing within a few minutes: the F64 kernels are fuzzed by
+# the F64 hand-written targets (every kernel with a public API before the
+# catalog) and by every longer run, and their catalog seeds replay in go
+# test. FUZZ_CATALOG_F64=1 keeps them in a short run, =0 drops them from a
+# long one; targets named on the command line always run.
+#
+# Environment: GO (default go), FUZZ_PKGS (default "./fuzz ./optim ./datasets ./safetensors"),
+# FUZZ_PARALLEL (go test -parallel, default 2), FUZZ_CATALOG_F64 (see above),
 # FUZZ_MINIMIZETIME (go test -fuzzminimizetime, default 2s), FUZZ_FLAGS
 # (extra go test flags, e.g. -tags purego).
 #
@@ -33,9 +44,24 @@ minimize=${FUZZ_MINIMIZETIME:-2s}
 read -r -a flags <<<"${FUZZ_FLAGS:-}"
 
 cd "$(dirname "$0")/.."
-read -r -a pkgs <<<"${FUZZ_PKGS:-./fuzz ./optim ./datasets}"
+read -r -a pkgs <<<"${FUZZ_PKGS:-./fuzz ./optim ./datasets ./safetensors}"
 
-targets=()
+# A short run: FUZZTIME in whole seconds or milliseconds, under 10s.
+catalog_f64=${FUZZ_CATALOG_F64:-}
+if [ -z "$catalog_f64" ]; then
+	catalog_f64=1
+	ms=
+	if [[ $fuzztime =~ ^([0-9]+)s$ ]]; then
+		ms=$((10#${BASH_REMATCH[1]} * 1000))
+	elif [[ $fuzztime =~ ^([0-9]+)ms$ ]]; then
+		ms=$((10#${BASH_REMATCH[1]}))
+	fi
+	if [ -n "$ms" ] && [ "$ms" -lt 10000 ]; then
+		catalog_f64=0
+	fi
+fi
+
+targets=() skipped=()
 if [ $# -gt 0 ]; then
 	for t in "$@"; do
 		case $t in
@@ -46,7 +72,13 @@ if [ $# -gt 0 ]; then
 else
 	for p in "${pkgs[@]}"; do
 		[ -d "$p" ] || continue
-		while read -r t; do targets+=("$p:$t"); done < <("$go" test "${flags[@]}" -list '^Fuzz' "$p" | grep '^Fuzz' || true)
+		while read -r t; do
+			if [ "$catalog_f64" = 0 ] && [[ $t =~ ^FuzzKernel.*F64$ ]]; then
+				skipped+=("$t")
+				continue
+			fi
+			targets+=("$p:$t")
+		done < <("$go" test "${flags[@]}" -list '^Fuzz' "$p" | grep '^Fuzz' || true)
 	done
 fi
 if [ ${#targets[@]} -eq 0 ]; then
@@ -107,6 +139,9 @@ for pt in "${targets[@]}"; do
 	fi
 done
 echo "total wall time: $((SECONDS - start))s for ${#targets[@]} targets at $fuzztime each"
+if [ ${#skipped[@]} -gt 0 ]; then
+	echo "short run: ${#skipped[@]} catalog F64 targets left out (FUZZ_CATALOG_F64=1 runs them): ${skipped[*]}"
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "FAIL: ${failed[*]} (failing inputs are under <pkg>/testdata/fuzz/<Target>/)" >&2
 	exit 1

@@ -30,14 +30,26 @@ const (
 	nesterov
 )
 
-func FuzzSGDF32(f *testing.F) { fuzzSGD(f, plainSGD, kernels.SGDStep[float32], kernels.MomentumStep[float32]) }
-func FuzzSGDF64(f *testing.F) { fuzzSGD(f, plainSGD, kernels.SGDStep[float64], kernels.MomentumStep[float64]) }
+func FuzzSGDF32(f *testing.F) {
+	fuzzSGD(f, plainSGD, kernels.SGDStep[float32], kernels.MomentumStep[float32])
+}
+func FuzzSGDF64(f *testing.F) {
+	fuzzSGD(f, plainSGD, kernels.SGDStep[float64], kernels.MomentumStep[float64])
+}
 
-func FuzzMomentumF32(f *testing.F) { fuzzSGD(f, heavyBall, kernels.SGDStep[float32], kernels.MomentumStep[float32]) }
-func FuzzMomentumF64(f *testing.F) { fuzzSGD(f, heavyBall, kernels.SGDStep[float64], kernels.MomentumStep[float64]) }
+func FuzzMomentumF32(f *testing.F) {
+	fuzzSGD(f, heavyBall, kernels.SGDStep[float32], kernels.MomentumStep[float32])
+}
+func FuzzMomentumF64(f *testing.F) {
+	fuzzSGD(f, heavyBall, kernels.SGDStep[float64], kernels.MomentumStep[float64])
+}
 
-func FuzzNesterovF32(f *testing.F) { fuzzSGD(f, nesterov, kernels.SGDStep[float32], kernels.MomentumStep[float32]) }
-func FuzzNesterovF64(f *testing.F) { fuzzSGD(f, nesterov, kernels.SGDStep[float64], kernels.MomentumStep[float64]) }
+func FuzzNesterovF32(f *testing.F) {
+	fuzzSGD(f, nesterov, kernels.SGDStep[float32], kernels.MomentumStep[float32])
+}
+func FuzzNesterovF64(f *testing.F) {
+	fuzzSGD(f, nesterov, kernels.SGDStep[float64], kernels.MomentumStep[float64])
+}
 
 func fuzzSGD[T float](f *testing.F, variant sgdVariant,
 	sgd func(p, g []T, s *kernels.SGDScalars),
