@@ -74,8 +74,10 @@
 // Fuzzing compares implementations on one machine; it cannot see a
 // reference that the compiler builds differently on another architecture
 // (Go fuses x*y + z into an FMA on arm64 unless the product is converted
-// explicitly). TestReferencePortable hashes the reference's outputs (and
-// Adam.Scalars / SGD.Scalars) on inputs built exactly from integers and
+// explicitly). TestReferencePortable hashes the reference's outputs (every
+// kernel through its public API, every elementwise kernel of the catalog in
+// every flag combination through kernels.Bind, and the Scalars methods of
+// Adam, SGD, Lion, Adagrad and RMSprop) on inputs built exactly from integers and
 // compares them with testdata/reference.golden, written on amd64 (where Go
 // never fuses) with -update; run it under GOARCH=arm64 with qemu.
 //

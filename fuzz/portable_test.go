@@ -22,7 +22,9 @@ import (
 // cannot see a reference that the compiler builds differently elsewhere
 // (Go fuses x*y + z into an FMA on arm64, ppc64 and s390x unless the
 // product is converted explicitly). TestReferencePortable runs the
-// reference of every kernel, and Adam.Scalars / SGD.Scalars, on inputs
+// reference of every kernel (through the public API, and every elementwise
+// kernel of the catalog in every flag combination through kernels.Bind),
+// and the hyper-parameters' Scalars methods, on inputs
 // built exactly from integers (no math library calls), hashes the outputs
 // (NaN as one token, ±0 distinct) and compares with
 // testdata/reference.golden, written on amd64, where Go never fuses:
@@ -108,6 +110,8 @@ func referenceDigests(t *testing.T) map[string]string {
 		referenceDigestsT(out, "f64", kernels.SGDStep[float64], kernels.MomentumStep[float64], kernels.AdamStep[float64], kernels.AMSGradStep[float64],
 			kernels.SumSquares[float64], kernels.Dot[float64], kernels.Axpy[float64], kernels.Scale[float64])
 	})
+	catalogDigests[float32](t, out, "f32")
+	catalogDigests[float64](t, out, "f64")
 	// Scalars: every field of a few configurations.
 	var d digest
 	for _, h := range []kernels.Adam{kernels.DefaultAdam(), kernels.DefaultAdamW(),
@@ -127,7 +131,89 @@ func referenceDigests(t *testing.T) map[string]string {
 		d.add(s.GradScale, s.L2, s.LR, s.Momentum, s.OneMinusDampening)
 	}
 	out["SGD.Scalars"] = d.sum()
+	d = digest{}
+	for _, h := range []kernels.Lion{kernels.DefaultLion(), {LR: 3e-4, Beta1: 0.95, Beta2: 0.98, WeightDecay: 0.1, Maximize: true},
+		{LR: 0.7, Beta1: 0.999999, Beta2: 1, WeightDecay: 1.384}} {
+		s := h.Scalars(0.37)
+		d.add(s.GradScale, s.Beta1, s.OneMinusBeta1, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.LR)
+	}
+	out["Lion.Scalars"] = d.sum()
+	d = digest{}
+	for _, h := range []kernels.Adagrad{kernels.DefaultAdagrad(),
+		{LR: 0.1, LRDecay: 0.01, WeightDecay: 0.05, InitialAccumulatorValue: 0.1, Eps: 1e-10, Maximize: true},
+		// 1 + (t−1)·lr_decay rounds differently when the product is fused into it.
+		{LR: 0.676, LRDecay: 1.384e-3, Eps: 1e-6}} {
+		for _, step := range []int{1, 2, 10, 1000, 1 << 20} {
+			s := h.Scalars(step, 0.37)
+			d.add(s.GradScale, s.L2, s.StepSize, s.Eps)
+		}
+	}
+	out["Adagrad.Scalars"] = d.sum()
+	d = digest{}
+	for _, h := range []kernels.RMSprop{kernels.DefaultRMSprop(),
+		{LR: 1e-3, Alpha: 0.9, Eps: 1e-6, WeightDecay: 0.01, Momentum: 0.9, Centered: true, Maximize: true},
+		{LR: 0.7, Alpha: 0.999999, Eps: 1e-30, Momentum: 0.5}} {
+		s := h.Scalars(0.37)
+		d.add(s.GradScale, s.L2, s.Alpha, s.OneMinusAlpha, s.Eps, s.Momentum, s.LR, b2f(s.Centered))
+	}
+	out["RMSprop.Scalars"] = d.sum()
 	return out
+}
+
+// catalogDigests hashes the reference of every elementwise kernel of the
+// catalog, through kernels.Bind, in every combination of its variant flags,
+// on three coefficient vectors (the typical one, and two decoded like the
+// inputs: mostly moderate values and some of every class, the first
+// non-negative, the second of either sign), at every golden length; an
+// optional stream the flags leave unused is nil. Keys:
+// catalog/<Kernel>/<dtype>/flags=<flags>. A kernel added to the catalog has
+// no golden digest until -update is run on amd64.
+func catalogDigests[T float](t *testing.T, out map[string]string, dt string) {
+	for _, k := range kernels.Catalog() {
+		if k.Reduce {
+			continue
+		}
+		f, err := kernels.Bind[T](kernels.Generic, k.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns := uint64(len(k.Slots))
+		typical := make([]T, len(k.Slots))
+		for i, x := range k.Typical {
+			typical[i] = T(x)
+		}
+		coefs := [][]T{typical, exactInputs[T](9000+ns, 1, len(k.Slots), 0)[0], exactInputs[T](9100+ns, 1, len(k.Slots), 1)[0]}
+		unit, unitSlot := unitScale(k)
+		for v := range 1 << len(k.Variants) {
+			var flags uint64
+			for j, x := range k.Variants {
+				if v&(1<<j) != 0 {
+					flags |= x.Bit
+				}
+			}
+			var d digest
+			for ci, c := range coefs {
+				c = append([]T(nil), c...)
+				if flags&unit != 0 {
+					c[unitSlot] = 1
+				}
+				for _, n := range goldenLengths {
+					// Streams from the third on (state) non-negative, like v.
+					in := exactInputs[T](uint64(20000+1000*ci+n), len(k.Streams), n, 2)
+					for j, st := range k.Streams {
+						if !st.Used(flags) {
+							in[j] = nil
+						}
+					}
+					f(in, c, flags)
+					for _, s := range in {
+						addT(&d, s)
+					}
+				}
+			}
+			out[fmt.Sprintf("catalog/%s/%s/flags=%d", k.Name, dt, flags)] = d.sum()
+		}
+	}
 }
 
 func referenceDigestsT[T float](out map[string]string, dt string,
