@@ -12,15 +12,15 @@ import (
 
 // lower emits kernel k for element type e on the ISA being generated: one
 // set of loops per combination of its variant flags, chosen at entry.
-func lower(k *spec.Kernel, e elem) {
+func lower(x isaT, k *spec.Kernel, e elem) {
 	se := spec.F32
 	if e.size == 8 {
 		se = spec.F64
 	}
-	name := k.Name + isa.name + e.name
+	name := k.Name + x.name + e.name
 	TEXT(name, NOSPLIT, "func"+k.Sig(se))
 	Pragma("noescape")
-	Doc(k.AsmDoc(isa.name, se)...)
+	Doc(k.AsmDoc(x.name, se)...)
 	decls = append(decls, decl{name, k.Sig(se)})
 	ptr := make([]Register, len(k.Streams))
 	for i, s := range k.Streams {
@@ -47,12 +47,12 @@ func lower(k *spec.Kernel, e elem) {
 		p := b.Resolve(s)
 		C := map[int]VecVirtual{}
 		for _, sl := range p.Slots {
-			C[sl] = broadcastSlot(e, sl)
+			C[sl] = broadcastSlot(x, e, sl)
 		}
 		var kc *signConsts
 		for _, nd := range p.Order {
 			if b.Nodes[nd].Op == spec.OpSign && kc == nil {
-				kc = newSignConsts(e)
+				kc = newSignConsts(x, e)
 			}
 		}
 		var pf []Register
@@ -61,7 +61,7 @@ func lower(k *spec.Kernel, e elem) {
 				pf = append(pf, ptr[i])
 			}
 		}
-		loops(prefix, e, k.Unroll, n, pf, func(v vk, at func(Register) Mem) {
+		loops(x, prefix, e, k.Unroll, n, pf, func(v vk, at func(Register) Mem) {
 			emitBody(v, p, at, ptr, C, kc)
 		})
 	}
@@ -69,8 +69,8 @@ func lower(k *spec.Kernel, e elem) {
 
 // broadcastSlot loads coefficient slot i of the argument c into every lane
 // of a vector register.
-func broadcastSlot(e elem, i int) VecVirtual {
-	r := vecReg()
+func broadcastSlot(x isaT, e elem, i int) VecVirtual {
+	r := x.vecReg()
 	c, err := Param("c").Index(i).Resolve()
 	must(err)
 	m := c.Addr
@@ -85,14 +85,14 @@ func broadcastSlot(e elem, i int) VecVirtual {
 // signConsts holds +1, −1 and +0 in every lane, for sign.
 type signConsts struct{ one, neg, zero VecVirtual }
 
-func newSignConsts(e elem) *signConsts {
-	c := &signConsts{one: vecReg(), zero: vecReg()}
+func newSignConsts(x isaT, e elem) *signConsts {
+	c := &signConsts{one: x.vecReg(), zero: x.vecReg()}
 	consts := []struct {
 		r    VecVirtual
 		bits uint64
 	}{{c.one, 0x3f800000}}
-	if isa.width == 64 { // −1 is blended in by mask on ZMM
-		c.neg = vecReg()
+	if x.width == 64 { // −1 is blended in by mask on ZMM
+		c.neg = x.vecReg()
 		consts = append(consts, struct {
 			r    VecVirtual
 			bits uint64
@@ -110,7 +110,7 @@ func newSignConsts(e elem) *signConsts {
 			VBROADCASTSS(xr, x.r)
 		}
 	}
-	if isa.width == 64 {
+	if x.width == 64 {
 		VPXORD(c.zero, c.zero, c.zero)
 	} else {
 		VXORPS(c.zero, c.zero, c.zero)

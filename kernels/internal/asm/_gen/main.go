@@ -50,12 +50,11 @@ func text(name, sig string, doc ...string) {
 func main() {
 	ConstraintExpr("!purego")
 	for _, x := range []isaT{avx2, avx512} {
-		isa = x
 		for _, e := range []elem{f32, f64} {
 			for _, k := range spec.Kernels {
-				lower(k, e)
+				lower(x, k, e)
 			}
-			if isa == avx2 {
+			if x == avx2 {
 				sumSquares(e)
 				dot(e)
 			}

@@ -121,7 +121,7 @@ func dot(e elem) {
 	x := Load(Param("x").Base(), GP64())
 	y := Load(Param("y").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
-	k := vk{e: e}
+	k := vk{isa: avx2, e: e}
 	var acc [4]VecVirtual
 	for r := range acc {
 		acc[r] = YMM()
@@ -150,7 +150,7 @@ func dot(e elem) {
 	Label("tail")
 	CMPQ(i, n)
 	JAE(LabelRef("done"))
-	s := vk{e: e, scalar: true}
+	s := vk{isa: avx2, e: e, scalar: true}
 	at := func(b Register) Mem { return Mem{Base: b, Index: i, Scale: uint8(e.size)} }
 	pr := s.mul(s.load(at(x)), at(y))
 	if e.size == 8 {

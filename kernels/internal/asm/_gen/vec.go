@@ -28,17 +28,25 @@ type isaT struct {
 var (
 	avx2   = isaT{"AVX2", 32}   // YMM registers
 	avx512 = isaT{"AVX512", 64} // ZMM registers (AVX-512F), the same code
-	isa    = avx2               // the one being generated
 )
 
-// lanes is the number of elements in a vector register.
-func (e elem) lanes() int { return isa.width / e.size }
+// lanes is the number of elements of e in a vector register.
+func (x isaT) lanes(e elem) int { return x.width / e.size }
+
+// vecReg allocates a vector register of the ISA.
+func (x isaT) vecReg() VecVirtual {
+	if x.width == 64 {
+		return ZMM()
+	}
+	return YMM()
+}
 
 // vk emits the arithmetic of one element type on whole YMM registers, or,
 // when scalar, on the low lane of XMM registers (loads and stores move one
 // element; the packed instructions compute the unused lanes on zeros, which
 // is harmless).
 type vk struct {
+	isa    isaT
 	e      elem
 	scalar bool
 }
@@ -47,22 +55,14 @@ func (k vk) lanes() int {
 	if k.scalar {
 		return 1
 	}
-	return k.e.lanes()
+	return k.isa.lanes(k.e)
 }
 
 func (k vk) reg() VecVirtual {
 	if k.scalar {
 		return XMM()
 	}
-	return vecReg()
-}
-
-// vecReg allocates a vector register of the ISA being generated.
-func vecReg() VecVirtual {
-	if isa.width == 64 {
-		return ZMM()
-	}
-	return YMM()
+	return k.isa.vecReg()
 }
 
 // c views a broadcast constant at this width.
@@ -146,7 +146,7 @@ func (k vk) sqrt(a Op) VecVirtual {
 // puts a back where a is unordered with itself.
 func (k vk) maxProp(a, b Op) VecVirtual {
 	t, nan, d := k.reg(), k.reg(), k.reg()
-	if isa.width == 64 && !k.scalar {
+	if k.isa.width == 64 && !k.scalar {
 		// AVX-512: the unordered compare gives a mask register, and the
 		// blend takes a where the mask is set.
 		m := K()
@@ -183,7 +183,7 @@ const (
 // sign returns +1 where a > 0, −1 where a < 0, +0 where a is ±0 and a itself
 // where a is NaN.
 func (k vk) sign(a Op, c *signConsts) VecVirtual {
-	if isa.width == 64 && !k.scalar {
+	if k.isa.width == 64 && !k.scalar {
 		// AVX-512F has no VANDPS on ZMM: blend the constants by masks.
 		pos, neg, nan := K(), K(), K()
 		r1, r2, d := k.reg(), k.reg(), k.reg()
@@ -240,10 +240,10 @@ func prefetch(bytes int, at func(Register) Mem, slices []Register) {
 // pf), then one register at a time, then one element at a time. body emits
 // the work for one register (or element) given an address function for each
 // slice. Labels take prefix.
-func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k vk, at func(base Register) Mem)) {
+func loops(x isaT, prefix string, e elem, U int, n Register, pf []Register, body func(k vk, at func(base Register) Mem)) {
 	i, t := GP64(), GP64()
 	XORQ(i, i)
-	W := e.lanes()
+	W := x.lanes(e)
 	at := func(k vk, u int) func(Register) Mem {
 		return func(base Register) Mem {
 			return Mem{Base: base, Index: i, Scale: uint8(e.size), Disp: u * W * e.size}
@@ -254,9 +254,9 @@ func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k 
 		LEAQ(Mem{Base: i, Disp: U * W}, t)
 		CMPQ(t, n)
 		JA(LabelRef(prefix + "vec"))
-		prefetch(U*isa.width, at(vk{e: e}, 0), pf)
+		prefetch(U*x.width, at(vk{isa: x, e: e}, 0), pf)
 		for u := 0; u < U; u++ {
-			body(vk{e: e}, at(vk{e: e}, u))
+			body(vk{isa: x, e: e}, at(vk{isa: x, e: e}, u))
 		}
 		MOVQ(t, i)
 		JMP(LabelRef(prefix + "loop"))
@@ -266,15 +266,15 @@ func loops(prefix string, e elem, U int, n Register, pf []Register, body func(k 
 	CMPQ(t, n)
 	JA(LabelRef(prefix + "tail"))
 	if U == 1 {
-		prefetch(isa.width, at(vk{e: e}, 0), pf)
+		prefetch(x.width, at(vk{isa: x, e: e}, 0), pf)
 	}
-	body(vk{e: e}, at(vk{e: e}, 0))
+	body(vk{isa: x, e: e}, at(vk{isa: x, e: e}, 0))
 	MOVQ(t, i)
 	JMP(LabelRef(prefix + "vec"))
 	Label(prefix + "tail")
 	CMPQ(i, n)
 	JAE(LabelRef(prefix + "done"))
-	body(vk{e: e, scalar: true}, at(vk{e: e, scalar: true}, 0))
+	body(vk{isa: x, e: e, scalar: true}, at(vk{isa: x, e: e, scalar: true}, 0))
 	INCQ(i)
 	JMP(LabelRef(prefix + "tail"))
 	Label(prefix + "done")
