@@ -21,7 +21,6 @@ func lower(x isaT, k *spec.Kernel, e elem) {
 	TEXT(name, NOSPLIT, "func"+k.Sig(se))
 	Pragma("noescape")
 	Doc(k.AsmDoc(x.name, se)...)
-	decls = append(decls, decl{name, k.Sig(se)})
 	ptr := make([]Register, len(k.Streams))
 	for i, s := range k.Streams {
 		ptr[i] = Load(Param(s.Name).Base(), GP64())

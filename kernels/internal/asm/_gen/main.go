@@ -34,17 +34,11 @@ var (
 	docsOut     = flag.String("docs", "", "write the kernel documentation (Markdown) to this file")
 )
 
-// decl records a generated function.
-type decl struct{ name, sig string }
-
-var decls []decl
-
 // text starts a hand-lowered function (the reductions).
 func text(name, sig string, doc ...string) {
 	TEXT(name, NOSPLIT, "func"+sig)
 	Pragma("noescape")
 	Doc(doc...)
-	decls = append(decls, decl{name, sig})
 }
 
 func main() {
