@@ -11,7 +11,9 @@ import (
 // FuzzReadCSV feeds arbitrary bytes and options to the CSV loader. It must never
 // panic; an error is a *CSVError naming the file with a line (or the whole
 // file for "no data rows"), and a dataset it returns is consistent: X is
-// Rows×Cols, every value finite, class labels integers in [0, Classes).
+// Rows×Cols, every value finite, class labels integers in [0, Classes), and
+// an inferred class count within the limits (DefaultClassLimit, and
+// max(16, 2·Rows)).
 func FuzzReadCSV(f *testing.F) {
 	for _, seed := range []string{
 		"a,b,y\n1,2,0\n3,4,1\n",
@@ -27,6 +29,11 @@ func FuzzReadCSV(f *testing.F) {
 		"  1 , 2 ,0\n",
 		"1,2,0.5\n",
 		"1,2,-1\n",
+		"\ufeff1,2,0\n3,4,1\n",
+		"\ufeffa,b\n1,2\n",
+		"\xff\xfe1\x00",
+		"1,2,0\n3,4,999999\n5,6,1\n",
+		"1,2,0\n3,4,17\n",
 	} {
 		f.Add([]byte(seed), int8(0), uint8(0), true, uint8(0), false)
 	}
@@ -67,6 +74,9 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		if class && o.MaxClasses > 0 && d.Classes != o.MaxClasses {
 			t.Fatalf("Classes = %d, MaxClasses %d", d.Classes, o.MaxClasses)
+		}
+		if class && (d.Classes > DefaultClassLimit || o.MaxClasses == 0 && d.Classes > max(minSparseClasses, 2*d.Rows)) {
+			t.Fatalf("Classes = %d for %d rows", d.Classes, d.Rows)
 		}
 	})
 }

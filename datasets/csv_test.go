@@ -2,6 +2,8 @@ package datasets_test
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +81,96 @@ func TestLoadCSVFile(t *testing.T) {
 	}
 	if _, err := datasets.ParseCSVHeader("maybe"); err == nil {
 		t.Error("ParseCSVHeader accepted maybe")
+	}
+}
+
+// A UTF-8 byte-order mark is skipped whether or not line 1 is a header
+// (issue 17: without a header it failed as `cannot read "\ufeff1" as a
+// number`); a UTF-16 one is a clear error.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	for _, h := range []datasets.CSVHeader{datasets.HeaderAuto, datasets.HeaderNo} {
+		d, err := datasets.ReadCSV(strings.NewReader("\ufeff1,2,0\n3,4,1\n"), "t.csv", datasets.CSVOptions{Header: h, Classification: true})
+		if err != nil {
+			t.Fatalf("header %v: %v", h, err)
+		}
+		if d.Rows != 2 || d.X[0] != 1 || d.Classes != 2 {
+			t.Errorf("header %v: %+v", h, d)
+		}
+	}
+	for _, h := range []datasets.CSVHeader{datasets.HeaderAuto, datasets.HeaderYes} {
+		d, err := datasets.ReadCSV(strings.NewReader("\ufeffa,b,y\n1,2,0\n"), "t.csv", datasets.CSVOptions{Header: h})
+		if err != nil || d.Rows != 1 || d.FeatureNames[0] != "a" {
+			t.Errorf("header %v: %v %q", h, err, d.FeatureNames)
+		}
+	}
+	// Only a leading mark is skipped: one inside a cell is an error.
+	if _, err := datasets.ReadCSV(strings.NewReader("1,2\n\ufeff3,4\n"), "t.csv", datasets.CSVOptions{}); err == nil ||
+		!strings.Contains(err.Error(), "t.csv, line 2, column 1") {
+		t.Errorf("mark on line 2: %v", err)
+	}
+	for _, bom := range []string{"\xff\xfe", "\xfe\xff"} {
+		_, err := datasets.ReadCSV(strings.NewReader(bom+"1\x002\x00"), "t.csv", datasets.CSVOptions{})
+		if err == nil || !strings.Contains(err.Error(), "t.csv, line 1: UTF-16 text") {
+			t.Errorf("UTF-16 %q: %v", bom, err)
+		}
+	}
+}
+
+// A stray class label must not silently make a huge model (issue 17: 999999
+// in a four-row file made 1 000 000 classes). The error names the label's
+// line and column and lists the labels present; the class limit is
+// overridable, and declaring the count (MaxClasses) allows empty classes.
+func TestReadCSVClassCount(t *testing.T) {
+	cls := datasets.CSVOptions{Classification: true}
+	stray := "a,b,label\n1,2,0\n3,4,1\n5,6,999999\n7,8,2\n"
+	_, err := datasets.ReadCSV(strings.NewReader(stray), "t.csv", cls)
+	want := `t.csv, line 4, column 3 ("label"): class label 999999 would make 1000000 classes, more than the limit of 1000`
+	if err == nil || err.Error() != want || !errors.Is(err, datasets.ErrClassCount) {
+		t.Errorf("stray label:\n got %v\nwant %s", err, want)
+	}
+	// Under the limit but far beyond the rows.
+	sparse := "1,2,0\n3,4,1\n5,6,40\n7,8,2\n9,9,40\n"
+	_, err = datasets.ReadCSV(strings.NewReader(sparse), "t.csv", cls)
+	want = "t.csv, line 3, column 3: class label 40 would make 41 classes, but the file has 5 rows, with labels 0, 1, 2, 40: a stray label?"
+	if err == nil || err.Error() != want || !errors.Is(err, datasets.ErrClassCount) {
+		t.Errorf("sparse labels:\n got %v\nwant %s", err, want)
+	}
+	// Declared: the same file is a model of 41 classes, 4 of them present.
+	d, err := datasets.ReadCSV(strings.NewReader(sparse), "t.csv", datasets.CSVOptions{Classification: true, MaxClasses: 41})
+	if err != nil || d.Classes != 41 || len(d.TargetNames) != 41 {
+		t.Fatalf("declared: %v %+v", err, d)
+	}
+	if c := d.ClassCounts(); len(c) != 41 || c[0] != 1 || c[1] != 1 || c[2] != 1 || c[40] != 2 || c[3] != 0 {
+		t.Errorf("ClassCounts = %v", c)
+	}
+	// Up to 16 classes a small file is not questioned.
+	if d, err := datasets.ReadCSV(strings.NewReader("1,0\n2,15\n"), "t.csv", cls); err != nil || d.Classes != 16 {
+		t.Errorf("16 classes on 2 rows: %v", err)
+	}
+	// The limit: 1 000 classes by default, overridable.
+	var b strings.Builder
+	for i := 0; i < 1500; i++ {
+		fmt.Fprintf(&b, "%d,%d\n", i, i)
+	}
+	_, err = datasets.ReadCSV(strings.NewReader(b.String()), "t.csv", cls)
+	if err == nil || !strings.Contains(err.Error(), "t.csv, line 1001, column 2: class label 1000 would make 1001 classes, more than the limit of 1000") {
+		t.Errorf("1500 classes: %v", err)
+	}
+	d, err = datasets.ReadCSV(strings.NewReader(b.String()), "t.csv", datasets.CSVOptions{Classification: true, ClassLimit: 1500})
+	if err != nil || d.Classes != 1500 {
+		t.Errorf("1500 classes with ClassLimit 1500: %v", err)
+	}
+	if _, err := datasets.ReadCSV(strings.NewReader("1,0\n"), "t.csv", datasets.CSVOptions{Classification: true, MaxClasses: 2000}); err == nil ||
+		!strings.Contains(err.Error(), "2000 classes declared, above the limit of 1000") {
+		t.Errorf("MaxClasses 2000: %v", err)
+	}
+	// A label too large for an int is an error, not a conversion.
+	if _, err := datasets.ReadCSV(strings.NewReader("1,1e300\n"), "t.csv", datasets.CSVOptions{Classification: true, ClassLimit: math.MaxInt}); err == nil ||
+		!errors.Is(err, datasets.ErrClassCount) {
+		t.Errorf("label 1e300: %v", err)
+	}
+	// Regression targets are not class labels.
+	if _, err := datasets.ReadCSV(strings.NewReader(stray), "t.csv", datasets.CSVOptions{}); err != nil {
+		t.Errorf("regression: %v", err)
 	}
 }

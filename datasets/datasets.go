@@ -361,3 +361,19 @@ func (d *Dataset) Float32() (x, y []float32) {
 	}
 	return x, y
 }
+
+// ClassCounts returns the number of rows of each class, 0 … Classes−1 (nil
+// for regression). Targets that are not class indices below Classes are not
+// counted.
+func (d *Dataset) ClassCounts() []int {
+	if d.Classes <= 0 {
+		return nil
+	}
+	n := make([]int, d.Classes)
+	for _, y := range d.Y {
+		if c := int(y); y >= 0 && y < float64(d.Classes) && float64(c) == y {
+			n[c]++
+		}
+	}
+	return n
+}

@@ -38,7 +38,7 @@ const (
 // dataFlags select and prepare the data, for train and tune.
 type dataFlags struct {
 	dataset, csv, header, model string
-	labelCol                    int
+	labelCol, classes           int
 	l2                          float64
 	noStandardize               bool
 }
@@ -48,6 +48,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.csv, "csv", "", "read the data from this CSV `file` instead (numbers only; needs --model)")
 	fs.IntVar(&d.labelCol, "label-col", 0, "CSV: 1-based column of the target; 0 is the last, negative counts from the end")
 	fs.StringVar(&d.header, "header", "auto", "CSV: first line is a header: auto (when none of its cells is a number), yes or no")
+	fs.IntVar(&d.classes, "classes", 0, "CSV, softmax: the number of classes (default: the largest label plus one, at most 1000 and not far beyond the rows)")
 	fs.StringVar(&d.model, "model", modelAuto, "leastsq, logistic or softmax; auto picks by the data set's task (not for --csv)")
 	fs.Float64Var(&d.l2, "l2", 0, "ridge penalty λ of the model: (λ/2)‖W‖² added to the loss")
 	fs.BoolVar(&d.noStandardize, "no-standardize", false, "keep the features as they are (default: centre and scale them on the training rows)")
@@ -75,10 +76,18 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 			return nil, "", fmt.Errorf("--header: %v", err)
 		}
 		o := datasets.CSVOptions{LabelCol: d.labelCol, Header: h, Classification: model != modelLeastSq}
-		if model == modelLogistic {
+		switch {
+		case d.classes < 0 || d.classes == 1 || d.classes > 0 && model != modelSoftmax:
+			return nil, "", fmt.Errorf("--classes %d: want 0 (from the labels) or a number of classes ≥ 2, with --model softmax", d.classes)
+		case model == modelLogistic:
 			o.MaxClasses = 2
+		case d.classes > 0:
+			o.MaxClasses, o.ClassLimit = d.classes, max(d.classes, datasets.DefaultClassLimit)
 		}
 		ds, err := datasets.LoadCSV(d.csv, o)
+		if errors.Is(err, datasets.ErrClassCount) {
+			return nil, "", fmt.Errorf("%w (--classes N declares the number of classes)", err)
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -86,6 +95,9 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 			return nil, "", fmt.Errorf("%s: softmax needs at least 2 classes; the labels are all 0", d.csv)
 		}
 		return ds, model, nil
+	}
+	if d.classes != 0 {
+		return nil, "", errors.New("--classes applies to --csv only")
 	}
 	ds, err := datasets.Load(d.dataset)
 	if err != nil {
@@ -228,6 +240,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		meta = m
 		df = dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
+		if m.CSV != "" && m.Model == modelSoftmax {
+			df.classes = m.Classes // the checkpoint's model fixes the number of classes
+		}
 		if !flagSet(fs, "epochs") {
 			*epochs = m.Epochs
 		}
@@ -329,6 +344,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		desc += fmt.Sprintf(", L2 %g", df.l2)
 	}
 	fmt.Fprintf(stdout, "model:      %s\n", desc)
+	if c := ds.ClassCounts(); c != nil {
+		fmt.Fprintf(stdout, "classes:    %s\n", describeClasses(c))
+	}
 	schedDesc := meta.Schedule.Kind
 	if meta.Schedule.Warmup > 0 {
 		schedDesc += fmt.Sprintf(" after %d warm-up steps", meta.Schedule.Warmup)
