@@ -14,26 +14,29 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/descent-go/descent/kernels"
 	"github.com/descent-go/descent/safetensors"
 )
 
 // Checkpoint format: a safetensors file (package safetensors) holding, for
 // every parameter in the optimizer's order, the tensor "<name>" (its data)
-// followed by its state tensors "<name>.exp_avg", "<name>.exp_avg_sq" and,
-// with AMSGrad, "<name>.max_exp_avg_sq" (Adam), or "<name>.momentum_buffer"
-// (SGD with momentum), of the parameter's dtype and shape; and in the
-// metadata, every value a string:
+// followed by the state tensors its group keeps (Algorithm.State, in that
+// order: "<name>.exp_avg", "<name>.exp_avg_sq" and, with AMSGrad,
+// "<name>.max_exp_avg_sq" for adam; "<name>.momentum_buffer" for sgd with
+// momentum; …), of the parameter's dtype and shape; and in the metadata,
+// every value a string:
 //
 //	format, format_version    "descent.optim", "1"
-//	kind                      "adam" or "sgd"
+//	kind                      the update rule (Algorithm.Kind): "sgd", "adam",
+//	                          "lion", "adagrad" or "rmsprop"
 //	step                      updates taken
 //	groups                    number of groups
 //	group.<g>.params          JSON array of the group's parameter names
-//	group.<g>.<hyper>         lr (base), beta1, beta2, eps, weight_decay,
-//	                          decoupled, amsgrad, maximize (Adam); lr,
-//	                          momentum, dampening, weight_decay, nesterov,
-//	                          maximize (SGD)
+//	group.<g>.<key>           every hyper-parameter of the rule by its
+//	                          HyperParam.Key, lr being the base rate: lr,
+//	                          beta1, beta2, eps, weight_decay, decoupled,
+//	                          amsgrad, maximize (adam); lr, momentum,
+//	                          dampening, weight_decay, nesterov, maximize
+//	                          (sgd); … (switches "true" or "false")
 //	group.<g>.last_lr         learning rate of the last update
 //	group.<g>.schedule_state  "1" when the group's schedule is Stateful,
 //	group.<g>.schedule.<key>  with its State entries
@@ -91,7 +94,7 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 		}
 	}
 	ck := &Checkpoint{Kind: Kind(m["kind"]), File: st}
-	if ck.Kind != KindAdam && ck.Kind != KindSGD {
+	if rules[ck.Kind] == nil {
 		return nil, fmt.Errorf("optim: checkpoint: unknown optimizer kind %q", m["kind"])
 	}
 	if ck.Step, err = metaInt(m, "step"); err != nil {
@@ -173,49 +176,13 @@ func metaFloat(m map[string]string, k string) (float64, error) {
 	return x, nil
 }
 
-func metaBool(m map[string]string, k string) (bool, error) {
-	v, ok := m[k]
-	if !ok {
-		return false, fmt.Errorf("optim: checkpoint: missing metadata %q", k)
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil || (v != "true" && v != "false") {
-		return false, fmt.Errorf("optim: checkpoint: metadata %q = %q is not true or false", k, v)
-	}
-	return b, nil
-}
-
 func fstr(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// stateRef is a tensor of a checkpoint: float32 or float64 elements.
-type stateRef struct {
-	name  string
-	shape []int
-	f32   []float32
-	f64   []float64
-}
-
-func (r *stateRef) out() safetensors.Out {
-	if r.f32 != nil {
-		return safetensors.Of(r.name, r.shape, r.f32)
-	}
-	return safetensors.Of(r.name, r.shape, r.f64)
-}
-
-// stateTensors returns t's data and state tensors, in checkpoint order.
-func (c *core) stateTensors(t *tensor) []stateRef {
-	ts := []stateRef{{name: t.name, shape: t.shape, f32: t.p32, f64: t.p64}}
-	add := func(suffix string, x32 []float32, x64 []float64) {
-		ts = append(ts, stateRef{name: t.name + suffix, shape: t.shape, f32: x32, f64: x64})
-	}
-	if c.kind == KindAdam {
-		add(SuffixExpAvg, t.m32, t.m64)
-		add(SuffixExpAvgSq, t.v32, t.v64)
-		if c.groups[t.group].adam.AMSGrad {
-			add(SuffixMaxExpAvgSq, t.x32, t.x64)
-		}
-	} else if c.groups[t.group].sgd.Momentum != 0 {
-		add(SuffixMomentumBuffer, t.x32, t.x64)
+// outs returns every tensor of a checkpoint, in order.
+func (c *core) outs() []safetensors.Out {
+	var ts []safetensors.Out
+	for _, t := range c.tensors {
+		ts = append(ts, t.outs(c.alg.State)...)
 	}
 	return ts
 }
@@ -228,7 +195,7 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 	meta := map[string]string{
 		"format":         checkpointFormat,
 		"format_version": checkpointVersion,
-		"kind":           string(c.kind),
+		"kind":           string(c.alg.Kind),
 		"step":           strconv.Itoa(c.step),
 		"groups":         strconv.Itoa(len(c.groups)),
 	}
@@ -237,21 +204,12 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 		p := fmt.Sprintf("group.%d.", gi)
 		names := make([]string, len(g.params))
 		for i, ti := range g.params {
-			names[i] = c.tensors[ti].name
+			names[i] = c.tensors[ti].base().name
 		}
 		j, _ := json.Marshal(names)
 		meta[p+"params"] = string(j)
 		meta[p+"last_lr"] = fstr(g.lr)
-		if c.kind == KindAdam {
-			h := g.adam
-			meta[p+"lr"], meta[p+"beta1"], meta[p+"beta2"], meta[p+"eps"] = fstr(h.LR), fstr(h.Beta1), fstr(h.Beta2), fstr(h.Eps)
-			meta[p+"weight_decay"] = fstr(h.WeightDecay)
-			meta[p+"decoupled"], meta[p+"amsgrad"], meta[p+"maximize"] = strconv.FormatBool(h.Decoupled), strconv.FormatBool(h.AMSGrad), strconv.FormatBool(h.Maximize)
-		} else {
-			h := g.sgd
-			meta[p+"lr"], meta[p+"momentum"], meta[p+"dampening"], meta[p+"weight_decay"] = fstr(h.LR), fstr(h.Momentum), fstr(h.Dampening), fstr(h.WeightDecay)
-			meta[p+"nesterov"], meta[p+"maximize"] = strconv.FormatBool(h.Nesterov), strconv.FormatBool(h.Maximize)
-		}
+		g.h.meta(meta, p)
 		if s, ok := g.sched.(Stateful); ok {
 			meta[p+"schedule_state"] = "1"
 			for k, v := range s.State() {
@@ -267,12 +225,7 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 		meta["scaler.backoff_factor"] = fstr(s.cfg.BackoffFactor)
 		meta["scaler.growth_interval"] = strconv.Itoa(s.cfg.GrowthInterval)
 	}
-	var ts []safetensors.Out
-	for i := range c.tensors {
-		for _, r := range c.stateTensors(&c.tensors[i]) {
-			ts = append(ts, r.out())
-		}
-	}
+	ts := c.outs()
 	// Data checksum, then the header digest over the index the reader
 	// will see.
 	h := sha256.New()
@@ -343,26 +296,26 @@ func (o *Optimizer) Load(path string) error {
 }
 
 // Restore sets the parameters, the optimizer state (step count, moments,
-// momentum buffers), the hyper-parameters (as PyTorch's
-// load_state_dict does; structural settings — AMSGrad, decoupled decay,
-// whether SGD has momentum — must already match), the schedules' state and
-// the loss scaler's scale from ck. The checkpoint must match the optimizer
-// exactly: same kind, groups, parameter names per group, dtypes and shapes,
-// the state tensors this optimizer keeps and no others, state for every
+// momentum buffers …), the hyper-parameters (as PyTorch's load_state_dict
+// does; structural settings — AMSGrad, decoupled decay, centering, the
+// algorithm's fixed values, whether a state tensor such as SGD's momentum
+// buffer is kept — must already match), the schedules' state and the loss
+// scaler's scale from ck. The checkpoint must match the optimizer exactly:
+// same kind, groups, parameter names per group, dtypes and shapes, the
+// state tensors this optimizer keeps and no others, state for every
 // Stateful schedule and for the loss scaler if there is one. Everything is
 // checked before anything changes: on error, nothing has.
 func (o *Optimizer) Restore(ck *Checkpoint) error {
 	c := o.c
 	m := ck.File.Metadata
-	if ck.Kind != c.kind {
-		return fmt.Errorf("optim: checkpoint is of a %s optimizer, this is %s", ck.Kind, c.kind)
+	if ck.Kind != c.alg.Kind {
+		return fmt.Errorf("optim: checkpoint is of a %s optimizer, this is %s", ck.Kind, c.alg.Kind)
 	}
 	if ck.Groups != len(c.groups) {
 		return fmt.Errorf("optim: checkpoint has %d groups, optimizer %d", ck.Groups, len(c.groups))
 	}
 	type groupPlan struct {
-		sgd    kernels.SGD
-		adam   kernels.Adam
+		h      groupHyper
 		lastLR float64
 		sched  map[string]float64
 	}
@@ -376,7 +329,7 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		}
 		want := make([]string, len(g.params))
 		for i, ti := range g.params {
-			want[i] = c.tensors[ti].name
+			want[i] = c.tensors[ti].base().name
 		}
 		if !slices.Equal(names, want) {
 			return fmt.Errorf("optim: checkpoint group %d has parameters %q, optimizer %q", gi, names, want)
@@ -386,27 +339,14 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		if pl.lastLR, err = metaFloat(m, p+"last_lr"); err != nil {
 			return err
 		}
-		if c.kind == KindAdam {
-			if pl.adam, err = adamHyperFrom(m, p); err != nil {
-				return err
-			}
-			if pl.adam.AMSGrad != g.adam.AMSGrad || pl.adam.Decoupled != g.adam.Decoupled {
-				return fmt.Errorf("optim: checkpoint group %d has amsgrad=%v decoupled=%v, optimizer amsgrad=%v decoupled=%v",
-					gi, pl.adam.AMSGrad, pl.adam.Decoupled, g.adam.AMSGrad, g.adam.Decoupled)
-			}
-			if err := pl.adam.Validate(); err != nil {
-				return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
-			}
-		} else {
-			if pl.sgd, err = sgdHyperFrom(m, p); err != nil {
-				return err
-			}
-			if (pl.sgd.Momentum != 0) != (g.sgd.Momentum != 0) {
-				return fmt.Errorf("optim: checkpoint group %d has momentum %v, optimizer %v (momentum buffers differ)", gi, pl.sgd.Momentum, g.sgd.Momentum)
-			}
-			if err := pl.sgd.Validate(); err != nil {
-				return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
-			}
+		if pl.h, err = c.alg.rule.metaHyper(c.alg, m, p); err != nil {
+			return err
+		}
+		if err := c.alg.compatible(pl.h.values(), g.h.values()); err != nil {
+			return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
+		}
+		if err := pl.h.check(); err != nil {
+			return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
 		}
 		if !(pl.lastLR >= 0) || math.IsInf(pl.lastLR, 0) {
 			return fmt.Errorf("optim: checkpoint group %d: last learning rate %v", gi, pl.lastLR)
@@ -441,20 +381,21 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 	}
 	// Tensors: exactly the expected set, with matching dtypes and shapes.
 	type copyPlan struct {
-		dst stateRef
+		dst anyTensor
+		k   int // the k-th of dst's tensors
 		src *safetensors.Tensor
 	}
 	var plan []copyPlan
-	for i := range c.tensors {
-		for _, want := range c.stateTensors(&c.tensors[i]) {
-			got, ok := ck.File.Tensor(want.name)
+	for _, t := range c.tensors {
+		for k, want := range t.outs(c.alg.State) {
+			got, ok := ck.File.Tensor(want.Name)
 			if !ok {
-				return fmt.Errorf("optim: checkpoint has no tensor %q", want.name)
+				return fmt.Errorf("optim: checkpoint has no tensor %q", want.Name)
 			}
-			if o := want.out(); got.Dtype != o.Dtype() || !slices.Equal(got.Shape, want.shape) {
-				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.name, got.Dtype, got.Shape, o.Dtype(), want.shape)
+			if got.Dtype != want.Dtype() || !slices.Equal(got.Shape, want.Shape) {
+				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.Name, got.Dtype, got.Shape, want.Dtype(), want.Shape)
 			}
-			plan = append(plan, copyPlan{want, got})
+			plan = append(plan, copyPlan{t, k, got})
 		}
 	}
 	if len(plan) != len(ck.File.Tensors) {
@@ -486,19 +427,11 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		undos = append(undos, undo{s, old})
 	}
 	for _, p := range plan {
-		if p.dst.f32 != nil {
-			safetensors.Decode(p.dst.f32, p.src.Data)
-		} else {
-			safetensors.Decode(p.dst.f64, p.src.Data)
-		}
+		p.dst.load(p.k, p.src.Data)
 	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
-		if c.kind == KindAdam {
-			g.adam = plans[gi].adam
-		} else {
-			g.sgd = plans[gi].sgd
-		}
+		g.h.assign(plans[gi].h)
 		g.lr = plans[gi].lastLR
 	}
 	if c.scaler != nil {
@@ -506,44 +439,4 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 	}
 	c.step = ck.Step
 	return nil
-}
-
-func adamHyperFrom(m map[string]string, p string) (h kernels.Adam, err error) {
-	for _, f := range []struct {
-		k string
-		x *float64
-	}{{"lr", &h.LR}, {"beta1", &h.Beta1}, {"beta2", &h.Beta2}, {"eps", &h.Eps}, {"weight_decay", &h.WeightDecay}} {
-		if *f.x, err = metaFloat(m, p+f.k); err != nil {
-			return h, err
-		}
-	}
-	for _, f := range []struct {
-		k string
-		x *bool
-	}{{"decoupled", &h.Decoupled}, {"amsgrad", &h.AMSGrad}, {"maximize", &h.Maximize}} {
-		if *f.x, err = metaBool(m, p+f.k); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
-}
-
-func sgdHyperFrom(m map[string]string, p string) (h kernels.SGD, err error) {
-	for _, f := range []struct {
-		k string
-		x *float64
-	}{{"lr", &h.LR}, {"momentum", &h.Momentum}, {"dampening", &h.Dampening}, {"weight_decay", &h.WeightDecay}} {
-		if *f.x, err = metaFloat(m, p+f.k); err != nil {
-			return h, err
-		}
-	}
-	for _, f := range []struct {
-		k string
-		x *bool
-	}{{"nesterov", &h.Nesterov}, {"maximize", &h.Maximize}} {
-		if *f.x, err = metaBool(m, p+f.k); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
 }

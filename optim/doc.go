@@ -1,8 +1,34 @@
-// Package optim holds descent's stateful optimizers: SGD (momentum,
-// dampening, Nesterov, weight decay, maximize), Adam, AdamW and AMSGrad
-// over named float32 and float64 parameters in groups with their own
-// hyper-parameters, with PyTorch's defaults and semantics, plus clipping,
-// dynamic loss scaling, learning-rate schedule hooks and checkpoints.
+// Package optim holds descent's stateful optimizers over named float32 and
+// float64 parameters in groups with their own hyper-parameters, with
+// PyTorch's defaults and semantics: SGD (momentum, dampening, Nesterov,
+// weight decay, maximize), Adam, AdamW and AMSGrad, Lion, Adagrad and
+// RMSprop; plus clipping, dynamic loss scaling, learning-rate schedule hooks
+// and checkpoints.
+//
+// # Algorithms
+//
+// Every optimizer is described once, by an Algorithm in a registry
+// (Algorithms, Lookup): its name, its hyper-parameters (key, default,
+// valid range, search hints — the keys are the checkpoint's and
+// torch.optim's argument names), its state tensors with PyTorch's names
+// and initial values, and, behind them, its update rule: the kernels'
+// hyper-parameter struct, step scalars and kernel. Like optax's aliases
+// over its transforms, several algorithms share a rule (Kind): momentum and
+// nesterov are sgd's rule with other defaults or fixed switches, adamw and
+// amsgrad adam's. Step, checkpoints and the packages train, tune and the
+// command line read the registry; nothing else knows an algorithm, and a
+// new one is one descriptor file (lion.go is the example).
+//
+//	sgd, momentum, nesterov   torch.optim.SGD              momentum_buffer (momentum ≠ 0)
+//	adam, adamw, amsgrad      torch.optim.Adam / AdamW     exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad)
+//	lion                      Lion (Chen et al. 2023)      exp_avg
+//	adagrad                   torch.optim.Adagrad          sum (starts at initial_accumulator_value)
+//	rmsprop                   torch.optim.RMSprop          square_avg, momentum_buffer (momentum ≠ 0), grad_avg (centered)
+//
+// New builds an optimizer of a named algorithm from groups whose
+// hyper-parameters are Values by key (the others take the defaults) or the
+// rule's struct of package kernels; NewSGD and NewAdam take kernels.SGD and
+// kernels.Adam groups.
 //
 // # Contract
 //
@@ -10,20 +36,23 @@
 // or float64, equal lengths). The optimizer keeps the slices: the training
 // loop writes each step's gradient into them in place and reads the updated
 // data from them. Names are unique and may not end in a state suffix
-// (".exp_avg" …); no two slices may overlap. NewSGD and NewAdam validate all
-// of this, the groups' hyper-parameters (kernels.SGD.Validate,
-// kernels.Adam.Validate) and the options, and return an error.
+// (StateSuffixes: ".exp_avg" …); no two slices may overlap. New, NewSGD and
+// NewAdam validate all of this, the groups' hyper-parameters (the kernels'
+// Validate, and the algorithm's fixed values) and the options, and return
+// an error.
 //
-// Semantics are torch.optim's: the step count starts at 1; SGD's momentum
-// buffer takes the gradient itself on the first update; AdamW is Adam with
-// kernels.Adam.Decoupled, AMSGrad with kernels.Adam.AMSGrad. State
-// (exp_avg, exp_avg_sq, max_exp_avg_sq, momentum_buffer) is allocated,
-// zeroed, at construction. The arithmetic is the kernels' (package kernels):
-// Step computes each group's scalars once (kernels.Adam.Scalars,
-// kernels.SGD.Scalars) and runs one fused kernel pass per tensor.
+// Semantics are torch.optim's (PyTorch 1.13), and Optax's for Lion: the
+// step count starts at 1; SGD's momentum buffer takes the gradient itself on
+// the first update; AdamW is Adam with kernels.Adam.Decoupled, AMSGrad with
+// kernels.Adam.AMSGrad. State is allocated at construction, zeroed or at
+// its initial value (Adagrad's sum). The arithmetic is the kernels'
+// (package kernels): Step computes each group's scalars once
+// (kernels.Adam.Scalars …) and runs one fused kernel pass per tensor; each
+// tensor is bound to its kernel, for its element type, at construction.
 // Numerically the results are within a few ULPs of the trajectory's scale
-// of PyTorch 1.13's (see parity_test.go for the measured bounds), not
-// bit-identical to it.
+// of PyTorch 1.13's (see parity_test.go for the measured bounds; Lion is
+// checked against the formula in float64, lion_test.go), not bit-identical
+// to it.
 //
 // Parallelism and determinism. Step cuts tensors into chunks of ChunkElems
 // elements and batches small tensors (and tails) into items of at most

@@ -82,3 +82,45 @@ func ExampleWithClipNorm() {
 	// norm 5 coef 0.2 p [0.94 0.92]
 	// skipped true scale 32768 steps 1
 }
+
+// Any registered algorithm by name, with hyper-parameters by key; the
+// others take the algorithm's defaults.
+func ExampleNew() {
+	w, g := []float32{1, -1, 0.5}, []float32{0.3, -0.2, 0}
+	opt, err := optim.New("lion", []optim.Group{{
+		Params: []optim.Param{optim.Float32("w", w, g)},
+		Hyper:  optim.Values{"lr": 0.1, "weight_decay": 0.5},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	defer opt.Close()
+	opt.Step() // w − lr·(sign(β1·m + (1−β1)·g) + λ·w), m = 0
+	fmt.Println(w, opt.Hyper(0)["beta2"], opt.Algorithm().State[0].Name)
+	// Output:
+	// [0.85 -0.85 0.475] 0.99 exp_avg
+}
+
+// The registry: each algorithm's rule, hyper-parameters with their defaults
+// and the state it keeps.
+func ExampleAlgorithms() {
+	for _, a := range optim.Algorithms() {
+		var hs []string
+		for _, p := range a.Hyper {
+			if !p.Fixed {
+				hs = append(hs, p.Key+"="+p.Format(p.Default))
+			}
+		}
+		fmt.Printf("%-8s %-7s %v\n", a.Name, a.Kind, hs)
+	}
+	// Output:
+	// sgd      sgd     [lr=0.001 momentum=0 dampening=0 weight_decay=0 nesterov=false maximize=false]
+	// momentum sgd     [lr=0.001 momentum=0.9 dampening=0 weight_decay=0 maximize=false]
+	// nesterov sgd     [lr=0.001 momentum=0.9 weight_decay=0 maximize=false]
+	// adam     adam    [lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0 decoupled=false amsgrad=false maximize=false]
+	// adamw    adam    [lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0.01 amsgrad=false maximize=false]
+	// amsgrad  adam    [lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0 decoupled=false maximize=false]
+	// lion     lion    [lr=0.0001 beta1=0.9 beta2=0.99 weight_decay=0 maximize=false]
+	// adagrad  adagrad [lr=0.01 lr_decay=0 weight_decay=0 initial_accumulator_value=0 eps=1e-10 maximize=false]
+	// rmsprop  rmsprop [lr=0.01 alpha=0.99 eps=1e-08 weight_decay=0 momentum=0 centered=false maximize=false]
+}

@@ -9,8 +9,9 @@ import (
 )
 
 // fuzzOptimizers returns small optimizers a fuzzed checkpoint is loaded
-// into: an AMSGrad one with a loss scaler and a Stateful schedule, and an
-// SGD one with momentum, both over "a" (float32, 2×3) and "b" (float64, 4).
+// into: an AMSGrad one with a loss scaler and a Stateful schedule, an SGD
+// one with momentum, and one of every other algorithm (RMSprop centered
+// with momentum), all over "a" (float32, 2×3) and "b" (float64, 4).
 func fuzzOptimizers(t testing.TB) []*Optimizer {
 	params := func() []Param {
 		return []Param{
@@ -28,7 +29,22 @@ func fuzzOptimizers(t testing.TB) []*Optimizer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Optimizer{a, s}
+	os := []*Optimizer{a, s}
+	for _, alg := range Algorithms() {
+		if alg.Kind == KindSGD || alg.Kind == KindAdam {
+			continue
+		}
+		var v Values
+		if alg.Name == "rmsprop" {
+			v = Values{"centered": 1, "momentum": 0.5}
+		}
+		o, err := alg.New([]Group{{Params: params(), Hyper: v}}, WithWorkers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os = append(os, o)
+	}
+	return os
 }
 
 // FuzzLoadCheckpoint feeds arbitrary bytes to the checkpoint decoder (with

@@ -303,7 +303,7 @@ func TestPartition(t *testing.T) {
 	c := o.c
 	covered := make([][]bool, len(c.tensors))
 	for i := range c.tensors {
-		covered[i] = make([]bool, c.tensors[i].n)
+		covered[i] = make([]bool, c.tensors[i].base().n)
 	}
 	for it := range c.nItems() {
 		n := 0
@@ -568,13 +568,15 @@ func TestLossScaler(t *testing.T) {
 				t.Fatalf("iteration %d: %+v", i, info)
 			}
 			sameBits(t, "skipped step", m, before)
-			for ti := range o.c.tensors {
-				for j, v := range o.c.tensors[ti].m32 {
+			for ti, ot := range o.c.tensors {
+				m32, _ := ot.stateOf(0).([]float32) // exp_avg of the float32 tensors
+				v64, _ := ot.stateOf(1).([]float64) // exp_avg_sq of the float64 ones
+				for j, v := range m32 {
 					if v != ref.m32[ti][j] {
 						t.Fatal("state changed by a skipped step")
 					}
 				}
-				for j, v := range o.c.tensors[ti].v64 {
+				for j, v := range v64 {
 					if v != ref.v64[ti][j] {
 						t.Fatal("state changed by a skipped step")
 					}

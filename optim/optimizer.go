@@ -20,16 +20,6 @@ import (
 // chunk — is bit-identical for any number of workers.
 const ChunkElems = 1 << 16
 
-// Kind names an optimizer family, as stored in checkpoints.
-type Kind string
-
-// Optimizer families. AdamW and AMSGrad are Adam with kernels.Adam's
-// Decoupled and AMSGrad set.
-const (
-	KindSGD  Kind = "sgd"
-	KindAdam Kind = "adam"
-)
-
 // SGDGroup is a parameter group of an SGD optimizer: parameters with their
 // own hyper-parameters and, optionally, a learning-rate schedule.
 type SGDGroup struct {
@@ -116,27 +106,11 @@ type Optimizer struct {
 }
 
 type group struct {
-	sgd    kernels.SGD
-	adam   kernels.Adam
+	h      groupHyper // hyper-parameters (lr is the base rate) and step scalars
 	sched  Schedule
 	lr     float64 // learning rate of the last update (the base before any)
 	nextLR float64
-	sgdS   kernels.SGDScalars
-	adamS  kernels.AdamScalars
 	params []int // indices into core.tensors
-}
-
-type tensor struct {
-	name  string
-	shape []int
-	group int
-	dt    Dtype
-	n     int
-
-	// Parameters, gradients and state; x is max_exp_avg_sq (AMSGrad) or
-	// momentum_buffer (SGD with momentum).
-	p32, g32, m32, v32, x32 []float32
-	p64, g64, m64, v64, x64 []float64
 }
 
 type segment struct {
@@ -153,9 +127,9 @@ const (
 // to the Optimizer, so that an Optimizer dropped without Close is still
 // collected and its cleanup stops the workers.
 type core struct {
-	kind    Kind
+	alg     *Algorithm
 	groups  []group
-	tensors []tensor
+	tensors []anyTensor
 	byName  map[string]int
 
 	segs  []segment
@@ -171,8 +145,7 @@ type core struct {
 
 	clipNorm    float64
 	clipValue   float64
-	clamp32     float32
-	clamp64     float64
+	clamp       float64 // the value clamp's bound for this step (clipValue·scale)
 	checkFinite bool
 	scaler      *scaler
 
@@ -181,40 +154,30 @@ type core struct {
 
 // NewSGD returns an SGD optimizer (with momentum, dampening, Nesterov,
 // weight decay and maximize as in torch.optim.SGD) over the groups'
-// parameters. It validates every group's hyper-parameters, every parameter
-// and the options.
+// parameters: New("sgd", …) with typed hyper-parameters. It validates every
+// group's hyper-parameters, every parameter and the options.
 func NewSGD(groups []SGDGroup, opts ...Option) (*Optimizer, error) {
-	gs := make([]group, len(groups))
-	ps := make([][]Param, len(groups))
+	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		if err := g.Hyper.Validate(); err != nil {
-			return nil, fmt.Errorf("optim: group %d: %w", i, err)
-		}
-		gs[i] = group{sgd: g.Hyper, sched: g.Schedule, lr: g.Hyper.LR}
-		ps[i] = g.Params
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
 	}
-	return newOptimizer(KindSGD, gs, ps, opts)
+	return New(string(KindSGD), gs, opts...)
 }
 
 // NewAdam returns an Adam optimizer over the groups' parameters; a group
 // whose Hyper has Decoupled set is AdamW, one with AMSGrad set is AMSGrad
-// (kernels.DefaultAdam and kernels.DefaultAdamW give PyTorch's defaults).
-// It validates every group's hyper-parameters, every parameter and the
-// options.
+// (kernels.DefaultAdam and kernels.DefaultAdamW give PyTorch's defaults):
+// New("adam", …) with typed hyper-parameters. It validates every group's
+// hyper-parameters, every parameter and the options.
 func NewAdam(groups []AdamGroup, opts ...Option) (*Optimizer, error) {
-	gs := make([]group, len(groups))
-	ps := make([][]Param, len(groups))
+	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		if err := g.Hyper.Validate(); err != nil {
-			return nil, fmt.Errorf("optim: group %d: %w", i, err)
-		}
-		gs[i] = group{adam: g.Hyper, sched: g.Schedule, lr: g.Hyper.LR}
-		ps[i] = g.Params
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
 	}
-	return newOptimizer(KindAdam, gs, ps, opts)
+	return New(string(KindAdam), gs, opts...)
 }
 
-func newOptimizer(kind Kind, gs []group, ps [][]Param, opts []Option) (*Optimizer, error) {
+func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Optimizer, error) {
 	var op option
 	for _, f := range opts {
 		f(&op)
@@ -227,7 +190,7 @@ func newOptimizer(kind Kind, gs []group, ps [][]Param, opts []Option) (*Optimize
 	case !(op.clipValue >= 0) || math.IsInf(op.clipValue, 0):
 		return nil, fmt.Errorf("optim: clip value %v must be finite and ≥ 0 (0: off)", op.clipValue)
 	}
-	c := &core{kind: kind, groups: gs, clipNorm: op.clipNorm, clipValue: op.clipValue, checkFinite: op.checkFinite}
+	c := &core{alg: alg, groups: gs, clipNorm: op.clipNorm, clipValue: op.clipValue, checkFinite: op.checkFinite}
 	if op.scaler != nil {
 		if err := op.scaler.Validate(); err != nil {
 			return nil, err
@@ -250,10 +213,14 @@ func newOptimizer(kind Kind, gs []group, ps [][]Param, opts []Option) (*Optimize
 	for gi := range ps {
 		for pi := range ps[gi] {
 			p := &ps[gi][pi]
-			t := tensor{name: p.Name, shape: p.shape(), group: gi, dt: p.Dtype(), n: p.Len(),
-				p32: p.Data32, g32: p.Grad32, p64: p.Data64, g64: p.Grad64}
-			c.allocState(&t)
-			c.byName[t.name] = len(c.tensors)
+			b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
+			var t anyTensor
+			if p.Dtype() == F32 {
+				t = newTensor(b, p.Data32, p.Grad32, alg.State, gs[gi].h)
+			} else {
+				t = newTensor(b, p.Data64, p.Grad64, alg.State, gs[gi].h)
+			}
+			c.byName[b.name] = len(c.tensors)
 			gs[gi].params = append(gs[gi].params, len(c.tensors))
 			c.tensors = append(c.tensors, t)
 		}
@@ -269,35 +236,6 @@ func newOptimizer(kind Kind, gs []group, ps [][]Param, opts []Option) (*Optimize
 	return o, nil
 }
 
-// allocState allocates t's optimizer state, zeroed.
-func (c *core) allocState(t *tensor) {
-	adam, x := c.kind == KindAdam, c.hasX(t)
-	if t.dt == F32 {
-		if adam {
-			t.m32, t.v32 = make([]float32, t.n), make([]float32, t.n)
-		}
-		if x {
-			t.x32 = make([]float32, t.n)
-		}
-		return
-	}
-	if adam {
-		t.m64, t.v64 = make([]float64, t.n), make([]float64, t.n)
-	}
-	if x {
-		t.x64 = make([]float64, t.n)
-	}
-}
-
-// hasX reports whether t's group keeps the extra state buffer.
-func (c *core) hasX(t *tensor) bool {
-	g := &c.groups[t.group]
-	if c.kind == KindAdam {
-		return g.adam.AMSGrad
-	}
-	return g.sgd.Momentum != 0
-}
-
 // partition cuts the tensors into segments and groups them into items:
 // every full chunk of chunk elements is an item of its own; shorter pieces
 // (small tensors and tails) are batched, in tensor order, into items of at
@@ -307,7 +245,7 @@ func (c *core) partition(chunk int) {
 	var pending []segment
 	pendingN := 0
 	for ti := range c.tensors {
-		n := c.tensors[ti].n
+		n := c.tensors[ti].base().n
 		for lo := 0; lo < n; lo += chunk {
 			hi := min(lo+chunk, n)
 			s := segment{int32(ti), lo, hi}
@@ -362,78 +300,18 @@ func (c *core) runItem(i int) {
 // its sum of squares and finiteness.
 func (c *core) pre(si int) {
 	s := c.segs[si]
-	t := &c.tensors[s.t]
-	finite := true
-	var sum float64
-	var ok bool
-	if t.dt == F32 {
-		g := t.g32[s.lo:s.hi]
-		if c.clipValue > 0 {
-			finite = clamp(g, c.clamp32)
-		}
-		sum, ok = kernels.SumSquares[float32](g)
-	} else {
-		g := t.g64[s.lo:s.hi]
-		if c.clipValue > 0 {
-			finite = clamp(g, c.clamp64)
-		}
-		sum, ok = kernels.SumSquares[float64](g)
-	}
-	c.segSum[si], c.segFinite[si] = sum, finite && ok
+	c.segSum[si], c.segFinite[si] = c.tensors[s.t].pre(s.lo, s.hi, c.clamp)
 }
 
-// clamp sets every element of g to the nearest value in [−b, b] (NaN stays
-// NaN) and reports whether every element was finite before the clamp.
-func clamp[T float32 | float64](g []T, b T) bool {
-	finite := true
-	for i, x := range g {
-		if x-x != 0 { // NaN or ±Inf
-			finite = false
-		}
-		if x > b {
-			g[i] = b
-		} else if x < -b {
-			g[i] = -b
-		}
-	}
-	return finite
-}
-
-// update runs the group's kernel over one segment.
+// update runs the tensor's kernel over one segment (clamping its gradient
+// first when clipping by value and the pre phase did not).
 func (c *core) update(si int) {
 	s := c.segs[si]
-	t := &c.tensors[s.t]
-	g := &c.groups[t.group]
-	lo, hi := s.lo, s.hi
-	if t.dt == F32 {
-		if c.clipValue > 0 && !c.needPre() {
-			clamp(t.g32[lo:hi], c.clamp32)
-		}
-		switch {
-		case c.kind == KindAdam && g.adam.AMSGrad:
-			kernels.AMSGradStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], t.x32[lo:hi], &g.adamS)
-		case c.kind == KindAdam:
-			kernels.AdamStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.m32[lo:hi], t.v32[lo:hi], &g.adamS)
-		case g.sgd.Momentum != 0:
-			kernels.MomentumStep[float32](t.p32[lo:hi], t.g32[lo:hi], t.x32[lo:hi], &g.sgdS, c.first)
-		default:
-			kernels.SGDStep[float32](t.p32[lo:hi], t.g32[lo:hi], &g.sgdS)
-		}
-		return
+	clamp := c.clamp
+	if c.needPre() {
+		clamp = 0
 	}
-	if c.clipValue > 0 && !c.needPre() {
-		clamp(t.g64[lo:hi], c.clamp64)
-	}
-	switch {
-	case c.kind == KindAdam && g.adam.AMSGrad:
-		kernels.AMSGradStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], t.x64[lo:hi], &g.adamS)
-	case c.kind == KindAdam:
-		kernels.AdamStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.m64[lo:hi], t.v64[lo:hi], &g.adamS)
-	case g.sgd.Momentum != 0:
-		kernels.MomentumStep[float64](t.p64[lo:hi], t.g64[lo:hi], t.x64[lo:hi], &g.sgdS, c.first)
-	default:
-		kernels.SGDStep[float64](t.p64[lo:hi], t.g64[lo:hi], &g.sgdS)
-	}
+	c.tensors[s.t].update(s.lo, s.hi, c.first, clamp)
 }
 
 func (c *core) needPre() bool { return c.clipNorm > 0 || c.scaler != nil || c.checkFinite }
@@ -476,9 +354,9 @@ func (o *Optimizer) Step() (StepInfo, error) {
 		scale = c.scaler.scale
 		info.Scale = scale
 	}
+	c.clamp = 0
 	if c.clipValue > 0 {
-		c.clamp64 = c.clipValue * scale
-		c.clamp32 = float32(c.clamp64)
+		c.clamp = c.clipValue * scale
 	}
 	gradScale := 1.0
 	if c.needPre() {
@@ -508,10 +386,7 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	t := c.step + 1
 	for gi := range c.groups {
 		g := &c.groups[gi]
-		base := g.sgd.LR
-		if c.kind == KindAdam {
-			base = g.adam.LR
-		}
+		base := g.h.baseLR()
 		lr := base
 		if g.sched != nil {
 			lr = g.sched.LR(c.step, base)
@@ -524,15 +399,7 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		g.lr = g.nextLR
-		if c.kind == KindAdam {
-			h := g.adam
-			h.LR = g.lr
-			g.adamS = h.Scalars(t, gradScale)
-		} else {
-			h := g.sgd
-			h.LR = g.lr
-			g.sgdS = h.Scalars(gradScale)
-		}
+		g.h.setScalars(g.lr, t, gradScale)
 	}
 	c.first = c.step == 0
 	c.phase = phaseUpdate
@@ -548,10 +415,8 @@ func (o *Optimizer) Step() (StepInfo, error) {
 
 // ZeroGrad sets every gradient to zero.
 func (o *Optimizer) ZeroGrad() {
-	for i := range o.c.tensors {
-		t := &o.c.tensors[i]
-		clear(t.g32)
-		clear(t.g64)
+	for _, t := range o.c.tensors {
+		t.zeroGrad()
 	}
 }
 
@@ -563,8 +428,14 @@ func (o *Optimizer) Close() error {
 	return nil
 }
 
-// Kind returns the optimizer family.
-func (o *Optimizer) Kind() Kind { return o.c.kind }
+// Kind returns the optimizer's update rule (its algorithm's Kind).
+func (o *Optimizer) Kind() Kind { return o.c.alg.Kind }
+
+// Algorithm returns the optimizer's algorithm.
+func (o *Optimizer) Algorithm() *Algorithm { return o.c.alg }
+
+// Hyper returns group g's hyper-parameters by key ("lr" is the base rate).
+func (o *Optimizer) Hyper(g int) Values { return o.c.groups[g].h.values() }
 
 // StepCount returns the number of updates taken (skipped steps do not
 // count). The next update is step StepCount()+1 in PyTorch's numbering.
@@ -582,16 +453,23 @@ func (o *Optimizer) LR(g int) float64 { return o.c.groups[g].lr }
 
 // SGDHyper returns group g's hyper-parameters (LR is the base rate) of an
 // SGD optimizer; it panics for other kinds.
-func (o *Optimizer) SGDHyper(g int) kernels.SGD {
-	o.mustKind(KindSGD, "SGDHyper")
-	return o.c.groups[g].sgd
-}
+func (o *Optimizer) SGDHyper(g int) kernels.SGD { return typedHyper[kernels.SGD](o, g, "SGDHyper") }
 
 // AdamHyper returns group g's hyper-parameters (LR is the base rate) of an
 // Adam optimizer; it panics for other kinds.
-func (o *Optimizer) AdamHyper(g int) kernels.Adam {
-	o.mustKind(KindAdam, "AdamHyper")
-	return o.c.groups[g].adam
+func (o *Optimizer) AdamHyper(g int) kernels.Adam { return typedHyper[kernels.Adam](o, g, "AdamHyper") }
+
+// TypedHyper returns group g's hyper-parameters (LR is the base rate) as the
+// rule's struct of package kernels (kernels.Lion for lion …): a value of
+// the type New accepts as a Group's Hyper.
+func (o *Optimizer) TypedHyper(g int) any { return o.c.groups[g].h.typed() }
+
+func typedHyper[H any](o *Optimizer, g int, fn string) H {
+	h, ok := o.c.groups[g].h.typed().(H)
+	if !ok {
+		panic(fmt.Sprintf("optim: %s on a %s optimizer", fn, o.c.alg.Kind))
+	}
+	return h
 }
 
 // SetBaseLR sets group g's base learning rate (the one schedules scale).
@@ -600,25 +478,19 @@ func (o *Optimizer) SetBaseLR(g int, lr float64) error {
 		return fmt.Errorf("optim: SetBaseLR: learning rate %v must be finite and ≥ 0", lr)
 	}
 	gr := &o.c.groups[g]
-	gr.sgd.LR, gr.adam.LR = lr, lr
+	gr.h.setBaseLR(lr)
 	if o.c.step == 0 {
 		gr.lr = lr
 	}
 	return nil
 }
 
-func (o *Optimizer) mustKind(k Kind, fn string) {
-	if o.c.kind != k {
-		panic(fmt.Sprintf("optim: %s on a %s optimizer", fn, o.c.kind))
-	}
-}
-
 // Names returns the parameters' names in order (groups in order, each
 // group's parameters in the order given).
 func (o *Optimizer) Names() []string {
 	ns := make([]string, len(o.c.tensors))
-	for i := range o.c.tensors {
-		ns[i] = o.c.tensors[i].name
+	for i, t := range o.c.tensors {
+		ns[i] = t.base().name
 	}
 	return ns
 }

@@ -77,8 +77,9 @@ func (p *Param) Dtype() Dtype {
 	return 0
 }
 
-// State-tensor suffixes, as in PyTorch's state_dict. A parameter's state
-// tensor is stored in a checkpoint under "<name><suffix>".
+// Some state-tensor suffixes, as in PyTorch's state_dict. A parameter's
+// state tensor is stored in a checkpoint under "<name>.<StateTensor.Name>";
+// StateSuffixes lists them all.
 const (
 	SuffixExpAvg         = ".exp_avg"
 	SuffixExpAvgSq       = ".exp_avg_sq"
@@ -86,12 +87,11 @@ const (
 	SuffixMomentumBuffer = ".momentum_buffer"
 )
 
-var reservedSuffixes = []string{SuffixExpAvg, SuffixExpAvgSq, SuffixMaxExpAvgSq, SuffixMomentumBuffer}
-
 // ValidName reports why name cannot name a parameter, or nil. A name is
-// non-empty valid UTF-8, is not "__metadata__", and does not end in one of
-// the state suffixes (so that a parameter's name never collides with
-// another's state tensor in a checkpoint).
+// non-empty valid UTF-8, is not "__metadata__", and does not end in the
+// suffix of any rule's state tensor (StateSuffixes: ".exp_avg", ".sum",
+// ".square_avg" …), so that a parameter's name never collides with
+// another's state tensor in a checkpoint, whatever the optimizer.
 func ValidName(name string) error {
 	switch {
 	case name == "":
@@ -101,7 +101,7 @@ func ValidName(name string) error {
 	case !utf8.ValidString(name):
 		return fmt.Errorf("optim: parameter name %q is not valid UTF-8", name)
 	}
-	for _, s := range reservedSuffixes {
+	for _, s := range suffixes {
 		if strings.HasSuffix(name, s) {
 			return fmt.Errorf("optim: parameter name %q ends in the state suffix %q", name, s)
 		}

@@ -8,8 +8,6 @@ import (
 	"math"
 	"os"
 	"testing"
-
-	"github.com/descent-go/descent/kernels"
 )
 
 // Parity with PyTorch: testdata/parity/gen.py records torch.optim
@@ -44,6 +42,11 @@ var parityBound = map[string]map[int]float64{
 	"sgd":   {4: 16, 8: 32}, // measured 8, 9
 	"adam":  {4: 16, 8: 16}, // measured 4.5, 5.9
 	"adamw": {4: 16, 8: 16}, // measured 4.5, 4
+	// Adagrad and RMSprop: torch divides before scaling (addcdiv: p − lr·(g/den))
+	// where the kernels scale first ((lr·g)/den), and RMSprop's addcmul
+	// multiplies (1−α)·(g·g) where the kernel rounds (1−α)·g first.
+	"adagrad": {4: 8, 8: 8},   // measured 3, 3
+	"rmsprop": {4: 16, 8: 32}, // measured 7.03, 9
 }
 
 // ulpOf returns the unit in the last place of x in the element type.
@@ -57,19 +60,37 @@ func ulpOf(x float64, size int) float64 {
 }
 
 type parityCase struct {
-	Opt         string    `json:"opt"`
-	LR          float64   `json:"lr"`
-	Momentum    float64   `json:"momentum"`
-	Dampening   float64   `json:"dampening"`
-	WeightDecay *float64  `json:"weight_decay"`
-	Nesterov    bool      `json:"nesterov"`
-	Maximize    bool      `json:"maximize"`
-	Betas       []float64 `json:"betas"`
-	Eps         float64   `json:"eps"`
-	AMSGrad     bool      `json:"amsgrad"`
-
+	Opt    string // the algorithm
+	hyper  Values // torch.optim's keyword arguments: optim's keys, betas split in two
 	desc   string
 	states [][]float64 // per step, Σsizes values
+}
+
+// parseCase reads a case's JSON: "opt" and torch.optim's keyword
+// arguments, which are the algorithm's hyper-parameter keys ("betas"
+// aside); the others take optim's defaults, which are torch's.
+func parseCase(desc string) (parityCase, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(desc), &m); err != nil {
+		return parityCase{}, err
+	}
+	c := parityCase{hyper: Values{}, desc: desc}
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			c.Opt = x
+		case bool:
+			c.hyper[k] = map[bool]float64{false: 0, true: 1}[x]
+		case float64:
+			c.hyper[k] = x
+		case []any:
+			if k != "betas" || len(x) != 2 {
+				return c, fmt.Errorf("case %s: %s", desc, k)
+			}
+			c.hyper["beta1"], c.hyper["beta2"] = x[0].(float64), x[1].(float64)
+		}
+	}
+	return c, nil
 }
 
 type parityFile struct {
@@ -135,8 +156,8 @@ func readParity(path string) (*parityFile, error) {
 	f.cases = make([]parityCase, r.u32())
 	for i := range f.cases {
 		c := &f.cases[i]
-		c.desc = string(r.next(r.u32()))
-		if err := json.Unmarshal([]byte(c.desc), c); err != nil {
+		var err error
+		if *c, err = parseCase(string(r.next(r.u32()))); err != nil {
 			return nil, err
 		}
 		for range f.steps {
@@ -201,32 +222,7 @@ func TestPyTorchParity(t *testing.T) {
 				}
 				off += n
 			}
-			var o *Optimizer
-			wd := 0.0
-			if c.WeightDecay != nil {
-				wd = *c.WeightDecay
-			}
-			switch c.Opt {
-			case "sgd":
-				h := kernels.SGD{LR: c.LR, Momentum: c.Momentum, Dampening: c.Dampening, WeightDecay: wd, Nesterov: c.Nesterov, Maximize: c.Maximize}
-				o, err = NewSGD([]SGDGroup{{Params: ps, Hyper: h}})
-			case "adam", "adamw":
-				h := kernels.DefaultAdam()
-				if c.Opt == "adamw" {
-					h = kernels.DefaultAdamW()
-				}
-				h.LR, h.AMSGrad, h.Maximize = c.LR, c.AMSGrad, c.Maximize
-				if c.WeightDecay != nil {
-					h.WeightDecay = wd
-				}
-				if c.Betas != nil {
-					h.Beta1, h.Beta2 = c.Betas[0], c.Betas[1]
-				}
-				if c.Eps != 0 {
-					h.Eps = c.Eps
-				}
-				o, err = NewAdam([]AdamGroup{{Params: ps, Hyper: h}})
-			}
+			o, err := New(c.Opt, []Group{{Params: ps, Hyper: c.hyper}})
 			if err != nil {
 				t.Fatalf("%s: %v", c.desc, err)
 			}
@@ -274,7 +270,8 @@ func TestPyTorchParity(t *testing.T) {
 			t.Logf("%s %-105s max %5d ULPs, %5.2f ULPs of the scale", name, c.desc, maxU, maxScaled)
 		}
 	}
-	for _, k := range []string{"sgd/f32", "sgd/f64", "adam/f32", "adam/f64", "adamw/f32", "adamw/f64"} {
+	for _, k := range []string{"sgd/f32", "sgd/f64", "adam/f32", "adam/f64", "adamw/f32", "adamw/f64",
+		"adagrad/f32", "adagrad/f64", "rmsprop/f32", "rmsprop/f64"} {
 		t.Logf("worst %-9s %6d ULPs, %5.2f ULPs of the scale", k, worst[k], worstScaled[k])
 	}
 }

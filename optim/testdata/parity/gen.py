@@ -9,7 +9,9 @@ For each dtype (float32, float64) it writes parity_<dtype>.bin: three
 parameters of sizes 1, 33 and 500 with seeded normal initial values, 20
 steps of seeded normal gradients (the same for every case), and, for each
 optimizer configuration, the parameters after every step of torch.optim
-SGD / Adam / AdamW (single-tensor CPU path, foreach=False).
+SGD / Adam / AdamW / Adagrad / RMSprop (single-tensor CPU path,
+foreach=False). Each case's JSON holds torch.optim's keyword arguments,
+which are optim's hyper-parameter keys (betas aside).
 
 Layout, all little-endian:
 
@@ -49,7 +51,23 @@ CASES = [
     {"opt": "adam", "lr": 0.01, "maximize": True},
     {"opt": "adamw", "lr": 0.01},
     {"opt": "adamw", "lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
+    {"opt": "adagrad", "lr": 0.05},
+    {"opt": "adagrad", "lr": 0.05, "lr_decay": 0.01, "weight_decay": 0.01, "initial_accumulator_value": 0.1, "eps": 1e-6},
+    {"opt": "adagrad", "lr": 0.05, "initial_accumulator_value": 1.5, "maximize": True},
+    {"opt": "rmsprop", "lr": 0.01},
+    {"opt": "rmsprop", "lr": 0.01, "centered": True},
+    {"opt": "rmsprop", "lr": 0.01, "momentum": 0.9},
+    {"opt": "rmsprop", "lr": 0.01, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.05, "momentum": 0.5, "centered": True},
+    {"opt": "rmsprop", "lr": 0.01, "weight_decay": 0.1, "maximize": True},
 ]
+
+OPTIMIZERS = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "adagrad": torch.optim.Adagrad,
+    "rmsprop": torch.optim.RMSprop,
+}
 
 
 def make_optimizer(case, params):
@@ -57,11 +75,7 @@ def make_optimizer(case, params):
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
     kw["foreach"] = False
-    if case["opt"] == "sgd":
-        return torch.optim.SGD(params, **kw)
-    if case["opt"] == "adam":
-        return torch.optim.Adam(params, **kw)
-    return torch.optim.AdamW(params, **kw)
+    return OPTIMIZERS[case["opt"]](params, **kw)
 
 
 def main(out_dir):
