@@ -151,7 +151,7 @@ var Catalog = []Kernel{
 	{Name: "Scale", Summary: "x ·= a", Ref: "scaleRef", Variant: 0,
 		Streams: []Stream{{"x", "vector", true, true, 0}},
 		Slots:   []string{"A"},
-		Typical: []float64{0.5}, TypicalFlags: 0,
+		Typical: []float64{1}, TypicalFlags: 0,
 		Pseudo: []string{
 			"for i := range x {",
 			"\tx[i] = x[i]·c[ScaleA]",

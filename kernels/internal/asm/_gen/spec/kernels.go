@@ -101,7 +101,7 @@ var Kernels = []*Kernel{
 		Name: "Scale", Summary: "x ·= a", Ref: "scaleRef",
 		Streams: []Stream{{Name: "x", Doc: "vector"}},
 		Slots:   []string{"A"}, Unroll: 4,
-		Typical: []float64{0.5}, TypicalFlags: nil,
+		Typical: []float64{1}, TypicalFlags: nil,
 		Body: func(b *B) {
 			b.Store("x", b.Mul(b.Load("x"), b.C("A")))
 		},
