@@ -82,4 +82,34 @@
 // and block sizes, float64 gradients against central finite differences and
 // against a direct computation with gonum's mat package, and package fuzz's
 // FuzzLinear targets check this bound against a float64 reference.
+//
+// # Across CPUs
+//
+// Unlike the optimizer kernels (package kernels), whose results are the same
+// bits on every CPU, this package's losses, gradients and predictions are
+// not bit-identical across architectures, even with the pure-Go gonum
+// backend; they agree to rounding, within the bound above. What holds is
+// pinned by TestPortableGolden (digests recorded on each kind of CPU in
+// testdata/portable.golden, checked on amd64 and under qemu-aarch64),
+// TestPortableClaims and TestPortableAlignment:
+//
+//   - amd64 and arm64 differ in the last bits in every case tested (every
+//     objective, float32 and float64): gonum's BLAS is SSE assembly on amd64
+//     and Go on arm64, where the compiler fuses multiplies and adds into
+//     FMAs, and math.Exp and math.Log1p give different bits on the two.
+//   - On amd64, least squares does not depend on whether the CPU has FMA;
+//     logistic and softmax regression can, as math.Exp's assembly uses FMA
+//     where the CPU has AVX and FMA (GODEBUG=cpu.fma=off shows the other
+//     result).
+//   - On one kind of CPU the results are reproducible, and do not depend on
+//     where the slices lie, except for float32 on amd64: gonum's float32 dot
+//     product steps to an aligned address before its vector loop, so its
+//     order of summation depends on the alignment of X and θ.
+//   - OpenBLAS is not reproducible even across allocations (see above).
+//
+// End-to-end training (packages train and tune, descent train) can
+// therefore repeat its bits only on the same kind of CPU, with the gonum
+// backend (and float64 on amd64). Making the gradients identical everywhere
+// would need a matrix–vector product and an exponential of descent's own,
+// with one canonical order and no FMA, as the kernels have.
 package linear
