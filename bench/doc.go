@@ -16,7 +16,9 @@
 // Adam float32, 28 per element — p, g, m, v read; p, m, v written), so the
 // MB/s column is the memory traffic the kernel needs, not counting the
 // read-for-ownership of written lines. Stream measures the machine's copy
-// bandwidth in the same run (the roofline).
+// bandwidth in the same run (the roofline). descent bench measures three
+// probes (MeasureRoofline: copy, read-modify-write, read) and compares each
+// kernel with the probe of its access pattern (AccessOf, Roofline.Probe).
 package bench
 
 //go:generate go run ./internal/benchgen -out kernels_gen_test.go

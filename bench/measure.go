@@ -78,17 +78,20 @@ func timeParallel(calls []func(), minTime time.Duration) float64 {
 }
 
 // Roofline is the machine's streaming bandwidth, measured by three probes on
-// buffers of StreamBytes, twice the last-level cache: copy (the runtime's memmove: a read and
-// a write stream), read-modify-write (Scale[float32] by 1 in place with the fastest
+// buffers of StreamBytes, twice the last-level cache, one per access pattern
+// (Access): copy (the runtime's memmove: a read and a write stream),
+// read-modify-write (Scale[float32] by 1 in place with the fastest
 // implementation: what an update kernel's written slices do) and read
-// (SumSquares[float32]: what its read-only slices do). Bytes count reads plus
-// writes, as the kernels' do.
+// (SumSquares[float32]: what a reduction does). Bytes count reads plus
+// writes, as the kernels' do. A kernel is compared with the probe of its own
+// access pattern (Probe, AccessOf): the probes can differ by 2× on one core,
+// so the best of the three is no bound for a kernel of another pattern.
 type Roofline struct {
 	Threads  int     `json:"threads"`
 	Copy     float64 `json:"copy_bytes_per_s"`
 	RMW      float64 `json:"rmw_bytes_per_s"`
 	Read     float64 `json:"read_bytes_per_s"`
-	BytesSec float64 `json:"bytes_per_s"` // the best of the three: the roofline
+	BytesSec float64 `json:"bytes_per_s"` // the best of the three
 }
 
 // MeasureRoofline runs the probes on threads goroutines.

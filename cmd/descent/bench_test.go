@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-go/descent/bench"
 	"github.com/descent-go/descent/kernels"
 )
 
@@ -51,6 +52,44 @@ func TestBenchJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(string(b), "<svg"), "not an SVG")
 	assert.Contains(t, errb.String(), "bench:", "progress on stderr")
+}
+
+// TestBenchReadOnlyProbe is issue 17's item 12: a read-only kernel is
+// compared with the read probe, not with the best probe of the run (which
+// is the read-modify-write one when a core streams more bytes in place), and
+// the table and JSON say which probe each row is compared with.
+func TestBenchReadOnlyProbe(t *testing.T) {
+	roof := bench.Roofline{Threads: 1, Copy: 14e9, RMW: 26e9, Read: 12e9, BytesSec: 26e9}
+	for _, k := range kernels.Catalog() {
+		if k.Name != "SumSquares" && k.Name != "Dot" {
+			continue
+		}
+		row := newBenchRow(bench.Result{Kernel: k.Name, BytesSec: 12e9}, bench.AccessOf(k, k.TypicalFlags), roof)
+		assert.Equal(t, bench.AccessRead, row.Probe, k.Name)
+		assert.Equal(t, 12e9, row.ProbeBytesSec, k.Name)
+		assert.InDelta(t, 100, row.PctRoofline, 1e-9, "%s at the read probe's bandwidth", k.Name)
+	}
+
+	args := []string{"bench", "--sizes", "1000", "--kernels", "SumSquares,Dot,Adam", "--time", "1ms", "--stream-mib", "4"}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(append(args, "--json"), &out, &errb), errb.String())
+	var rep benchReport
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Roofline, 1)
+	r := rep.Roofline[0]
+	want := map[string]bench.Access{"SumSquares": bench.AccessRead, "Dot": bench.AccessRead, "Adam": bench.AccessRMW}
+	require.NotEmpty(t, rep.Results)
+	for _, row := range rep.Results {
+		assert.Equal(t, want[row.Kernel], row.Probe, row.Kernel)
+		assert.Equal(t, r.Probe(want[row.Kernel]), row.ProbeBytesSec, row.Kernel)
+		assert.InEpsilon(t, 100*row.BytesSec/r.Probe(want[row.Kernel]), row.PctRoofline, 1e-9, row.Kernel)
+	}
+
+	out.Reset()
+	require.Equal(t, 0, run(args, &out, &errb), errb.String())
+	assert.Regexp(t, `GB/s +probe +% roofline`, out.String())
+	assert.Regexp(t, `(?m)^ *SumSquares .* read +\d+ `, out.String())
+	assert.Regexp(t, `(?m)^ *Adam .* rmw +\d+ `, out.String())
 }
 
 func TestBenchBadFlags(t *testing.T) {

@@ -10,11 +10,14 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-go/descent/bench"
 )
 
 // plotBench draws elements/s against n for one kernel and dtype ("Adam/f32"),
 // a line per implementation and thread count, with each thread count's
-// roofline converted to elements/s for that kernel's bytes per element.
+// roofline — the probe of the kernel's access pattern (benchRow.Probe) —
+// converted to elements/s for that kernel's bytes per element.
 func plotBench(path, which string, rep benchReport) error {
 	kernel, dtype, ok := strings.Cut(which, "/")
 	if !ok {
@@ -22,6 +25,7 @@ func plotBench(path, which string, rep benchReport) error {
 	}
 	series := map[string]plotter.XYs{}
 	bytesPerElem := 0.0
+	var access bench.Access
 	for _, r := range rep.Results {
 		if r.Kernel != kernel || r.DType != dtype {
 			continue
@@ -29,6 +33,7 @@ func plotBench(path, which string, rep benchReport) error {
 		key := fmt.Sprintf("%s, %d thread(s)", r.Impl, r.Threads)
 		series[key] = append(series[key], plotter.XY{X: float64(r.N), Y: r.ElemsSec})
 		bytesPerElem = r.BytesSec / r.ElemsSec
+		access = r.Probe
 	}
 	if len(series) == 0 {
 		return fmt.Errorf("--plot %q: no such kernel and dtype in this run", which)
@@ -64,7 +69,7 @@ func plotBench(path, which string, rep benchReport) error {
 		var xy plotter.XYs
 		for _, k := range keys {
 			for _, pt := range series[k] {
-				xy = append(xy, plotter.XY{X: pt.X, Y: r.BytesSec / bytesPerElem})
+				xy = append(xy, plotter.XY{X: pt.X, Y: r.Probe(access) / bytesPerElem})
 			}
 			break
 		}
@@ -76,7 +81,7 @@ func plotBench(path, which string, rep benchReport) error {
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		l.Color = color.Gray{Y: 90}
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("roofline, %d thread(s): %.1f GB/s", r.Threads, r.BytesSec/1e9), l)
+		p.Legend.Add(fmt.Sprintf("roofline (%s probe), %d thread(s): %.1f GB/s", access, r.Threads, r.Probe(access)/1e9), l)
 	}
 	p.Legend.ThumbnailWidth = vg.Points(20)
 	p.X.Min, p.X.Max = p.X.Min/1.4, p.X.Max*1.4 // room for the end labels
