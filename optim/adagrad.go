@@ -37,6 +37,8 @@ var _ = adagradRule.alias(aliasOf[kernels.Adagrad]{
 	defaults: kernels.DefaultAdagrad(),
 	tune: map[string]Tune{
 		"lr":           {Grid: []float64{1e-2, 1e-1, 1}, Min: 1e-3, Max: 1, Log: true},
+		"lr_decay":     {},
+		"eps":          epsTune,
 		"weight_decay": wdTune,
 	},
 })

@@ -40,7 +40,8 @@ func bindAdam[T kernels.Float](s *kernels.AdamScalars, p, g []T, st [][]T) stepF
 var (
 	beta1Tune = Tune{Min: 0.8, Max: 0.99}
 	beta2Tune = Tune{Min: 1e-4, Max: 1e-1, Log: true, Complement: true} // β2 ∈ [0.9, 0.9999]
-	adamTune  = map[string]Tune{"lr": lrTune, "beta1": beta1Tune, "beta2": beta2Tune, "weight_decay": wdTune}
+	epsTune   = Tune{Log: true}                                         // searchable, the default unless told
+	adamTune  = map[string]Tune{"lr": lrTune, "beta1": beta1Tune, "beta2": beta2Tune, "eps": epsTune, "weight_decay": wdTune}
 
 	_ = adamRule.alias(aliasOf[kernels.Adam]{
 		name: "adam", order: 20, trainLR: 0.01,

@@ -65,9 +65,17 @@ type HyperParam struct {
 	// ≠ 0 — is checked through the state tensors.)
 	Structural bool
 
-	// Tune is how a hyper-parameter search varies it by default; nil: it
-	// stays at the default unless the search names it.
+	// Tune is how a hyper-parameter search treats it: nil, never varied
+	// (it keeps its default); otherwise a search may vary it, and by default
+	// varies it over Tune's grid or interval (an empty Tune: the default
+	// alone unless the search gives values).
 	Tune *Tune
+}
+
+// Varied reports whether a search varies the hyper-parameter by default:
+// its Tune has a grid or an interval.
+func (p *HyperParam) Varied() bool {
+	return p.Tune != nil && (len(p.Tune.Grid) > 0 || p.Tune.Min != 0 || p.Tune.Max != 0)
 }
 
 // Label returns Short, or Key when Short is empty.
@@ -145,7 +153,8 @@ func unit() Interval             { return Interval{Min: 0, Max: 1} }
 func unitOpen() Interval         { return Interval{Min: 0, Max: 1, MaxOpen: true} }
 
 // Tune is how a search varies a hyper-parameter when it is not told
-// otherwise (package tune reads it).
+// otherwise (package tune reads it); its presence makes the
+// hyper-parameter searchable.
 type Tune struct {
 	// Grid is the values of a grid search; nil: the default alone.
 	Grid []float64

@@ -48,7 +48,9 @@ var _ = rmspropRule.alias(aliasOf[kernels.RMSprop]{
 	tune: map[string]Tune{
 		"lr":           {Grid: []float64{1e-3, 1e-2, 1e-1}, Min: 1e-4, Max: 1e-1, Log: true},
 		"alpha":        {Min: 1e-3, Max: 1e-1, Log: true, Complement: true}, // α ∈ [0.9, 0.999]
+		"eps":          epsTune,
 		"momentum":     {},
+		"centered":     {},
 		"weight_decay": wdTune,
 	},
 })

@@ -34,7 +34,7 @@ func bindSGD[T kernels.Float](s *kernels.SGDScalars, p, g []T, st [][]T) stepFun
 
 var (
 	lrTune = Tune{Grid: []float64{1e-3, 1e-2, 1e-1}, Min: 1e-4, Max: 1, Log: true}
-	wdTune = Tune{} // searched only when asked
+	wdTune = Tune{Log: true} // the default (0) unless a search gives values or a range (log-uniform)
 
 	_ = sgdRule.alias(aliasOf[kernels.SGD]{
 		name: "sgd", order: 10, trainLR: 0.1,
@@ -47,7 +47,7 @@ var (
 		doc:      "SGD with heavy-ball momentum (default 0.9)",
 		defaults: kernels.SGD{LR: 1e-3, Momentum: 0.9},
 		fixed:    []string{"nesterov"},
-		tune:     map[string]Tune{"lr": lrTune, "momentum": {Min: 0.5, Max: 0.99}, "weight_decay": wdTune},
+		tune:     map[string]Tune{"lr": lrTune, "momentum": {Min: 0.5, Max: 0.99}, "dampening": {}, "weight_decay": wdTune},
 	})
 	_ = sgdRule.alias(aliasOf[kernels.SGD]{
 		name: "nesterov", order: 12, trainLR: 0.05,
