@@ -45,9 +45,9 @@
 //
 // # Specs
 //
-// OptimSpec (sgd, momentum, nesterov, adam, adamw, amsgrad with their
-// hyper-parameters) and ScheduleSpec (constant, cosine, step, onecycle,
-// plateau, with a linear warm-up) describe an optimizer and a schedule by
-// value, so that every run — every trial of a hyper-parameter search — builds
-// its own.
+// OptimSpec (any algorithm of optim's registry — sgd, momentum, nesterov,
+// adam, adamw, amsgrad, lion, adagrad, rmsprop — with hyper-parameters by
+// key) and ScheduleSpec (constant, cosine, step, onecycle, plateau, with a
+// linear warm-up) describe an optimizer and a schedule by value, so that
+// every run — every trial of a hyper-parameter search — builds its own.
 package train

@@ -2,14 +2,17 @@ package train
 
 import (
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 
-	"github.com/descent-go/descent/kernels"
 	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/optim/schedule"
 )
 
-// Optimizer kinds accepted by OptimSpec.Kind.
+// Names of some optimizers of package optim, for OptimSpec.Kind. Every
+// algorithm of optim's registry is accepted (Kinds lists them: lion,
+// adagrad, rmsprop …).
 const (
 	SGD      = "sgd"      // plain (stochastic) gradient descent
 	Momentum = "momentum" // SGD with heavy-ball momentum
@@ -19,67 +22,170 @@ const (
 	AMSGrad  = "amsgrad"
 )
 
-// Kinds lists the optimizer kinds, in a fixed order.
-func Kinds() []string { return []string{SGD, Momentum, Nesterov, Adam, AdamW, AMSGrad} }
+// Kinds lists the optimizer kinds: the names of optim's algorithms
+// (optim.Names), in its order.
+func Kinds() []string { return optim.Names() }
 
 // OptimSpec describes an optimizer of package optim by value, so that a
 // training run or a search trial can build its own.
 //
-// Zero fields take defaults: Momentum 0.9 (kinds momentum and nesterov),
-// Beta1 0.9, Beta2 0.999, Eps 1e-8, Workers 1. LR and WeightDecay are used as
-// given (a zero weight decay is none, also for adamw). A Beta1 of exactly 0
-// therefore cannot be asked for.
+// Kind names the algorithm (optim.Lookup; "" is sgd). Hyper-parameters are
+// given by their key (optim.HyperParam.Key) in Hyper, or by the named
+// fields, shorthands for the keys "lr", "momentum", "beta1", "beta2", "eps"
+// and "weight_decay"; a key in Hyper wins over its field. A hyper-parameter
+// given neither way takes the algorithm's default. LR and WeightDecay are
+// always used as given (a zero weight decay is none, also for adamw); the
+// other named fields are not given when zero (ask for an exact 0 through
+// Hyper, as Set does). A named field whose key the algorithm does not have
+// is ignored (Beta1 for sgd); a key of Hyper it does not have, or fixes to
+// another value, is an error.
 type OptimSpec struct {
-	Kind        string  // one of Kinds(); "" is sgd
-	LR          float64 // base learning rate
-	Momentum    float64 // μ for momentum and nesterov
-	Beta1       float64
-	Beta2       float64
-	Eps         float64
-	WeightDecay float64 // L2 penalty (sgd, momentum, nesterov, adam, amsgrad) or decoupled decay (adamw)
-	Workers     int     // optimizer goroutines; 0 means 1
+	Kind        string             // one of Kinds(); "" is sgd
+	LR          float64            // base learning rate
+	Momentum    float64            // μ (momentum, nesterov; sgd, rmsprop)
+	Beta1       float64            // adam family, lion
+	Beta2       float64            // adam family, lion
+	Eps         float64            // adam family, adagrad, rmsprop
+	WeightDecay float64            // L2 penalty, or decoupled decay (adamw)
+	Hyper       map[string]float64 `json:",omitempty"` // any hyper-parameter by key
+	Workers     int                // optimizer goroutines; 0 means 1
 }
 
-// withDefaults fills in the zero fields.
+// specFields are the named fields of OptimSpec by key; asGiven marks the
+// fields used as given even when zero.
+var specFields = []struct {
+	key     string
+	field   func(*OptimSpec) *float64
+	asGiven bool
+}{
+	{"lr", func(s *OptimSpec) *float64 { return &s.LR }, true},
+	{"momentum", func(s *OptimSpec) *float64 { return &s.Momentum }, false},
+	{"beta1", func(s *OptimSpec) *float64 { return &s.Beta1 }, false},
+	{"beta2", func(s *OptimSpec) *float64 { return &s.Beta2 }, false},
+	{"eps", func(s *OptimSpec) *float64 { return &s.Eps }, false},
+	{"weight_decay", func(s *OptimSpec) *float64 { return &s.WeightDecay }, true},
+}
+
+// withDefaults lower-cases the kind ("" is sgd) and sets Workers.
 func (s OptimSpec) withDefaults() OptimSpec {
 	if s.Kind == "" {
 		s.Kind = SGD
 	}
 	s.Kind = strings.ToLower(s.Kind)
-	if s.Momentum == 0 && (s.Kind == Momentum || s.Kind == Nesterov) {
-		s.Momentum = 0.9
-	}
-	if s.Beta1 == 0 {
-		s.Beta1 = 0.9
-	}
-	if s.Beta2 == 0 {
-		s.Beta2 = 0.999
-	}
-	if s.Eps == 0 {
-		s.Eps = 1e-8
-	}
 	if s.Workers == 0 {
 		s.Workers = 1
 	}
 	return s
 }
 
-// IsAdam reports whether the kind is of the Adam family.
-func (s OptimSpec) IsAdam() bool {
-	k := strings.ToLower(s.Kind)
-	return k == Adam || k == AdamW || k == AMSGrad
+// Algorithm returns the spec's algorithm.
+func (s OptimSpec) Algorithm() (*optim.Algorithm, error) {
+	s = s.withDefaults()
+	a, ok := optim.Lookup(s.Kind)
+	if !ok {
+		return nil, fmt.Errorf("train: unknown optimizer %q (want one of %s)", s.Kind, strings.Join(Kinds(), ", "))
+	}
+	return a, nil
 }
 
-// String describes the optimizer and the hyper-parameters its kind uses.
+// Given returns the hyper-parameters the spec gives for its algorithm, by
+// key (named fields the algorithm does not have left out).
+func (s OptimSpec) Given() (optim.Values, error) {
+	a, err := s.Algorithm()
+	if err != nil {
+		return nil, err
+	}
+	v := optim.Values{}
+	for _, f := range specFields {
+		if x := *f.field(&s); f.asGiven || x != 0 {
+			if p, ok := a.Param(f.key); ok && !p.Fixed {
+				v[f.key] = x
+			}
+		}
+	}
+	for k, x := range s.Hyper {
+		v[k] = x
+	}
+	return v, nil
+}
+
+// Values returns every hyper-parameter of the spec's algorithm, given or
+// default, checked (optim.Algorithm.Check).
+func (s OptimSpec) Values() (optim.Values, error) {
+	v, err := s.Given()
+	if err != nil {
+		return nil, err
+	}
+	a, _ := s.Algorithm()
+	v, err = a.Check(v)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	return v, nil
+}
+
+// Set returns s with the hyper-parameter key set to v, to be used as
+// given: in its named field when it has one and v is not a zero that would
+// read as "not given", in Hyper otherwise.
+func (s OptimSpec) Set(key string, v float64) OptimSpec {
+	for _, f := range specFields {
+		if f.key == key && (f.asGiven || v != 0) {
+			*f.field(&s) = v
+			if _, ok := s.Hyper[key]; ok {
+				s.Hyper = maps.Clone(s.Hyper)
+				delete(s.Hyper, key)
+			}
+			return s
+		}
+	}
+	h := make(map[string]float64, len(s.Hyper)+1)
+	maps.Copy(h, s.Hyper)
+	h[key] = v
+	s.Hyper = h
+	return s
+}
+
+// String describes the optimizer: its kind with the learning rate, the
+// hyper-parameters a search varies by default (optim.HyperParam.Varied),
+// the others given with a value other than the default, and the weight
+// decay, as "adam(lr=0.01, beta1=0.9, beta2=0.999, wd=0)".
 func (s OptimSpec) String() string {
 	s = s.withDefaults()
-	switch s.Kind {
-	case Momentum, Nesterov:
-		return fmt.Sprintf("%s(lr=%.4g, momentum=%.4g, wd=%.4g)", s.Kind, s.LR, s.Momentum, s.WeightDecay)
-	case Adam, AdamW, AMSGrad:
-		return fmt.Sprintf("%s(lr=%.4g, betas=(%.4g, %.4g), wd=%.4g)", s.Kind, s.LR, s.Beta1, s.Beta2, s.WeightDecay)
+	a, err := s.Algorithm()
+	if err != nil {
+		return fmt.Sprintf("%s(lr=%.4g)", s.Kind, s.LR)
 	}
-	return fmt.Sprintf("%s(lr=%.4g, wd=%.4g)", s.Kind, s.LR, s.WeightDecay)
+	given, _ := s.Given()
+	all, err := s.Values()
+	if err != nil {
+		all = a.Defaults()
+		for k, x := range given {
+			all[k] = x
+		}
+	}
+	var parts []string
+	show := func(p optim.HyperParam) {
+		parts = append(parts, p.Label()+"="+formatHyper(p, all[p.Key]))
+	}
+	lr, _ := a.Param("lr")
+	show(lr)
+	for _, p := range a.Hyper {
+		_, isGiven := given[p.Key]
+		if p.Key != "lr" && p.Key != "weight_decay" && (p.Varied() || (isGiven && all[p.Key] != p.Default)) {
+			show(p)
+		}
+	}
+	if wd, ok := a.Param("weight_decay"); ok {
+		show(wd)
+	}
+	return s.Kind + "(" + strings.Join(parts, ", ") + ")"
+}
+
+func formatHyper(p optim.HyperParam, v float64) string {
+	if p.Bool {
+		return p.Format(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // New builds the optimizer over params with the given schedule (nil: constant
@@ -88,21 +194,12 @@ func (s OptimSpec) String() string {
 // rejects.
 func (s OptimSpec) New(params []optim.Param, sched optim.Schedule, opts ...optim.Option) (*optim.Optimizer, error) {
 	s = s.withDefaults()
-	all := append([]optim.Option{optim.WithFiniteCheck(), optim.WithWorkers(s.Workers)}, opts...)
-	switch s.Kind {
-	case SGD, Momentum, Nesterov:
-		h := kernels.SGD{LR: s.LR, WeightDecay: s.WeightDecay}
-		if s.Kind != SGD {
-			h.Momentum = s.Momentum
-			h.Nesterov = s.Kind == Nesterov
-		}
-		return optim.NewSGD([]optim.SGDGroup{{Params: params, Hyper: h, Schedule: sched}}, all...)
-	case Adam, AdamW, AMSGrad:
-		h := kernels.Adam{LR: s.LR, Beta1: s.Beta1, Beta2: s.Beta2, Eps: s.Eps, WeightDecay: s.WeightDecay,
-			Decoupled: s.Kind == AdamW, AMSGrad: s.Kind == AMSGrad}
-		return optim.NewAdam([]optim.AdamGroup{{Params: params, Hyper: h, Schedule: sched}}, all...)
+	v, err := s.Given()
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("train: unknown optimizer %q (want one of %s)", s.Kind, strings.Join(Kinds(), ", "))
+	all := append([]optim.Option{optim.WithFiniteCheck(), optim.WithWorkers(s.Workers)}, opts...)
+	return optim.New(s.Kind, []optim.Group{{Params: params, Hyper: v, Schedule: sched}}, all...)
 }
 
 // Schedule kinds accepted by ScheduleSpec.Kind.

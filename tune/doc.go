@@ -5,9 +5,13 @@
 // # Search
 //
 // Grid crosses lists of values (Space) — optimizer kind, learning rate, Adam's
-// betas, momentum, weight decay, batch size — taking for each kind only the
-// parameters it uses; Random draws trials from intervals (Ranges), the
-// learning rate log-uniformly. Search trains every trial with k-fold
+// betas, momentum, weight decay, any hyper-parameter by key, batch size —
+// taking for each kind only the parameters it has; Random draws trials from
+// intervals (Ranges), the learning rate log-uniformly. What a kind has, its
+// defaults and which of its hyper-parameters a search varies by default
+// (and over which values or interval) come from its descriptor in optim's
+// registry (optim.Algorithm, HyperParam.Tune): a new optimizer needs nothing
+// here. Search trains every trial with k-fold
 // cross-validation (package train's loop, Config.Epochs epochs per fold) and
 // returns a Table ranked by mean validation loss, with its standard deviation
 // over the folds, the mean validation accuracy of classifiers and the mean

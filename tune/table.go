@@ -6,8 +6,10 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
+	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/train"
 )
 
@@ -47,7 +49,10 @@ func num(x float64) string {
 // WriteTo writes the table as aligned text: one row per trial with its rank,
 // optimizer, hyper-parameters ("-" where the optimizer has none), the mean
 // validation loss over the folds ± its standard deviation, the mean
-// validation accuracy (classifiers) and the mean final training loss.
+// validation accuracy (classifiers) and the mean final training loss. The
+// hyper-parameter columns are the learning rate, those the trials' kinds
+// vary by default or are given (in the registry's order of first
+// appearance), and the weight decay.
 func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
@@ -55,21 +60,35 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	if t.Classifier {
 		acc = "val acc\t"
 	}
-	fmt.Fprintf(tw, "rank\toptimizer\tlr\tbeta1\tbeta2\tmomentum\twd\tbatch\tval loss (%d folds)\t± std\t%strain loss\t\n", t.Folds, acc)
+	cols := t.columns()
+	labels := make([]string, len(cols))
+	for i, c := range cols {
+		labels[i] = c.label
+	}
+	fmt.Fprintf(tw, "rank\toptimizer\t%s\tbatch\tval loss (%d folds)\t± std\t%strain loss\t\n", strings.Join(labels, "\t"), t.Folds, acc)
 	for _, r := range t.Results {
 		o := r.Optim
-		b1, b2, mu := "-", "-", "-"
-		switch o.Kind {
-		case train.Adam, train.AdamW, train.AMSGrad:
-			b1, b2 = num(or1(o.Beta1, 0.9)), num(or1(o.Beta2, 0.999))
-		case train.Momentum, train.Nesterov:
-			mu = num(or1(o.Momentum, 0.9))
-		}
-		kind := o.Kind
+		kind := strings.ToLower(o.Kind)
 		if kind == "" {
 			kind = train.SGD
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t", r.Rank, kind, num(o.LR), b1, b2, mu, num(o.WeightDecay), r.BatchSize)
+		shown := shownKeys(o)
+		vals, err := o.Values()
+		fmt.Fprintf(tw, "%d\t%s\t", r.Rank, kind)
+		for _, c := range cols {
+			v, ok := vals[c.key]
+			switch {
+			case err != nil && c.key == "lr":
+				fmt.Fprintf(tw, "%s\t", num(o.LR))
+			case err != nil || !ok || !shown[c.key]:
+				fmt.Fprintf(tw, "-\t")
+			case c.p.Bool:
+				fmt.Fprintf(tw, "%s\t", c.p.Format(v))
+			default:
+				fmt.Fprintf(tw, "%s\t", num(v))
+			}
+		}
+		fmt.Fprintf(tw, "%d\t", r.BatchSize)
 		switch {
 		case r.Diverged():
 			fmt.Fprintf(tw, "diverged\t\t")
@@ -93,18 +112,57 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
+type column struct {
+	key, label string
+	p          optim.HyperParam
+}
+
+// shownKeys returns the hyper-parameters of a trial's row: those its kind
+// varies by default (optim.HyperParam.Varied) and those it gives (in Hyper,
+// or named fields its kind has).
+func shownKeys(o train.OptimSpec) map[string]bool {
+	shown := map[string]bool{"lr": true, "weight_decay": true}
+	a, err := o.Algorithm()
+	if err != nil {
+		return shown
+	}
+	given, _ := o.Given()
+	for _, p := range a.Hyper {
+		if _, ok := given[p.Key]; !p.Fixed && (p.Varied() || ok) {
+			shown[p.Key] = true
+		}
+	}
+	return shown
+}
+
+// columns returns the table's hyper-parameter columns: lr, the keys shown
+// for any row in the order of the registry's algorithms and their
+// hyper-parameters, and the weight decay.
+func (t *Table) columns() []column {
+	want := map[string]bool{}
+	for _, r := range t.Results {
+		for k := range shownKeys(r.Optim) {
+			want[k] = true
+		}
+	}
+	cols := []column{{key: "lr", label: "lr"}}
+	seen := map[string]bool{"lr": true, "weight_decay": true}
+	for _, a := range optim.Algorithms() {
+		for _, p := range a.Hyper {
+			if want[p.Key] && !seen[p.Key] {
+				seen[p.Key] = true
+				cols = append(cols, column{key: p.Key, label: p.Label(), p: p})
+			}
+		}
+	}
+	return append(cols, column{key: "weight_decay", label: "wd"})
+}
+
 // String returns the table as WriteTo writes it.
 func (t *Table) String() string {
 	var b bytes.Buffer
 	t.WriteTo(&b)
 	return b.String()
-}
-
-func or1(x, d float64) float64 {
-	if x == 0 {
-		return d
-	}
-	return x
 }
 
 // loss formats a loss with 4 decimals, or 4 significant digits when large.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/train"
 )
 
@@ -129,6 +130,32 @@ func newModel(kind string, features, classes int, l2 float64) *linear.Model[floa
 	return linear.NewLeastSquares[float64](features, o)
 }
 
+// optimSpec returns the spec of algorithm a with learning rate lr (0: the
+// algorithm's TrainLR) and the hyper-parameters of the flags given; the
+// weight decay is the algorithm's default unless given.
+func optimSpec(a *optim.Algorithm, lr float64, fl []*hyperFlag) (train.OptimSpec, error) {
+	if lr == 0 {
+		lr = a.TrainLR
+	}
+	spec := train.OptimSpec{Kind: a.Name, LR: lr}
+	if wd, ok := a.Param("weight_decay"); ok {
+		spec.WeightDecay = wd.Default
+	}
+	given, err := applyHyperFlags(a, fl)
+	if err != nil {
+		return spec, err
+	}
+	for _, p := range a.Hyper { // in order, for a stable file
+		if v, ok := given[p.Key]; ok {
+			spec = spec.Set(p.Key, v)
+		}
+	}
+	if _, err := spec.Values(); err != nil {
+		return spec, err
+	}
+	return spec, nil
+}
+
 // trainMeta is what --save writes beside the optimizer's checkpoint (in
 // FILE.json): everything needed to rebuild the run and use the model.
 type trainMeta struct {
@@ -167,10 +194,39 @@ func readMeta(ck string) (*trainMeta, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("--resume: %s: %v", metaPath(ck), err)
 	}
-	if m.Format != trainMetaFormat || m.Version != 1 {
+	if m.Format != trainMetaFormat || m.Version < 1 || m.Version > trainMetaVersion {
 		return nil, fmt.Errorf("--resume: %s: not a descent train checkpoint (format %q, version %d)", metaPath(ck), m.Format, m.Version)
 	}
+	if m.Version == 1 {
+		m.Optim = optimV1(m.Optim)
+		m.Version = trainMetaVersion
+	}
 	return &m, nil
+}
+
+// trainMetaVersion is the version of FILE.json that --save writes. Version
+// 1 stored the values of --momentum, --beta1 and --beta2 whatever the
+// optimizer (their defaults included); version 2 stores the
+// hyper-parameters given, the others being the algorithm's defaults.
+const trainMetaVersion = 2
+
+// optimV1 reads a version 1 spec: a named field counts only for the
+// hyper-parameters its algorithm searches (the ones version 1 used; plain
+// sgd's stored momentum of 0.9 was not).
+func optimV1(o train.OptimSpec) train.OptimSpec {
+	a, err := o.Algorithm()
+	if err != nil {
+		return o
+	}
+	for _, f := range []struct {
+		key string
+		x   *float64
+	}{{"momentum", &o.Momentum}, {"beta1", &o.Beta1}, {"beta2", &o.Beta2}, {"eps", &o.Eps}} {
+		if p, ok := a.Param(f.key); !ok || !p.Varied() {
+			*f.x = 0
+		}
+	}
+	return o
 }
 
 // writeMeta writes FILE.json atomically.
@@ -186,26 +242,13 @@ func writeMeta(ck string, m *trainMeta) error {
 	return os.Rename(tmp, metaPath(ck))
 }
 
-func defaultLR(kind string) float64 {
-	switch strings.ToLower(kind) {
-	case train.SGD:
-		return 0.1
-	case train.Momentum, train.Nesterov:
-		return 0.05
-	}
-	return 0.01
-}
-
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
 	var df dataFlags
 	df.register(fs)
-	optName := fs.String("optim", train.Adam, "optimizer: "+strings.Join(train.Kinds(), ", "))
-	lr := fs.Float64("lr", 0, "learning rate (default 0.1 for sgd, 0.05 for momentum and nesterov, 0.01 for the Adam family)")
-	momentum := fs.Float64("momentum", 0.9, "momentum μ (momentum, nesterov)")
-	beta1 := fs.Float64("beta1", 0.9, "β1 (Adam family)")
-	beta2 := fs.Float64("beta2", 0.999, "β2 (Adam family)")
-	wd := fs.Float64("wd", -1, "weight decay (default 0.01 for adamw, else 0)")
+	optName := fs.String("optim", train.Adam, "optimizer: "+optimNames())
+	lr := fs.Float64("lr", 0, "learning rate (default: "+trainLRs()+")")
+	hyper := registerHyperFlags(fs)
 	batch := fs.Int("batch", 32, "rows per step; 0 for full-batch gradient descent")
 	epochs := fs.Int("epochs", 20, "passes over the training rows (with --resume: the new total)")
 	sched := fs.String("schedule", train.Cosine, "learning-rate schedule: "+strings.Join(train.ScheduleKinds(), ", "))
@@ -247,22 +290,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			*epochs = m.Epochs
 		}
 	} else {
-		if *lr == 0 {
-			*lr = defaultLR(*optName)
+		alg, ok := optim.Lookup(*optName)
+		if !ok {
+			return fmt.Errorf("--optim %q: want one of %s", *optName, optimNames())
 		}
-		w := *wd
-		if w < 0 {
-			w = 0
-			if strings.ToLower(*optName) == train.AdamW {
-				w = 0.01
-			}
+		spec, err := optimSpec(alg, *lr, hyper)
+		if err != nil {
+			return err
 		}
-		meta = &trainMeta{Format: trainMetaFormat, Version: 1, Optim: train.OptimSpec{Kind: strings.ToLower(*optName), LR: *lr,
-			Momentum: *momentum, Beta1: *beta1, Beta2: *beta2, WeightDecay: w},
+		meta = &trainMeta{Format: trainMetaFormat, Version: trainMetaVersion, Optim: spec,
 			Schedule: train.ScheduleSpec{Kind: strings.ToLower(*sched), Warmup: *warmup}, Batch: *batch, Seed: *seed, Val: *val}
-		if !contains(train.Kinds(), meta.Optim.Kind) {
-			return fmt.Errorf("--optim %q: want one of %s", *optName, strings.Join(train.Kinds(), ", "))
-		}
 		if !contains(train.ScheduleKinds(), meta.Schedule.Kind) {
 			return fmt.Errorf("--schedule %q: want one of %s", *sched, strings.Join(train.ScheduleKinds(), ", "))
 		}

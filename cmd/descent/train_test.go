@@ -100,7 +100,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--csv", "testdata/binary.csv"}, 1, "--csv needs --model"},
 		{[]string{"--dataset", "mnist"}, 1, "--dataset"},
 		{[]string{"--dataset", "diabetes", "--model", "softmax"}, 1, "regression data set"},
-		{[]string{"--optim", "rmsprop"}, 1, `--optim "rmsprop"`},
+		{[]string{"--optim", "adadelta"}, 1, `--optim "adadelta"`}, // rmsprop was unknown before it was added
 		{[]string{"--schedule", "linear"}, 1, `--schedule "linear"`},
 		{[]string{"--val", "1"}, 1, "--val"},
 		{[]string{"--lr", "-1"}, 1, "learning rate -1"},

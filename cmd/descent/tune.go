@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/train"
 	"github.com/descent-go/descent/tune"
 )
@@ -49,21 +51,63 @@ func parseRange(s string, log bool) (tune.Range, error) {
 	return tune.Range{Min: v[0], Max: v[1], Log: log}, nil
 }
 
+// searchFlag is a grid list or a random range of one hyper-parameter.
+type searchFlag struct {
+	*hyperKey
+	s *string
+}
+
+// registerSearchFlags adds, for every hyper-parameter some optimizer may
+// search (its descriptor's Tune) but the learning rate (--lrs,
+// --lr-range), a grid list --<label> and, for numbers, a random range
+// --<label>-range; and --lr-range.
+func registerSearchFlags(fs *flag.FlagSet) (grids, ranges []searchFlag) {
+	for _, k := range hyperKeys(true) {
+		if k.Key != "lr" {
+			grids = append(grids, searchFlag{k, fs.String(k.flag, "", fmt.Sprintf("grid: comma-separated values of %s (default: %s)", k.Doc, k.defaults()))})
+		}
+		if k.Bool {
+			continue
+		}
+		scale, of := "uniform", ""
+		if k.Tune.Log {
+			scale = "log-uniform"
+		}
+		if k.Tune.Complement {
+			of = "1 − "
+		}
+		ranges = append(ranges, searchFlag{k, fs.String(k.flag+"-range", "",
+			fmt.Sprintf("random: MIN,MAX of %s%s (%s; default: each optimizer's)", of, k.Label(), scale))})
+	}
+	return grids, ranges
+}
+
+// parseValues reads a comma-separated list of values of p.
+func parseValues(p optim.HyperParam, s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := p.Parse(f)
+		if err != nil || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a value of %s", f, p.Key)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 func runTune(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("tune", stderr)
 	var df dataFlags
 	df.register(fs)
-	optims := fs.String("optims", "sgd,momentum,adam", "comma-separated optimizers: "+strings.Join(train.Kinds(), ", "))
+	optims := fs.String("optims", "sgd,momentum,adam", "comma-separated optimizers: "+optimNames())
 	lrs := fs.String("lrs", "0.001,0.01,0.1,1,10", "grid: learning rates")
-	beta1s := fs.String("beta1", "0.9", "grid: β1 values (Adam family)")
-	beta2s := fs.String("beta2", "0.999", "grid: β2 values (Adam family)")
-	momenta := fs.String("momentum", "0.9", "grid: momentum values (momentum, nesterov)")
-	wds := fs.String("wd", "0", "grid: weight decays")
+	grids, ranges := registerSearchFlags(fs)
 	batches := fs.String("batch", "32", "comma-separated batch sizes")
-	grid := fs.Bool("grid", true, "grid search over the lists above (the default; --random replaces it)")
-	random := fs.Int("random", 0, "random search: this many trials drawn from --lr-range, --wd-range and the default ranges of β1, β2, momentum")
-	lrRange := fs.String("lr-range", "1e-4,1", "random: MIN,MAX of the learning rate (log-uniform)")
-	wdRange := fs.String("wd-range", "", "random: MIN,MAX of the weight decay (log-uniform; default none)")
+	grid := fs.Bool("grid", true, "grid search over the lists (the default; --random replaces it)")
+	random := fs.Int("random", 0, "random search: this many trials drawn from the --…-range intervals and each optimizer's default ones")
 	folds := fs.Int("folds", 5, "k of k-fold cross-validation")
 	epochs := fs.Int("epochs", 10, "epochs per fold")
 	sched := fs.String("schedule", train.Constant, "learning-rate schedule of every trial: "+strings.Join(train.ScheduleKinds(), ", "))
@@ -87,8 +131,8 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	kinds := strings.Split(strings.ToLower(*optims), ",")
 	for i, k := range kinds {
 		kinds[i] = strings.TrimSpace(k)
-		if !contains(train.Kinds(), kinds[i]) {
-			return fmt.Errorf("--optims: %q is not one of %s", k, strings.Join(train.Kinds(), ", "))
+		if _, ok := optim.Lookup(kinds[i]); !ok {
+			return fmt.Errorf("--optims: %q is not one of %s", k, optimNames())
 		}
 	}
 	bs, err := parseInts(*batches)
@@ -103,28 +147,26 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	search := "grid"
 	if *random > 0 {
 		search = fmt.Sprintf("random (%d trials)", *random)
-		r := tune.Ranges{Optimizers: kinds, BatchSize: bs}
-		if r.LR, err = parseRange(*lrRange, true); err != nil {
-			return fmt.Errorf("--lr-range: %v", err)
-		}
-		if *wdRange != "" {
-			if r.WeightDecay, err = parseRange(*wdRange, true); err != nil {
-				return fmt.Errorf("--wd-range: %v", err)
+		r := tune.Ranges{Optimizers: kinds, BatchSize: bs, Hyper: map[string]tune.Range{}}
+		for _, f := range ranges {
+			if *f.s == "" {
+				continue
+			}
+			if r.Hyper[f.Key], err = parseRange(*f.s, f.Tune.Log); err != nil {
+				return fmt.Errorf("--%s-range: %v", f.flag, err)
 			}
 		}
 		if trials, err = tune.Random(r, *random, *seed); err != nil {
 			return err
 		}
 	} else {
-		sp := tune.Space{Optimizers: kinds, BatchSize: bs}
-		for _, l := range []struct {
-			name string
-			s    string
-			dst  *[]float64
-		}{{"lrs", *lrs, &sp.LR}, {"beta1", *beta1s, &sp.Beta1}, {"beta2", *beta2s, &sp.Beta2},
-			{"momentum", *momenta, &sp.Momentum}, {"wd", *wds, &sp.WeightDecay}} {
-			if *l.dst, err = parseFloats(l.s); err != nil {
-				return fmt.Errorf("--%s: %v", l.name, err)
+		sp := tune.Space{Optimizers: kinds, BatchSize: bs, Hyper: map[string][]float64{}}
+		if sp.LR, err = parseFloats(*lrs); err != nil {
+			return fmt.Errorf("--lrs: %v", err)
+		}
+		for _, f := range grids {
+			if sp.Hyper[f.Key], err = parseValues(f.HyperParam, *f.s); err != nil {
+				return fmt.Errorf("--%s: %v", f.flag, err)
 			}
 		}
 		trials = tune.Grid(sp)
