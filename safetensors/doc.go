@@ -13,7 +13,12 @@
 // Tensors may not overlap and must cover the data section without holes.
 //
 // Parse checks the whole structure of a file held in memory and returns an
-// error, never panicking, for any input that breaks it (it is fuzzed).
+// error, never panicking, for any input that breaks it (it is fuzzed). Its
+// JSON is as strict as the reference implementation's: keys match exactly
+// (a tensor's keys are dtype, shape and data_offsets; "DTYPE" or "Shape" is
+// an unknown key and an error), no key appears twice in an object (tensor,
+// metadata or entry key), metadata values are strings, dimensions and
+// offsets non-negative integers, and the header valid UTF-8.
 // Write streams float32 and float64 tensors (Of) to an io.Writer with a
 // header padded to a multiple of 8 bytes, so that every tensor's data is
 // 8-byte aligned in the file. Decode copies a tensor's little-endian bytes

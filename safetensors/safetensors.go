@@ -5,12 +5,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -71,6 +69,8 @@ type Tensor struct {
 	Dtype string // "F32", "F64", "BF16", "I64" …
 	Shape []int
 	Data  []byte // little-endian, row-major; aliases the parsed buffer
+
+	lo, hi uint64 // data_offsets
 }
 
 // File is a parsed safetensors file.
@@ -90,17 +90,14 @@ func (f *File) Tensor(name string) (*Tensor, bool) {
 	return &f.Tensors[i], true
 }
 
-type tensorEntry struct {
-	Dtype       string    `json:"dtype"`
-	Shape       *[]uint64 `json:"shape"`
-	DataOffsets []uint64  `json:"data_offsets"`
-}
-
 // Parse parses a safetensors file held in b. It checks the whole structure
-// — header length, JSON syntax, no duplicate or unknown keys, known dtypes,
-// shapes whose size matches the offsets, tensors that cover the data
-// section exactly — and returns an error, never panicking, for any input
-// that breaks it. The returned tensors' Data alias b.
+// — header length, JSON syntax, UTF-8, no duplicate or unknown keys (keys
+// match exactly: "DTYPE" or "Shape" is unknown), values of the right JSON
+// type (metadata values strings, dimensions and offsets non-negative
+// integers), known dtypes, shapes whose size matches the offsets, tensors
+// that cover the data section exactly — and returns an error, never
+// panicking, for any input that breaks it. The returned tensors' Data
+// alias b.
 func Parse(b []byte) (*File, error) {
 	if len(b) < 8 {
 		return nil, fmt.Errorf("safetensors: %d bytes, too short for the header length", len(b))
@@ -113,124 +110,15 @@ func Parse(b []byte) (*File, error) {
 		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes that follow (truncated file?)", n, len(b)-8)
 	}
 	header, data := b[8:8+n], b[8+n:]
-	if len(header) == 0 || header[0] != '{' {
-		return nil, errors.New("safetensors: header is not a JSON object")
+	s, err := parseHeader(header, uint64(len(data)))
+	if err != nil {
+		return nil, err
 	}
-	s := &File{Metadata: map[string]string{}, Data: data, byName: map[string]int{}}
-	dec := json.NewDecoder(bytes.NewReader(header))
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("safetensors: header: %v", err)
+	s.Data = data
+	for i := range s.Tensors {
+		t := &s.Tensors[i]
+		t.Data = data[t.lo:t.hi:t.hi]
 	}
-	seenMeta := false
-	type span struct {
-		lo, hi uint64
-		i      int
-	}
-	var spans []span
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("safetensors: header: %v", err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("safetensors: header: key %v is not a string", tok)
-		}
-		if key == "__metadata__" {
-			if seenMeta {
-				return nil, errors.New("safetensors: header: duplicate __metadata__")
-			}
-			seenMeta = true
-			var m map[string]string
-			if err := dec.Decode(&m); err != nil {
-				return nil, fmt.Errorf("safetensors: __metadata__: %v", err)
-			}
-			for k, v := range m {
-				s.Metadata[k] = v
-			}
-			continue
-		}
-		if _, dup := s.byName[key]; dup {
-			return nil, fmt.Errorf("safetensors: duplicate tensor %q", key)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("safetensors: tensor %q: %v", key, err)
-		}
-		var e tensorEntry
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&e); err != nil {
-			return nil, fmt.Errorf("safetensors: tensor %q: %v", key, err)
-		}
-		size, ok := dtypeSizes[e.Dtype]
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", key, e.Dtype)
-		case e.Shape == nil:
-			return nil, fmt.Errorf("safetensors: tensor %q: no shape", key)
-		case len(e.DataOffsets) != 2:
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets %v must be [begin, end]", key, e.DataOffsets)
-		}
-		lo, hi := e.DataOffsets[0], e.DataOffsets[1]
-		if lo > hi || hi > uint64(len(data)) {
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] outside the %d-byte data section (truncated file?)", key, lo, hi, len(data))
-		}
-		shape := make([]int, len(*e.Shape))
-		numel := uint64(1)
-		for i, dim := range *e.Shape {
-			// Products stay below 2^62: no overflow, and any nonzero
-			// size beyond the data is refused below.
-			if dim > math.MaxInt || dim > 1<<62 {
-				return nil, fmt.Errorf("safetensors: tensor %q: dimension %d too large", key, dim)
-			}
-			shape[i] = int(dim)
-			if numel != 0 && dim != 0 && numel > (1<<62)/dim {
-				return nil, fmt.Errorf("safetensors: tensor %q: shape %v too large", key, *e.Shape)
-			}
-			numel *= dim
-		}
-		if numel > uint64(len(data))/uint64(size) || numel*uint64(size) != hi-lo {
-			return nil, fmt.Errorf("safetensors: tensor %q: %s shape %v needs %s bytes, data_offsets [%d, %d] hold %d",
-				key, e.Dtype, *e.Shape, bytesOf(numel, size), lo, hi, hi-lo)
-		}
-		s.byName[key] = len(s.Tensors)
-		spans = append(spans, span{lo, hi, len(s.Tensors)})
-		s.Tensors = append(s.Tensors, Tensor{Name: key, Dtype: e.Dtype, Shape: shape, Data: data[lo:hi:hi]})
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("safetensors: header: %v", err)
-	}
-	if tok, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("safetensors: header: trailing data after the JSON object (%v %v)", tok, err)
-	}
-	// Tensors cover the data section exactly, in some order.
-	sort.SliceStable(spans, func(i, j int) bool {
-		if spans[i].lo != spans[j].lo {
-			return spans[i].lo < spans[j].lo
-		}
-		return spans[i].hi < spans[j].hi
-	})
-	end := uint64(0)
-	for _, sp := range spans {
-		if sp.lo != end {
-			if sp.lo < end {
-				return nil, fmt.Errorf("safetensors: tensor %q overlaps another", s.Tensors[sp.i].Name)
-			}
-			return nil, fmt.Errorf("safetensors: hole in the data section at [%d, %d)", end, sp.lo)
-		}
-		end = sp.hi
-	}
-	if end != uint64(len(data)) {
-		return nil, fmt.Errorf("safetensors: data section has %d bytes, tensors cover %d", len(data), end)
-	}
-	// Keep the tensors in data order.
-	order := make([]Tensor, len(spans))
-	for i, sp := range spans {
-		order[i] = s.Tensors[sp.i]
-		s.byName[order[i].Name] = i
-	}
-	s.Tensors = order
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -183,5 +184,91 @@ func FuzzParse(f *testing.F) {
 		if off != len(s.Data) {
 			t.Fatalf("tensors cover %d of %d bytes", off, len(s.Data))
 		}
+		// What the strict parser accepts is JSON, and encoding/json reads
+		// the same metadata from it.
+		header := b[8 : len(b)-len(s.Data)]
+		var top map[string]json.RawMessage
+		if !json.Valid(header) || json.Unmarshal(header, &top) != nil {
+			t.Fatalf("accepted invalid JSON %q", header)
+		}
+		var meta map[string]string
+		keys := len(s.Tensors)
+		if raw, ok := top["__metadata__"]; ok {
+			keys++
+			if json.Unmarshal(raw, &meta) != nil {
+				t.Fatalf("accepted metadata %s", raw)
+			}
+		}
+		if len(top) != keys || len(meta) != len(s.Metadata) {
+			t.Fatalf("metadata %v, tensors %d; encoding/json reads %v, %d keys", s.Metadata, len(s.Tensors), meta, len(top))
+		}
+		for k, v := range meta {
+			if s.Metadata[k] != v {
+				t.Fatalf("metadata %q = %q, encoding/json reads %q", k, s.Metadata[k], v)
+			}
+		}
 	})
+}
+
+// TestParseStrictKeys: a tensor entry with a duplicated key, a mis-cased or
+// unknown key, a metadata map with a duplicated key or a non-string value,
+// or a non-integer number is refused, as the reference implementation does
+// (issue 17, item 3); the exact keys in any order are accepted.
+func TestParseStrictKeys(t *testing.T) {
+	eight := make([]byte, 8)
+	good := []string{
+		`{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		`{"x":{"data_offsets":[0,8],"shape":[2],"dtype":"F32"}}`,
+		`{"__metadata__":null,"x":{"shape":[2],"dtype":"F32","data_offsets":[0,8]}}`,
+		`{"__metadata__":{"a":"1","b":"1"},"x":{"dtype":"F32","shape":[ 2 ],"data_offsets":[ 0 , 8 ]}}`,
+	}
+	for _, h := range good {
+		if _, err := Parse(st(h, eight)); err != nil {
+			t.Errorf("%s: %v", h, err)
+		}
+	}
+	// Escapes decode as encoding/json decodes them.
+	s, err := Parse(st(`{"__metadata__":{"k\t":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"},"\u00e9\/x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, eight))
+	if err != nil || s.Tensors[0].Name != "é/x" || s.Metadata["k\t"] != "\"\\/\b\f\n\r\té😀" {
+		t.Errorf("escapes: %v %+v", err, s)
+	}
+	bad := map[string]string{
+		"dup dtype":        `{"x":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}}`,
+		"dup dtype 2":      `{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8],"dtype":"F32"}}`,
+		"dup shape":        `{"x":{"dtype":"F32","shape":[1],"shape":[2],"data_offsets":[0,8]}}`,
+		"dup offsets":      `{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4],"data_offsets":[0,8]}}`,
+		"DTYPE":            `{"x":{"DTYPE":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"Shape":            `{"x":{"dtype":"F32","Shape":[2],"data_offsets":[0,8]}}`,
+		"Data_Offsets":     `{"x":{"dtype":"F32","shape":[2],"Data_Offsets":[0,8]}}`,
+		"mixed case dup":   `{"x":{"dtype":"F32","Dtype":"F64","shape":[2],"data_offsets":[0,8]}}`,
+		"unknown":          `{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"strides":[1]}}`,
+		"no dtype":         `{"x":{"shape":[2],"data_offsets":[0,8]}}`,
+		"no offsets":       `{"x":{"dtype":"F32","shape":[2]}}`,
+		"null shape":       `{"x":{"dtype":"F32","shape":null,"data_offsets":[0,8]}}`,
+		"null dim":         `{"x":{"dtype":"F32","shape":[2,null],"data_offsets":[0,8]}}`,
+		"null offset":      `{"x":{"dtype":"F32","shape":[2],"data_offsets":[null,8]}}`,
+		"null dtype":       `{"x":{"dtype":null,"shape":[2],"data_offsets":[0,8]}}`,
+		"float dim":        `{"x":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}}`,
+		"exp dim":          `{"x":{"dtype":"F32","shape":[2e0],"data_offsets":[0,8]}}`,
+		"string dim":       `{"x":{"dtype":"F32","shape":["2"],"data_offsets":[0,8]}}`,
+		"entry not object": `{"x":[1]}`,
+		"dup meta key":     `{"__metadata__":{"a":"1","a":"2"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"null meta value":  `{"__metadata__":{"a":null},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"number meta":      `{"__metadata__":{"a":1},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"invalid UTF-8":    "{\"x\xff\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+		"lone surrogate":   `{"x\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"bad escape":       `{"x\q":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`,
+		"leading zero":     `{"x":{"dtype":"F32","shape":[02],"data_offsets":[0,8]}}`,
+		"negative offset":  `{"x":{"dtype":"F32","shape":[2],"data_offsets":[-0,8]}}`,
+		"control char":     "{\"x\n\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+		"trailing comma":   `{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],}}`,
+		"missing comma":    `{"x":{"dtype":"F32" "shape":[2],"data_offsets":[0,8]}}`,
+	}
+	for name, h := range bad {
+		if s, err := Parse(st(h, eight)); err == nil {
+			t.Errorf("%s: accepted %s: %+v", name, h, s.Tensors)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
 }
