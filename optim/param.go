@@ -11,7 +11,9 @@ import (
 // Param is one named tensor the optimizer updates: its data and its
 // gradient, both float32 or both float64. Set exactly one of the pairs
 // (Data32, Grad32) or (Data64, Grad64), with slices of equal length; Float32
-// and Float64 build a Param that way.
+// and Float64 build a Param that way. Data and gradient of different types
+// (float64 data with a float32 gradient) are not supported and refused by
+// the constructors.
 //
 // The optimizer keeps the slices it is given: the training loop writes each
 // step's gradient into Grad32 (or Grad64) in place, never into a new slice,
@@ -116,9 +118,14 @@ func (p *Param) check() error {
 	}
 	has32 := p.Data32 != nil || p.Grad32 != nil
 	has64 := p.Data64 != nil || p.Grad64 != nil
+	const supported = "a parameter is float32 (set Data32 and Grad32) or float64 (set Data64 and Grad64)"
 	switch {
+	case p.Data64 != nil && p.Grad32 != nil && p.Data32 == nil && p.Grad64 == nil:
+		return fmt.Errorf("optim: parameter %q: float64 data with a float32 gradient is not supported: %s", p.Name, supported)
+	case p.Data32 != nil && p.Grad64 != nil && p.Data64 == nil && p.Grad32 == nil:
+		return fmt.Errorf("optim: parameter %q: float32 data with a float64 gradient is not supported: %s", p.Name, supported)
 	case has32 && has64:
-		return fmt.Errorf("optim: parameter %q sets both float32 and float64 slices", p.Name)
+		return fmt.Errorf("optim: parameter %q sets both float32 and float64 slices: set one pair, %s", p.Name, supported)
 	case !has32 && !has64:
 		return fmt.Errorf("optim: parameter %q has no data", p.Name)
 	case has32 && (p.Data32 == nil || p.Grad32 == nil):
