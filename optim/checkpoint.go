@@ -375,8 +375,8 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		if tracker, err = metaInt(m, "scaler.growth_tracker"); err != nil {
 			return err
 		}
-		if !(scale > 0) || math.IsInf(scale, 0) {
-			return fmt.Errorf("optim: checkpoint: loss scale %v", scale)
+		if !(scale >= MinLossScale) || math.IsInf(scale, 0) {
+			return fmt.Errorf("optim: checkpoint: loss scale %v (must be finite and ≥ %v)", scale, MinLossScale)
 		}
 	}
 	// Tensors: exactly the expected set, with matching dtypes and shapes.

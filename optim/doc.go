@@ -71,7 +71,8 @@
 // WithLossScaler is PyTorch's GradScaler: multiply the loss by Scale()
 // before the backward pass; Step folds 1/scale into the update, skips steps
 // with non-finite gradients (detected by SumSquares' finite flag) without
-// touching parameters, state or the step count, backs the scale off, and
+// touching parameters, state or the step count, backs the scale off (never
+// below MinLossScale, 1, so that unscaling never enlarges a gradient), and
 // grows it after GrowthInterval clean steps. With a scaler, the clipping
 // norm is computed on the scaled gradients and divided by the scale, and the
 // value clamp is applied with the bound c·scale.

@@ -14,8 +14,16 @@ import (
 // the scale by BackoffFactor, and multiplies it by GrowthFactor after
 // GrowthInterval consecutive clean steps (a growth that would overflow to
 // +Inf is not applied).
+//
+// Unlike GradScaler's, the scale has a floor, MinLossScale (1): a step with
+// non-finite gradients at the floor is still skipped, but the scale stays
+// at 1. A scale below 1 would make the unscaling enlarge the gradients —
+// by more than any float32 once the scale is below 2^-128, to +Inf once it
+// is below 2^-1024 (about 1 040 backoffs by half from 65536), turning a
+// finite gradient into a non-finite update. With the floor, the unscaled
+// gradient is never larger than the one the training loop computed.
 type ScalerConfig struct {
-	InitScale      float64 // > 0, finite
+	InitScale      float64 // ≥ MinLossScale (1), finite
 	GrowthFactor   float64 // > 1, finite
 	BackoffFactor  float64 // in (0, 1)
 	GrowthInterval int     // ≥ 1
@@ -30,8 +38,8 @@ func DefaultScaler() ScalerConfig {
 // Validate reports the first setting out of range.
 func (c ScalerConfig) Validate() error {
 	switch {
-	case !(c.InitScale > 0) || math.IsInf(c.InitScale, 0):
-		return fmt.Errorf("optim: loss scaler: init scale %v must be finite and > 0", c.InitScale)
+	case !(c.InitScale >= MinLossScale) || math.IsInf(c.InitScale, 0):
+		return fmt.Errorf("optim: loss scaler: init scale %v must be finite and ≥ %v", c.InitScale, MinLossScale)
 	case !(c.GrowthFactor > 1) || math.IsInf(c.GrowthFactor, 0):
 		return fmt.Errorf("optim: loss scaler: growth factor %v must be finite and > 1", c.GrowthFactor)
 	case !(c.BackoffFactor > 0 && c.BackoffFactor < 1):
@@ -41,6 +49,9 @@ func (c ScalerConfig) Validate() error {
 	}
 	return nil
 }
+
+// MinLossScale is the floor of a loss scaler's scale (see ScalerConfig).
+const MinLossScale = 1.0
 
 type scaler struct {
 	cfg     ScalerConfig
@@ -53,7 +64,7 @@ func newScaler(cfg ScalerConfig) *scaler { return &scaler{cfg: cfg, scale: cfg.I
 // update records one step: clean (finite gradients) or not.
 func (s *scaler) update(clean bool) {
 	if !clean {
-		s.scale *= s.cfg.BackoffFactor
+		s.scale = max(s.scale*s.cfg.BackoffFactor, MinLossScale)
 		s.tracker = 0
 		return
 	}
