@@ -28,7 +28,8 @@ import (
 //	format, format_version    "descent.optim", "1"
 //	kind                      the update rule (Algorithm.Kind): "sgd", "adam",
 //	                          "lion", "adagrad" or "rmsprop"
-//	step                      updates taken
+//	step                      updates taken, < MaxStep (a step count that
+//	                          cannot be advanced is refused)
 //	groups                    number of groups
 //	group.<g>.params          JSON array of the group's parameter names
 //	group.<g>.<key>           every hyper-parameter of the rule by its
@@ -99,6 +100,9 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 	}
 	if ck.Step, err = metaInt(m, "step"); err != nil {
 		return nil, err
+	}
+	if ck.Step >= MaxStep {
+		return nil, fmt.Errorf("optim: checkpoint: step count %d cannot be advanced (the largest is MaxStep, %d)", ck.Step, MaxStep)
 	}
 	if ck.Groups, err = metaInt(m, "groups"); err != nil {
 		return nil, err
@@ -374,6 +378,9 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		}
 		if tracker, err = metaInt(m, "scaler.growth_tracker"); err != nil {
 			return err
+		}
+		if tracker == math.MaxInt {
+			return fmt.Errorf("optim: checkpoint: loss scaler growth tracker %d cannot be advanced", tracker)
 		}
 		if !(scale >= MinLossScale) || math.IsInf(scale, 0) {
 			return fmt.Errorf("optim: checkpoint: loss scale %v (must be finite and ≥ %v)", scale, MinLossScale)

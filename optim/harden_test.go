@@ -1,6 +1,8 @@
 package optim
 
 import (
+	"bytes"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -107,5 +109,69 @@ func TestLossScalerFloor(t *testing.T) {
 	cfg.InitScale = 0.5
 	if err := cfg.Validate(); err == nil {
 		t.Error("initial scale 0.5 accepted")
+	}
+}
+
+// TestStepLimit: a checkpoint whose step count cannot be advanced (validly
+// signed) is refused, one just below the limit loads and steps once, and
+// Step at the limit returns ErrStepLimit — no panic, no wrapped counter,
+// nothing changed — for every algorithm (issue 17, item 1).
+func TestStepLimit(t *testing.T) {
+	for i, src := range fuzzOptimizers(t) {
+		name := src.Algorithm().Name
+		if i == 0 {
+			name = "amsgrad+scaler"
+		}
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("panic: %v", r)
+				}
+			}()
+			dst := fuzzOptimizers(t)[i]
+			src.c.step = math.MaxInt
+			b := checkpointBytes(t, src)
+			before := checkpointBytes(t, dst)
+			ck, err := ReadCheckpoint(bytes.NewReader(b))
+			if err == nil {
+				err = dst.Restore(ck)
+			}
+			if err == nil || !strings.Contains(err.Error(), "cannot be advanced") {
+				t.Fatalf("step %d checkpoint: %v", math.MaxInt, err)
+			}
+			if !bytes.Equal(before, checkpointBytes(t, dst)) {
+				t.Fatal("a failed load changed the optimizer")
+			}
+			if sc := src.c.scaler; sc != nil {
+				src.c.step, sc.tracker = 5, math.MaxInt
+				ck, err := ReadCheckpoint(bytes.NewReader(checkpointBytes(t, src)))
+				if err == nil {
+					err = dst.Restore(ck)
+				}
+				if err == nil || !strings.Contains(err.Error(), "cannot be advanced") {
+					t.Fatalf("growth tracker %d: %v", math.MaxInt, err)
+				}
+				sc.tracker = 0
+			}
+			src.c.step = MaxStep - 1
+			ck, err = ReadCheckpoint(bytes.NewReader(checkpointBytes(t, src)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dst.Restore(ck); err != nil {
+				t.Fatal(err)
+			}
+			if info, err := dst.Step(); err != nil || info.Step != MaxStep || dst.StepCount() != MaxStep {
+				t.Fatalf("step to the limit: %+v %v", info, err)
+			}
+			before = checkpointBytes(t, dst)
+			info, err := dst.Step()
+			if !errors.Is(err, ErrStepLimit) || info.Step != MaxStep || dst.StepCount() != MaxStep {
+				t.Fatalf("step beyond the limit: %+v %v", info, err)
+			}
+			if !bytes.Equal(before, checkpointBytes(t, dst)) {
+				t.Fatal("a refused step changed the optimizer")
+			}
+		})
 	}
 }

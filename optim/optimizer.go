@@ -41,6 +41,15 @@ type AdamGroup struct {
 // is skipped without an error and the scale backs off.
 var ErrNonFinite = errors.New("optim: non-finite gradient; step skipped")
 
+// MaxStep is the largest step count: Step returns ErrStepLimit, changing
+// nothing, once StepCount() is MaxStep, and a checkpoint whose step count
+// cannot be advanced (MaxStep or more) is refused.
+const MaxStep = math.MaxInt
+
+// ErrStepLimit is returned by Step when the step count is MaxStep: one more
+// update could not be counted.
+var ErrStepLimit = errors.New("optim: step count is at its limit (MaxStep); step refused")
+
 // StepInfo reports what one call of Step did.
 type StepInfo struct {
 	Step     int     // updates taken so far, this one included if not skipped
@@ -345,7 +354,8 @@ func (c *core) combine() (float64, bool) {
 // advance: with a loss scaler the scale backs off and Step returns a nil
 // error with info.Skipped set; without one it returns ErrNonFinite. An
 // invalid learning rate from a schedule returns an error and changes
-// nothing either (gradients clamped by WithClipValue stay clamped).
+// nothing either (gradients clamped by WithClipValue stay clamped), and so
+// does a step at the step count's limit (ErrStepLimit).
 func (o *Optimizer) Step() (StepInfo, error) {
 	c := o.c
 	info := StepInfo{Step: c.step, ClipCoef: 1, Scale: 1}
@@ -353,6 +363,9 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	if c.scaler != nil {
 		scale = c.scaler.scale
 		info.Scale = scale
+	}
+	if c.step >= MaxStep {
+		return info, ErrStepLimit
 	}
 	c.clamp = 0
 	if c.clipValue > 0 {
