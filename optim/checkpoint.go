@@ -180,6 +180,49 @@ func metaFloat(m map[string]string, k string) (float64, error) {
 	return x, nil
 }
 
+// scheduleStates returns the "group.<g>.schedule.<key>" entries of m by
+// group, for the groups with a Stateful schedule: one pass over m (a scan
+// of m per group was quadratic in the number of groups).
+func scheduleStates(c *core, m map[string]string) (map[int]map[string]float64, error) {
+	out := map[int]map[string]float64{}
+	stateful := false
+	for gi := range c.groups {
+		if _, ok := c.groups[gi].sched.(Stateful); ok {
+			stateful = true
+			break
+		}
+	}
+	if !stateful {
+		return out, nil
+	}
+	for k := range m {
+		rest, ok := strings.CutPrefix(k, "group.")
+		if !ok {
+			continue
+		}
+		gs, key, ok := strings.Cut(rest, ".schedule.")
+		if !ok {
+			continue
+		}
+		gi, err := strconv.Atoi(gs)
+		if err != nil || gi < 0 || gi >= len(c.groups) || strconv.Itoa(gi) != gs {
+			continue
+		}
+		if _, ok := c.groups[gi].sched.(Stateful); !ok {
+			continue
+		}
+		v, err := metaFloat(m, k)
+		if err != nil {
+			return nil, err
+		}
+		if out[gi] == nil {
+			out[gi] = map[string]float64{}
+		}
+		out[gi][key] = v
+	}
+	return out, nil
+}
+
 func fstr(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // outs returns every tensor of a checkpoint, in order.
@@ -324,6 +367,10 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		sched  map[string]float64
 	}
 	plans := make([]groupPlan, len(c.groups))
+	scheds, err := scheduleStates(c, m)
+	if err != nil {
+		return err
+	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		p := fmt.Sprintf("group.%d.", gi)
@@ -359,13 +406,9 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 			if m[p+"schedule_state"] != "1" {
 				return fmt.Errorf("optim: checkpoint has no state for group %d's schedule", gi)
 			}
-			pl.sched = map[string]float64{}
-			for k := range m {
-				if key, ok := strings.CutPrefix(k, p+"schedule."); ok {
-					if pl.sched[key], err = metaFloat(m, k); err != nil {
-						return err
-					}
-				}
+			pl.sched = scheds[gi]
+			if pl.sched == nil {
+				pl.sched = map[string]float64{}
 			}
 		}
 	}
@@ -406,8 +449,13 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		}
 	}
 	if len(plan) != len(ck.File.Tensors) {
+		// The planned tensors are distinct: find the first other one.
+		planned := make(map[string]bool, len(plan))
+		for _, p := range plan {
+			planned[p.src.Name] = true
+		}
 		for _, t := range ck.File.Tensors {
-			if !slices.ContainsFunc(plan, func(p copyPlan) bool { return p.src.Name == t.Name }) {
+			if !planned[t.Name] {
 				return fmt.Errorf("optim: checkpoint has a tensor %q this optimizer does not", t.Name)
 			}
 		}

@@ -3,11 +3,14 @@ package optim
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/descent-go/descent/kernels"
+	"github.com/descent-go/descent/safetensors"
 )
 
 // TestParamMixedDtypeError: float64 data with a float32 gradient (or the
@@ -174,4 +177,103 @@ func TestStepLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minDuration returns the least time f takes in n runs.
+func minDuration(n int, f func()) time.Duration {
+	best := time.Duration(math.MaxInt64)
+	for range n {
+		t0 := time.Now()
+		f()
+		best = min(best, time.Since(t0))
+	}
+	return best
+}
+
+// TestRestoreLinear: checking a checkpoint against an optimizer is linear
+// (or n·log n) in its size on every path: a checkpoint of 40 000 tensors
+// with one extra tensor at the end (Restore compared every file tensor with
+// every planned one: 0.8·10⁹ comparisons, seconds) is refused in about the
+// time a good one is restored; and restoring an optimizer of many groups
+// with Stateful schedules (every group scanned all the metadata) takes
+// about the time writing it does. The bounds (10× plus 50 ms) are far
+// below the quadratic times and far above the linear ones under -race or
+// qemu (issue 17, item 2).
+func TestRestoreLinear(t *testing.T) {
+	n := 40000
+	if testing.Short() {
+		n = 20000
+	}
+	t.Run("extra tensor", func(t *testing.T) {
+		params := make([]Param, n)
+		for i := range params {
+			params[i] = Float32(fmt.Sprintf("layer%d.weight", i), []float32{1}, []float32{0})
+		}
+		o, err := NewSGD([]SGDGroup{{Params: params, Hyper: kernels.SGD{LR: 0.1}}}, WithWorkers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := checkpointBytes(t, o)
+		f, err := safetensors.Parse(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := make([]safetensors.Out, 0, n+1)
+		for _, x := range f.Tensors {
+			ts = append(ts, safetensors.Of(x.Name, x.Shape, []float32{1}))
+		}
+		ts = append(ts, safetensors.Of("zzz", []int{1}, []float32{1}))
+		var w bytes.Buffer
+		if _, err := safetensors.Write(&w, f.Metadata, ts); err != nil {
+			t.Fatal(err)
+		}
+		okCk, err := decodeCheckpoint(good, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		badCk, err := decodeCheckpoint(w.Bytes(), false) // checksums not updated
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rerr error
+		okTime := minDuration(3, func() {
+			if err := o.Restore(okCk); err != nil {
+				t.Fatal(err)
+			}
+		})
+		badTime := minDuration(3, func() { rerr = o.Restore(badCk) })
+		if rerr == nil || !strings.Contains(rerr.Error(), `tensor "zzz"`) {
+			t.Fatalf("extra tensor: %v", rerr)
+		}
+		t.Logf("%d tensors: restored in %v, extra tensor refused in %v", n, okTime, badTime)
+		if badTime > 10*okTime+50*time.Millisecond {
+			t.Errorf("extra tensor refused in %v, a good checkpoint restored in %v: not linear", badTime, okTime)
+		}
+	})
+	t.Run("stateful schedules", func(t *testing.T) {
+		groups := make([]SGDGroup, n/8)
+		for i := range groups {
+			groups[i] = SGDGroup{Params: []Param{Float32(fmt.Sprintf("w%d", i), []float32{1}, []float32{0})},
+				Hyper: kernels.SGD{LR: 0.1}, Schedule: &decaying{best: float64(i)}}
+		}
+		o, err := NewSGD(groups, WithWorkers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b []byte
+		writeTime := minDuration(3, func() { b = checkpointBytes(t, o) })
+		ck, err := decodeCheckpoint(b, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		restoreTime := minDuration(3, func() {
+			if err := o.Restore(ck); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("%d groups with Stateful schedules: written in %v, restored in %v", len(groups), writeTime, restoreTime)
+		if restoreTime > 10*writeTime+50*time.Millisecond {
+			t.Errorf("restored in %v, written in %v: not linear", restoreTime, writeTime)
+		}
+	})
 }
