@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -290,9 +291,21 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 // Save writes a checkpoint to path atomically: to a temporary file in the
 // same directory, synced, renamed over path, and the directory synced. On
 // error path is untouched and the temporary file removed.
+//
+// The checkpoint keeps the permission bits of the file it replaces, and a
+// new one is created 0600 (owner only: a checkpoint may hold proprietary
+// weights; chmod it to share it, and later saves keep that). When path is
+// a symbolic link (or a chain of them), Save follows it and replaces the
+// file it names, atomically in that file's directory, so the link stays a
+// link; a link that names no existing file is refused, as is a path that
+// names something other than a regular file (a directory, a device).
 func (o *Optimizer) Save(path string) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	target, mode, err := saveTarget(path)
+	if err != nil {
+		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	}
+	dir := filepath.Dir(target)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
@@ -306,7 +319,7 @@ func (o *Optimizer) Save(path string) (err error) {
 	if _, err = o.WriteTo(f); err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
-	if err = f.Chmod(0o644); err != nil {
+	if err = f.Chmod(mode); err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
 	if err = f.Sync(); err != nil {
@@ -315,7 +328,7 @@ func (o *Optimizer) Save(path string) (err error) {
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = os.Rename(tmp, target); err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
 	if d, derr := os.Open(dir); derr == nil {
@@ -326,6 +339,32 @@ func (o *Optimizer) Save(path string) (err error) {
 		}
 	}
 	return nil
+}
+
+// saveTarget returns the file Save replaces — path, or the file a symbolic
+// link at path finally names — and the permission bits to give it: the
+// existing file's, 0600 for a new one.
+func saveTarget(path string) (string, fs.FileMode, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, 0o600, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	target := path
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return "", 0, fmt.Errorf("%s is a symbolic link that names no existing file (Save follows links and replaces their target): %w", path, err)
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return "", 0, err
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("%s is not a regular file (%v)", target, fi.Mode().Type())
+	}
+	return target, fi.Mode().Perm(), nil
 }
 
 // Load reads the checkpoint at path and restores it (see Restore).

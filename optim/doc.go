@@ -83,7 +83,9 @@
 //
 // Checkpoints. Save writes the parameters, the state, the hyper-parameters,
 // the schedules' and the loss scaler's state to one safetensors file,
-// atomically (temporary file, fsync, rename, directory fsync), with SHA-256
+// atomically (temporary file, fsync, rename, directory fsync; an existing
+// file's permission bits kept, a new one 0600; a symbolic link followed to
+// the file it names, which is replaced), with SHA-256
 // checksums of the data and the header. Load (ReadCheckpoint, then Restore)
 // verifies the file and checks that it matches the optimizer — kind,
 // groups, names, dtypes, shapes, state tensors — before changing anything;

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -275,5 +277,109 @@ func TestRestoreLinear(t *testing.T) {
 		if restoreTime > 10*writeTime+50*time.Millisecond {
 			t.Errorf("restored in %v, written in %v: not linear", restoreTime, writeTime)
 		}
+	})
+}
+
+// TestSaveFileMetadata: Save keeps an existing checkpoint's permission bits
+// (0600 stays 0600), creates new ones 0600, follows a symbolic link (a
+// chain of them, relative or not) and replaces the file it names
+// atomically, leaving the link a link, refuses a dangling link or a path
+// that is not a regular file, and leaves no temporary file (issue 17, item
+// 4).
+func TestSaveFileMetadata(t *testing.T) {
+	tr := newSGDTrainer(t, 1, 1)
+	tr.train(t, 0, 2)
+	dir := t.TempDir()
+	perm := func(p string) os.FileMode {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	fresh := filepath.Join(dir, "new.safetensors")
+	if err := tr.o.Save(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if m := perm(fresh); m != 0o600 {
+		t.Errorf("new checkpoint has mode %v, want 0600", m)
+	}
+	for _, m := range []os.FileMode{0o600, 0o640, 0o644, 0o400} {
+		p := filepath.Join(dir, fmt.Sprintf("ck%o.safetensors", m))
+		if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.o.Save(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := perm(p); got != m {
+			t.Errorf("saving over a %v checkpoint left it %v", m, got)
+		}
+		if err := tr.o.Load(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// link2 → link1 (relative, in another directory) → real file.
+	real := filepath.Join(dir, "runs", "ck.safetensors")
+	if err := os.MkdirAll(filepath.Dir(real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	links := filepath.Join(dir, "links")
+	if err := os.Mkdir(links, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link1, link2 := filepath.Join(links, "latest"), filepath.Join(dir, "current")
+	if err := os.Symlink(filepath.Join("..", "runs", "ck.safetensors"), link1); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	if err := os.Symlink(link1, link2); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.o.Save(link2); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{link1, link2} {
+		if fi, err := os.Lstat(l); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("%s is no longer a symbolic link: %v %v", l, fi.Mode(), err)
+		}
+	}
+	if m := perm(real); m != 0o640 {
+		t.Errorf("the link's target has mode %v, want 0640", m)
+	}
+	want := checkpointBytes(t, tr.o)
+	if got, err := os.ReadFile(real); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("the link's target does not hold the checkpoint (%d bytes, %v)", len(got), err)
+	}
+	if err := tr.o.Load(link2); err != nil {
+		t.Fatal(err)
+	}
+
+	// A dangling link and a directory are refused, and left as they are.
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.Symlink(filepath.Join(dir, "missing", "ck"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.o.Save(dangling); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("saving to a dangling link: %v", err)
+	}
+	if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link was replaced: %v", err)
+	}
+	if err := tr.o.Save(links); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("saving to a directory: %v", err)
+	}
+	// No temporary files anywhere.
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if strings.Contains(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
 	})
 }
