@@ -65,15 +65,29 @@ type Checkpoint struct {
 	File   *safetensors.File
 }
 
-// ReadCheckpoint reads a whole checkpoint from r, parses it, checks its
-// format, version and both checksums, and returns it. It returns an error,
-// never panicking, for any input that is not a well-formed checkpoint.
+// ReadCheckpoint reads a checkpoint from r, parses it, checks its format,
+// version and both checksums, and returns it. It returns an error, never
+// panicking, for any input that is not a well-formed checkpoint. It reads
+// the header first and checks it (and its checksum) before reading the
+// data section, which it reads as its bytes arrive: memory is bounded by
+// what r delivers, never by what a header claims. Load, which knows the
+// file's length and the optimizer, checks more before reading the data.
 func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
-	b, err := io.ReadAll(r)
+	st, err := safetensors.ReadHeader(r, -1)
 	if err != nil {
-		return nil, fmt.Errorf("optim: reading checkpoint: %w", err)
+		return nil, fmt.Errorf("optim: checkpoint: %w", err)
 	}
-	return decodeCheckpoint(b, true)
+	ck, err := checkHeader(st, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.ReadData(r); err != nil {
+		return nil, fmt.Errorf("optim: checkpoint: %w", err)
+	}
+	if err := verifyData(st); err != nil {
+		return nil, err
+	}
+	return ck, nil
 }
 
 // decodeCheckpoint parses b; verify=false skips the checksums (for the
@@ -83,6 +97,22 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("optim: checkpoint: %w", err)
 	}
+	ck, err := checkHeader(st, verify)
+	if err != nil {
+		return nil, err
+	}
+	if verify {
+		if err := verifyData(st); err != nil {
+			return nil, err
+		}
+	}
+	return ck, nil
+}
+
+// checkHeader checks a checkpoint's metadata — format, version, the header
+// checksum (with verify), kind, step count, groups — and returns it as a
+// Checkpoint (whose data may not be read yet).
+func checkHeader(st *safetensors.File, verify bool) (*Checkpoint, error) {
 	m := st.Metadata
 	if m["format"] != checkpointFormat {
 		return nil, fmt.Errorf("optim: checkpoint: format %q, want %q", m["format"], checkpointFormat)
@@ -91,14 +121,20 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 		return nil, fmt.Errorf("optim: checkpoint: format version %q, want %q", m["format_version"], checkpointVersion)
 	}
 	if verify {
-		if err := verifyChecksums(b, st); err != nil {
-			return nil, err
+		idx := make([]indexEntry, len(st.Tensors))
+		for i, t := range st.Tensors {
+			idx[i] = indexEntry{t.Name, t.Dtype, t.Shape, t.NBytes()}
+		}
+		hs := headerDigest(st.Metadata, idx)
+		if want := st.Metadata["header_sha256"]; hs != want {
+			return nil, fmt.Errorf("optim: checkpoint: header checksum mismatch (corrupt file): %s, metadata says %q", hs, want)
 		}
 	}
 	ck := &Checkpoint{Kind: Kind(m["kind"]), File: st}
 	if rules[ck.Kind] == nil {
 		return nil, fmt.Errorf("optim: checkpoint: unknown optimizer kind %q", m["kind"])
 	}
+	var err error
 	if ck.Step, err = metaInt(m, "step"); err != nil {
 		return nil, err
 	}
@@ -114,18 +150,11 @@ func decodeCheckpoint(b []byte, verify bool) (*Checkpoint, error) {
 	return ck, nil
 }
 
-func verifyChecksums(b []byte, st *safetensors.File) error {
+// verifyData checks the data section's checksum.
+func verifyData(st *safetensors.File) error {
 	sum := sha256.Sum256(st.Data)
 	if want := st.Metadata["sha256"]; hex.EncodeToString(sum[:]) != want {
 		return fmt.Errorf("optim: checkpoint: data checksum mismatch (corrupt file): sha256 %x, metadata says %q", sum, want)
-	}
-	idx := make([]indexEntry, len(st.Tensors))
-	for i, t := range st.Tensors {
-		idx[i] = indexEntry{t.Name, t.Dtype, t.Shape, len(t.Data)}
-	}
-	hs := headerDigest(st.Metadata, idx)
-	if want := st.Metadata["header_sha256"]; hs != want {
-		return fmt.Errorf("optim: checkpoint: header checksum mismatch (corrupt file): %s, metadata says %q", hs, want)
 	}
 	return nil
 }
@@ -367,18 +396,53 @@ func saveTarget(path string) (string, fs.FileMode, error) {
 	return target, fi.Mode().Perm(), nil
 }
 
-// Load reads the checkpoint at path and restores it (see Restore).
+// Load reads the checkpoint at path and restores it (see Restore). It
+// refuses a path that is not a regular file (a directory, a FIFO, a device
+// such as /dev/zero), and checks the header against the file's length, the
+// header checksum, and the checkpoint against the optimizer — everything
+// Restore checks but the data — before it reads the data section. That it
+// reads into one buffer of its size, which is then the size of the
+// optimizer's own parameters and state, verifies, and copies into place:
+// a junk or foreign file costs no more than its header (at most
+// safetensors.MaxHeaderLen, checked against the file's length first).
 func (o *Optimizer) Load(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("optim: loading checkpoint: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("optim: loading checkpoint: %s is not a regular file (%v)", path, fi.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("optim: loading checkpoint: %w", err)
 	}
 	defer f.Close()
-	ck, err := ReadCheckpoint(f)
+	if fi, err = f.Stat(); err != nil {
+		return fmt.Errorf("optim: loading checkpoint: %w", err)
+	}
+	if !fi.Mode().IsRegular() { // replaced since
+		return fmt.Errorf("optim: loading checkpoint: %s is not a regular file (%v)", path, fi.Mode().Type())
+	}
+	st, err := safetensors.ReadHeader(f, fi.Size())
+	if err != nil {
+		return fmt.Errorf("optim: checkpoint: %w", err)
+	}
+	ck, err := checkHeader(st, true)
 	if err != nil {
 		return err
 	}
-	return o.Restore(ck)
+	rp, err := o.plan(ck)
+	if err != nil {
+		return err
+	}
+	if err := st.ReadData(f); err != nil {
+		return fmt.Errorf("optim: checkpoint: %w", err)
+	}
+	if err := verifyData(st); err != nil {
+		return err
+	}
+	return o.commit(rp)
 }
 
 // Restore sets the parameters, the optimizer state (step count, moments,
@@ -392,58 +456,91 @@ func (o *Optimizer) Load(path string) error {
 // Stateful schedule and for the loss scaler if there is one. Everything is
 // checked before anything changes: on error, nothing has.
 func (o *Optimizer) Restore(ck *Checkpoint) error {
+	rp, err := o.plan(ck)
+	if err != nil {
+		return err
+	}
+	for _, p := range rp.copies {
+		if len(p.src.Data) != p.nbytes {
+			return fmt.Errorf("optim: checkpoint tensor %q has %d bytes of data, want %d (data not read?)", p.src.Name, len(p.src.Data), p.nbytes)
+		}
+	}
+	return o.commit(rp)
+}
+
+// restorePlan is everything a checkpoint sets, checked.
+type restorePlan struct {
+	groups  []groupPlan
+	copies  []copyPlan
+	scale   float64
+	tracker int
+	step    int
+}
+
+type groupPlan struct {
+	h      groupHyper
+	lastLR float64
+	sched  map[string]float64
+}
+
+// copyPlan copies a checkpoint tensor into one of an optimizer tensor's.
+type copyPlan struct {
+	dst    anyTensor
+	k      int // the k-th of dst's tensors
+	src    *safetensors.Tensor
+	nbytes int
+}
+
+// plan checks ck against the optimizer — all but the data, which need not
+// be read yet — and returns what restoring it sets.
+func (o *Optimizer) plan(ck *Checkpoint) (*restorePlan, error) {
 	c := o.c
 	m := ck.File.Metadata
 	if ck.Kind != c.alg.Kind {
-		return fmt.Errorf("optim: checkpoint is of a %s optimizer, this is %s", ck.Kind, c.alg.Kind)
+		return nil, fmt.Errorf("optim: checkpoint is of a %s optimizer, this is %s", ck.Kind, c.alg.Kind)
 	}
 	if ck.Groups != len(c.groups) {
-		return fmt.Errorf("optim: checkpoint has %d groups, optimizer %d", ck.Groups, len(c.groups))
+		return nil, fmt.Errorf("optim: checkpoint has %d groups, optimizer %d", ck.Groups, len(c.groups))
 	}
-	type groupPlan struct {
-		h      groupHyper
-		lastLR float64
-		sched  map[string]float64
-	}
-	plans := make([]groupPlan, len(c.groups))
+	rp := &restorePlan{groups: make([]groupPlan, len(c.groups)), step: ck.Step}
 	scheds, err := scheduleStates(c, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		p := fmt.Sprintf("group.%d.", gi)
 		var names []string
 		if err := json.Unmarshal([]byte(m[p+"params"]), &names); err != nil {
-			return fmt.Errorf("optim: checkpoint: metadata %q: %v", p+"params", err)
+			return nil, fmt.Errorf("optim: checkpoint: metadata %q: %v", p+"params", err)
 		}
 		want := make([]string, len(g.params))
 		for i, ti := range g.params {
 			want[i] = c.tensors[ti].base().name
 		}
 		if !slices.Equal(names, want) {
-			return fmt.Errorf("optim: checkpoint group %d has parameters %q, optimizer %q", gi, names, want)
+			return nil, fmt.Errorf("optim: checkpoint group %d has parameters %q, optimizer %q", gi, names, want)
 		}
-		pl := &plans[gi]
+		pl := &rp.groups[gi]
 		var err error
 		if pl.lastLR, err = metaFloat(m, p+"last_lr"); err != nil {
-			return err
+			return nil, err
 		}
 		if pl.h, err = c.alg.rule.metaHyper(c.alg, m, p); err != nil {
-			return err
+			return nil, err
 		}
 		if err := c.alg.compatible(pl.h.values(), g.h.values()); err != nil {
-			return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
+			return nil, fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
 		}
 		if err := pl.h.check(); err != nil {
-			return fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
+			return nil, fmt.Errorf("optim: checkpoint group %d: %w", gi, err)
 		}
 		if !(pl.lastLR >= 0) || math.IsInf(pl.lastLR, 0) {
-			return fmt.Errorf("optim: checkpoint group %d: last learning rate %v", gi, pl.lastLR)
+			return nil, fmt.Errorf("optim: checkpoint group %d: last learning rate %v", gi, pl.lastLR)
 		}
 		if _, ok := g.sched.(Stateful); ok {
 			if m[p+"schedule_state"] != "1" {
-				return fmt.Errorf("optim: checkpoint has no state for group %d's schedule", gi)
+				return nil, fmt.Errorf("optim: checkpoint has no state for group %d's schedule", gi)
 			}
 			pl.sched = scheds[gi]
 			if pl.sched == nil {
@@ -451,68 +548,66 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 			}
 		}
 	}
-	var scale float64
-	var tracker int
 	if c.scaler != nil {
 		var err error
-		if scale, err = metaFloat(m, "scaler.scale"); err != nil {
-			return err
+		if rp.scale, err = metaFloat(m, "scaler.scale"); err != nil {
+			return nil, err
 		}
-		if tracker, err = metaInt(m, "scaler.growth_tracker"); err != nil {
-			return err
+		if rp.tracker, err = metaInt(m, "scaler.growth_tracker"); err != nil {
+			return nil, err
 		}
-		if tracker == math.MaxInt {
-			return fmt.Errorf("optim: checkpoint: loss scaler growth tracker %d cannot be advanced", tracker)
+		if rp.tracker == math.MaxInt {
+			return nil, fmt.Errorf("optim: checkpoint: loss scaler growth tracker %d cannot be advanced", rp.tracker)
 		}
-		if !(scale >= MinLossScale) || math.IsInf(scale, 0) {
-			return fmt.Errorf("optim: checkpoint: loss scale %v (must be finite and ≥ %v)", scale, MinLossScale)
+		if !(rp.scale >= MinLossScale) || math.IsInf(rp.scale, 0) {
+			return nil, fmt.Errorf("optim: checkpoint: loss scale %v (must be finite and ≥ %v)", rp.scale, MinLossScale)
 		}
 	}
 	// Tensors: exactly the expected set, with matching dtypes and shapes.
-	type copyPlan struct {
-		dst anyTensor
-		k   int // the k-th of dst's tensors
-		src *safetensors.Tensor
-	}
-	var plan []copyPlan
 	for _, t := range c.tensors {
 		for k, want := range t.outs(c.alg.State) {
 			got, ok := ck.File.Tensor(want.Name)
 			if !ok {
-				return fmt.Errorf("optim: checkpoint has no tensor %q", want.Name)
+				return nil, fmt.Errorf("optim: checkpoint has no tensor %q", want.Name)
 			}
 			if got.Dtype != want.Dtype() || !slices.Equal(got.Shape, want.Shape) {
-				return fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.Name, got.Dtype, got.Shape, want.Dtype(), want.Shape)
+				return nil, fmt.Errorf("optim: checkpoint tensor %q is %s%v, optimizer's is %s%v", want.Name, got.Dtype, got.Shape, want.Dtype(), want.Shape)
 			}
-			plan = append(plan, copyPlan{t, k, got})
+			rp.copies = append(rp.copies, copyPlan{t, k, got, want.NBytes()})
 		}
 	}
-	if len(plan) != len(ck.File.Tensors) {
+	if len(rp.copies) != len(ck.File.Tensors) {
 		// The planned tensors are distinct: find the first other one.
-		planned := make(map[string]bool, len(plan))
-		for _, p := range plan {
+		planned := make(map[string]bool, len(rp.copies))
+		for _, p := range rp.copies {
 			planned[p.src.Name] = true
 		}
 		for _, t := range ck.File.Tensors {
 			if !planned[t.Name] {
-				return fmt.Errorf("optim: checkpoint has a tensor %q this optimizer does not", t.Name)
+				return nil, fmt.Errorf("optim: checkpoint has a tensor %q this optimizer does not", t.Name)
 			}
 		}
 	}
-	// Commit. Schedules first: SetState can still refuse, and the ones
-	// already set are put back if a later one does.
+	return rp, nil
+}
+
+// commit sets what rp holds, its tensors' data read and checked.
+func (o *Optimizer) commit(rp *restorePlan) error {
+	c := o.c
+	// Schedules first: SetState can still refuse, and the ones already set
+	// are put back if a later one does.
 	type undo struct {
 		s   Stateful
 		old map[string]float64
 	}
 	var undos []undo
 	for gi := range c.groups {
-		if plans[gi].sched == nil {
+		if rp.groups[gi].sched == nil {
 			continue
 		}
 		s := c.groups[gi].sched.(Stateful)
 		old := s.State()
-		if err := s.SetState(plans[gi].sched); err != nil {
+		if err := s.SetState(rp.groups[gi].sched); err != nil {
 			for i := len(undos) - 1; i >= 0; i-- {
 				undos[i].s.SetState(undos[i].old)
 			}
@@ -520,17 +615,17 @@ func (o *Optimizer) Restore(ck *Checkpoint) error {
 		}
 		undos = append(undos, undo{s, old})
 	}
-	for _, p := range plan {
+	for _, p := range rp.copies {
 		p.dst.load(p.k, p.src.Data)
 	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
-		g.h.assign(plans[gi].h)
-		g.lr = plans[gi].lastLR
+		g.h.assign(rp.groups[gi].h)
+		g.lr = rp.groups[gi].lastLR
 	}
 	if c.scaler != nil {
-		c.scaler.scale, c.scaler.tracker = scale, tracker
+		c.scaler.scale, c.scaler.tracker = rp.scale, rp.tracker
 	}
-	c.step = ck.Step
+	c.step = rp.step
 	return nil
 }

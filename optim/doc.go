@@ -86,10 +86,15 @@
 // atomically (temporary file, fsync, rename, directory fsync; an existing
 // file's permission bits kept, a new one 0600; a symbolic link followed to
 // the file it names, which is replaced), with SHA-256
-// checksums of the data and the header. Load (ReadCheckpoint, then Restore)
-// verifies the file and checks that it matches the optimizer — kind,
-// groups, names, dtypes, shapes, state tensors — before changing anything;
-// a resumed run is bit-identical to an uninterrupted one. ReadCheckpoint
-// (and safetensors.Parse beneath it) accepts arbitrary input and returns
-// errors, never panicking.
+// checksums of the data and the header. Load verifies the file and checks
+// that it matches the optimizer — kind, groups, names, dtypes, shapes,
+// state tensors — before changing anything; a resumed run is bit-identical
+// to an uninterrupted one. It refuses anything but a regular file and
+// checks the header against the file's length, its checksum and the
+// optimizer before reading the data section, so that memory is bounded by
+// the optimizer's own size (plus a header of at most
+// safetensors.MaxHeaderLen), whatever the file. ReadCheckpoint and Restore
+// do the same in two steps for any io.Reader. They (and safetensors.Parse,
+// ReadHeader beneath them) accept arbitrary input and return errors, never
+// panicking.
 package optim

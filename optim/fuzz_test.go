@@ -66,6 +66,13 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		safetensors.Parse(b)
+		// ReadCheckpoint (header first, then the data, from a stream)
+		// accepts what decoding the whole buffer accepts.
+		_, err1 := ReadCheckpoint(bytes.NewReader(b))
+		_, err2 := decodeCheckpoint(b, true)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("ReadCheckpoint: %v; decodeCheckpoint: %v", err1, err2)
+		}
 		for _, verify := range []bool{true, false} {
 			ck, err := decodeCheckpoint(b, verify)
 			if err != nil {

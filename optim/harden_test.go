@@ -2,11 +2,13 @@ package optim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -382,4 +384,125 @@ func TestSaveFileMetadata(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// allocated returns the bytes f allocates (runtime.MemStats.TotalAlloc).
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// sparseFile writes head at the start of a file of size bytes (the rest
+// zeros, a hole where the file system allows) and returns its path.
+func sparseFile(t *testing.T, head []byte, size int64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ck.safetensors")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLoadBoundedMemory: Load checks the header and the sizes against the
+// file's real length, and the checkpoint against the optimizer, before it
+// reads the data: a large junk file, a header length beyond the file or
+// MaxHeaderLen, or a well-formed header declaring 256 MiB of tensors this
+// optimizer does not have is refused having allocated next to nothing; a
+// good checkpoint is read with one buffer of its data section (no
+// io.ReadAll doubling); a file that is not regular (/dev/zero, which ran the
+// process out of memory) is refused (issue 17, item 8).
+func TestLoadBoundedMemory(t *testing.T) {
+	tr := newSGDTrainer(t, 1, 1)
+	tr.train(t, 0, 2)
+	before := checkpointBytes(t, tr.o)
+	const big = 256 << 20
+	junkHeader := func(n uint64) []byte { return append(binary.LittleEndian.AppendUint64(nil, n), '{') }
+	// A checkpoint header of an optimizer like small, with a valid header
+	// digest, declaring its tensor 256 MiB large.
+	small, err := NewSGD([]SGDGroup{{Params: []Param{Float32("w", make([]float32, 4), make([]float32, 4))}, Hyper: kernels.SGD{LR: 0.1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := safetensors.Parse(checkpointBytes(t, small))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := sf.Metadata
+	meta["header_sha256"] = headerDigest(meta, []indexEntry{{"w", "F32", []int{big / 4}, big}})
+	h := safetensors.Header(meta, []safetensors.Out{safetensors.Of("w", []int{big / 4}, make([]float32, 0))})
+	h = bytes.Replace(h, []byte(`"data_offsets":[0,0]`), []byte(fmt.Sprintf(`"data_offsets":[0,%d]`, big)), 1)
+	wellFormed := append(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h...)
+	for _, c := range []struct {
+		name string
+		path string
+		want string
+	}{
+		{"junk", sparseFile(t, nil, big), "not a JSON object"},
+		{"header length 2^40", sparseFile(t, junkHeader(1<<40), big), "header length"},
+		{"header length > MaxHeaderLen", sparseFile(t, junkHeader(safetensors.MaxHeaderLen+8), big), "header length"},
+		{"header length beyond the file", sparseFile(t, junkHeader(64<<20), 1024), "header length"},
+		{"tensors this optimizer lacks", sparseFile(t, wellFormed, int64(len(wellFormed))+big), "optimizer's is F32[4]"},
+	} {
+		o := tr.o
+		if strings.Contains(c.want, "F32[4]") {
+			o = small
+		}
+		n := allocated(func() { err = o.Load(c.path) })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", c.name, err, c.want)
+		}
+		if n > 1<<20 {
+			t.Errorf("%s: refused having allocated %d bytes", c.name, n)
+		}
+		t.Logf("%s: %v (%d bytes allocated)", c.name, err, n)
+	}
+	if !bytes.Equal(before, checkpointBytes(t, tr.o)) {
+		t.Fatal("a failed load changed the optimizer")
+	}
+	forged := bytes.Replace(wellFormed, []byte(`"step":"0"`), []byte(`"step":"1"`), 1)
+	if err := small.Load(sparseFile(t, forged, int64(len(forged))+big)); err == nil || !strings.Contains(err.Error(), "header checksum") {
+		t.Errorf("header digest not checked before the data is read: %v", err)
+	}
+
+	// A good checkpoint of 8 MiB of data: one buffer of the data section.
+	m := newModel(3, []int{1 << 20, 1000}, true)
+	o, err := NewSGD([]SGDGroup{{Params: m.params, Hyper: kernels.SGD{LR: 0.1, Momentum: 0.9}}}, WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Step()
+	p := filepath.Join(t.TempDir(), "good.safetensors")
+	if err := o.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(t, p)
+	n := allocated(func() { err = o.Load(p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("good checkpoint of %d bytes loaded, %d bytes allocated", size, n)
+	if n > uint64(size)+uint64(size)/4 {
+		t.Errorf("a checkpoint of %d bytes loaded with %d bytes allocated", size, n)
+	}
+
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		err := tr.o.Load("/dev/zero")
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
+	if err := tr.o.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a directory: %v", err)
+	}
 }

@@ -19,6 +19,9 @@
 // an unknown key and an error), no key appears twice in an object (tensor,
 // metadata or entry key), metadata values are strings, dimensions and
 // offsets non-negative integers, and the header valid UTF-8.
+// ReadHeader and File.ReadData read a file from an io.Reader in two steps:
+// the header, checked against the file's size before it is allocated, and
+// then, once the caller has checked the header, the data section.
 // Write streams float32 and float64 tensors (Of) to an io.Writer with a
 // header padded to a multiple of 8 bytes, so that every tensor's data is
 // 8-byte aligned in the file. Decode copies a tensor's little-endian bytes

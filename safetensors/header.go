@@ -12,15 +12,16 @@ import (
 )
 
 // parseHeader parses and checks the JSON header of a file whose data
-// section has dataLen bytes, and returns its metadata and tensors (in data
-// order, without their Data).
+// section has dataLen bytes (known; otherwise the section ends where the
+// last tensor does), and returns its metadata and tensors (in data order,
+// without their Data).
 //
 // The header is parsed by hand, strictly, as the reference implementation
 // (serde) does and encoding/json does not: keys match exactly ("DTYPE" and
 // "Shape" are unknown keys), a key appears once in an object, metadata
 // values are strings, dimensions and offsets non-negative integers (not
 // 2.0, 2e0 or "2"), strings valid UTF-8 with no lone surrogate escapes.
-func parseHeader(header []byte, dataLen uint64) (*File, error) {
+func parseHeader(header []byte, dataLen uint64, known bool) (*File, error) {
 	if len(header) == 0 || header[0] != '{' {
 		return nil, errors.New("safetensors: header is not a JSON object")
 	}
@@ -44,7 +45,11 @@ func parseHeader(header []byte, dataLen uint64) (*File, error) {
 		if _, dup := s.byName[key]; dup {
 			return fmt.Errorf("safetensors: duplicate tensor %q", key)
 		}
-		t, err := p.entry(key, dataLen)
+		limit := dataLen
+		if !known {
+			limit = math.MaxInt64
+		}
+		t, err := p.entry(key, limit)
 		if err != nil {
 			return err
 		}
@@ -81,9 +86,10 @@ func parseHeader(header []byte, dataLen uint64) (*File, error) {
 		end = t.hi
 		s.byName[t.Name] = i
 	}
-	if end != dataLen {
+	if known && end != dataLen {
 		return nil, fmt.Errorf("safetensors: data section has %d bytes, tensors cover %d", dataLen, end)
 	}
+	s.DataLen = int64(end)
 	return s, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -73,12 +74,19 @@ type Tensor struct {
 	lo, hi uint64 // data_offsets
 }
 
+// NBytes returns the size of t's data in bytes, from its data_offsets (so
+// also before ReadData).
+func (t *Tensor) NBytes() int { return int(t.hi - t.lo) }
+
 // File is a parsed safetensors file.
 type File struct {
 	Metadata map[string]string // the "__metadata__" map; empty if absent
 	Tensors  []Tensor          // in the order of their data
-	Data     []byte            // the whole data section; aliases the parsed buffer
+	Data     []byte            // the whole data section; aliases the parsed buffer (nil until ReadData after ReadHeader)
+	DataLen  int64             // the data section's length in bytes
 	byName   map[string]int
+	sized    bool // ReadHeader was given the file's size
+	read     bool // Data is set
 }
 
 // Tensor returns the tensor named name.
@@ -110,16 +118,110 @@ func Parse(b []byte) (*File, error) {
 		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes that follow (truncated file?)", n, len(b)-8)
 	}
 	header, data := b[8:8+n], b[8+n:]
-	s, err := parseHeader(header, uint64(len(data)))
+	s, err := parseHeader(header, uint64(len(data)), true)
 	if err != nil {
 		return nil, err
 	}
-	s.Data = data
-	for i := range s.Tensors {
-		t := &s.Tensors[i]
+	s.setData(data)
+	return s, nil
+}
+
+func (f *File) setData(data []byte) {
+	f.Data, f.read = data, true
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
 		t.Data = data[t.lo:t.hi:t.hi]
 	}
+}
+
+// ReadHeader reads the header of a safetensors file from r — the 8-byte
+// length and the JSON header — and parses and checks it as Parse does,
+// leaving r at the start of the data section, which ReadData reads.
+//
+// size is the length of the whole file, or −1 if unknown (a stream). With
+// a known size, the header length is checked against it (and
+// MaxHeaderLen) before the header is allocated, and the tensors must cover
+// exactly the rest of the file: nothing is read or allocated beyond the
+// header for a file whose header does not fit it. With an unknown size the
+// data section ends where the last tensor does, and the header is read as
+// its bytes arrive, so that a stream shorter than its header length claims
+// costs no more than it holds.
+func ReadHeader(r io.Reader, size int64) (*File, error) {
+	var lb [8]byte
+	if _, err := io.ReadFull(r, lb[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, errors.New("safetensors: too short for the header length")
+		}
+		return nil, fmt.Errorf("safetensors: reading the header length: %w", err)
+	}
+	n := binary.LittleEndian.Uint64(lb[:])
+	if n > MaxHeaderLen {
+		return nil, fmt.Errorf("safetensors: header length %d exceeds %d", n, MaxHeaderLen)
+	}
+	var header []byte
+	if size >= 0 {
+		if n > uint64(max(size-8, 0)) {
+			return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes that follow (truncated file?)", n, max(size-8, 0))
+		}
+		header = make([]byte, n)
+		if _, err := io.ReadFull(r, header); err != nil {
+			return nil, fmt.Errorf("safetensors: reading the header: %w", err)
+		}
+	} else {
+		var err error
+		if header, err = io.ReadAll(io.LimitReader(r, int64(n))); err != nil {
+			return nil, fmt.Errorf("safetensors: reading the header: %w", err)
+		}
+		if uint64(len(header)) != n {
+			return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes that follow (truncated file?)", n, len(header))
+		}
+	}
+	dataLen := uint64(0)
+	if size >= 0 {
+		dataLen = uint64(size) - 8 - n
+	}
+	s, err := parseHeader(header, dataLen, size >= 0)
+	if err != nil {
+		return nil, err
+	}
+	s.sized = size >= 0
 	return s, nil
+}
+
+// ReadData reads the data section of a file whose header ReadHeader read —
+// f.DataLen bytes, from r where ReadHeader left it — and sets f.Data and
+// every tensor's Data (slices of it). With the file's size known to
+// ReadHeader it allocates the section at once; otherwise it grows the
+// buffer as the bytes arrive (a stream that ends early costs no more than
+// it held) and checks that r ends after it.
+func (f *File) ReadData(r io.Reader) error {
+	if f.read {
+		return errors.New("safetensors: ReadData: data already read")
+	}
+	if f.DataLen > math.MaxInt {
+		return fmt.Errorf("safetensors: data section of %d bytes too large for this platform", f.DataLen)
+	}
+	var data []byte
+	if f.sized {
+		data = make([]byte, f.DataLen)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("safetensors: reading the %d-byte data section: %w", f.DataLen, err)
+		}
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(r, f.DataLen)); err != nil {
+			return fmt.Errorf("safetensors: reading the data section: %w", err)
+		}
+		if int64(len(data)) != f.DataLen {
+			return fmt.Errorf("safetensors: data section has %d bytes, tensors cover %d (truncated file?)", len(data), f.DataLen)
+		}
+		var one [1]byte
+		if k, _ := io.ReadFull(r, one[:]); k > 0 {
+			return fmt.Errorf("safetensors: data after the %d bytes the tensors cover", f.DataLen)
+		}
+	}
+	f.setData(data)
+	return nil
 }
 
 func bytesOf(numel uint64, size int) string {

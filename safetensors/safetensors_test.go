@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -166,6 +168,21 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Parse(b)
+		// ReadHeader and ReadData, with the size known or not, accept
+		// what Parse accepts and read the same tensors.
+		for _, size := range []int64{int64(len(b)), -1} {
+			r := bytes.NewReader(b)
+			f, rerr := ReadHeader(r, size)
+			if rerr == nil {
+				rerr = f.ReadData(r)
+			}
+			if (rerr == nil) != (err == nil) {
+				t.Fatalf("size %d: Parse: %v, ReadHeader and ReadData: %v", size, err, rerr)
+			}
+			if err == nil && !sameFile(s, f) {
+				t.Fatalf("size %d: read %+v, parsed %+v", size, f, s)
+			}
+		}
 		if err != nil {
 			return
 		}
@@ -270,5 +287,111 @@ func TestParseStrictKeys(t *testing.T) {
 		} else {
 			t.Logf("%s: %v", name, err)
 		}
+	}
+}
+
+func sameFile(a, b *File) bool {
+	if len(a.Tensors) != len(b.Tensors) || len(a.Metadata) != len(b.Metadata) || !bytes.Equal(a.Data, b.Data) || a.DataLen != b.DataLen {
+		return false
+	}
+	for k, v := range a.Metadata {
+		if b.Metadata[k] != v {
+			return false
+		}
+	}
+	for i := range a.Tensors {
+		x, y := &a.Tensors[i], &b.Tensors[i]
+		if x.Name != y.Name || x.Dtype != y.Dtype || !slices.Equal(x.Shape, y.Shape) || !bytes.Equal(x.Data, y.Data) {
+			return false
+		}
+		if z, ok := b.Tensor(x.Name); !ok || z != y {
+			return false
+		}
+	}
+	return true
+}
+
+// endless is a stream of spaces without end.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+// TestReadHeader: ReadHeader checks the header length against the file's
+// size before allocating the header, reads nothing beyond the header, and
+// ReadData then reads the data section; with the size unknown, a stream
+// that is short, or longer than its tensors, is an error, and a header
+// length the stream does not hold costs no more than it holds.
+func TestReadHeader(t *testing.T) {
+	var w bytes.Buffer
+	ts := []Out{Of("a", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}), Of("b", nil, []float64{7})}
+	if _, err := Write(&w, map[string]string{"k": "v"}, ts); err != nil {
+		t.Fatal(err)
+	}
+	b := w.Bytes()
+	hl := 8 + int(binary.LittleEndian.Uint64(b))
+	want, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{int64(len(b)), -1} {
+		r := bytes.NewReader(b)
+		f, err := ReadHeader(r, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Len() != len(b)-hl || f.DataLen != int64(len(b)-hl) || f.Data != nil {
+			t.Fatalf("size %d: ReadHeader left %d bytes unread, DataLen %d", size, r.Len(), f.DataLen)
+		}
+		if err := f.ReadData(r); err != nil {
+			t.Fatal(err)
+		}
+		if !sameFile(want, f) {
+			t.Fatalf("size %d: %+v", size, f)
+		}
+		if err := f.ReadData(r); err == nil {
+			t.Error("ReadData twice")
+		}
+	}
+	// Sizes that do not match the file.
+	for _, size := range []int64{int64(len(b)) - 1, int64(len(b)) + 1, int64(hl) - 1, 0, 7} {
+		if _, err := ReadHeader(bytes.NewReader(b), size); err == nil {
+			t.Errorf("size %d of a %d-byte file accepted", size, len(b))
+		}
+	}
+	// Streams: short, long.
+	for _, s := range [][]byte{b[:len(b)-1], append(bytes.Clone(b), 0)} {
+		r := bytes.NewReader(s)
+		f, err := ReadHeader(r, -1)
+		if err == nil {
+			err = f.ReadData(r)
+		}
+		if err == nil {
+			t.Errorf("a stream of %d bytes (file %d) accepted", len(s), len(b))
+		}
+	}
+	// A header length of MaxHeaderLen in a short stream, or in a short
+	// file of known size: no header allocated.
+	hdr := append(le64(MaxHeaderLen), `{"x":1}`...)
+	var a, c runtime.MemStats
+	runtime.ReadMemStats(&a)
+	_, err1 := ReadHeader(bytes.NewReader(hdr), -1)
+	_, err2 := ReadHeader(bytes.NewReader(hdr), int64(len(hdr)))
+	runtime.ReadMemStats(&c)
+	if err1 == nil || err2 == nil {
+		t.Fatal(err1, err2)
+	}
+	if n := c.TotalAlloc - a.TotalAlloc; n > 1<<20 {
+		t.Errorf("refused a %d-byte header length having allocated %d bytes", MaxHeaderLen, n)
+	}
+	// A header length beyond MaxHeaderLen is refused before the header is
+	// read, even from a stream without end.
+	_, err = ReadHeader(io.MultiReader(bytes.NewReader(le64(MaxHeaderLen+1)), endless{}), -1)
+	if err == nil {
+		t.Error("header length beyond MaxHeaderLen accepted")
 	}
 }
