@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/descent-go/descent/safetensors"
 )
@@ -45,6 +46,7 @@ import (
 //	scaler.scale, scaler.growth_tracker (with a loss scaler; scaler.init_scale,
 //	                          growth_factor, backoff_factor, growth_interval
 //	                          are written for reference and not restored)
+//	user.<key>                caller metadata (Optimizer.SetMetadata)
 //	sha256                    SHA-256 of the data section, hex
 //	header_sha256             SHA-256 of every other metadata entry and the
 //	                          tensor index, in a canonical order, hex
@@ -63,6 +65,8 @@ type Checkpoint struct {
 	Step   int
 	Groups int
 	File   *safetensors.File
+
+	meta map[string]string // caller metadata, checked
 }
 
 // ReadCheckpoint reads a checkpoint from r, parses it, checks its format,
@@ -146,6 +150,9 @@ func checkHeader(st *safetensors.File, verify bool) (*Checkpoint, error) {
 	}
 	if ck.Groups < 1 {
 		return nil, fmt.Errorf("optim: checkpoint: %d groups", ck.Groups)
+	}
+	if ck.meta, err = userMetadata(m); err != nil {
+		return nil, err
 	}
 	return ck, nil
 }
@@ -294,6 +301,9 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 			}
 		}
 	}
+	for k, v := range c.meta {
+		meta[userPrefix+k] = v
+	}
 	if s := c.scaler; s != nil {
 		meta["scaler.scale"] = fstr(s.scale)
 		meta["scaler.growth_tracker"] = strconv.Itoa(s.tracker)
@@ -328,13 +338,17 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 // file it names, atomically in that file's directory, so the link stays a
 // link; a link that names no existing file is refused, as is a path that
 // names something other than a regular file (a directory, a device).
+//
+// Temporary files left by a process killed while saving are removed by
+// the next Save of the same checkpoint (see StaleTempAge).
 func (o *Optimizer) Save(path string) (err error) {
 	target, mode, err := saveTarget(path)
 	if err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
 	dir := filepath.Dir(target)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	removeStaleTemps(target, time.Now())
+	f, err := os.CreateTemp(dir, tempPattern(target))
 	if err != nil {
 		return fmt.Errorf("optim: saving checkpoint: %w", err)
 	}
@@ -406,23 +420,14 @@ func saveTarget(path string) (string, fs.FileMode, error) {
 // a junk or foreign file costs no more than its header (at most
 // safetensors.MaxHeaderLen, checked against the file's length first).
 func (o *Optimizer) Load(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("optim: loading checkpoint: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("optim: loading checkpoint: %s is not a regular file (%v)", path, fi.Mode().Type())
-	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return fmt.Errorf("optim: loading checkpoint: %w", err)
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		return fmt.Errorf("optim: loading checkpoint: %w", err)
-	}
-	if !fi.Mode().IsRegular() { // replaced since
-		return fmt.Errorf("optim: loading checkpoint: %s is not a regular file (%v)", path, fi.Mode().Type())
 	}
 	st, err := safetensors.ReadHeader(f, fi.Size())
 	if err != nil {
@@ -449,8 +454,8 @@ func (o *Optimizer) Load(path string) error {
 // momentum buffers …), the hyper-parameters (as PyTorch's load_state_dict
 // does; structural settings — AMSGrad, decoupled decay, centering, the
 // algorithm's fixed values, whether a state tensor such as SGD's momentum
-// buffer is kept — must already match), the schedules' state and the loss
-// scaler's scale from ck. The checkpoint must match the optimizer exactly:
+// buffer is kept — must already match), the schedules' state, the loss
+// scaler's scale and the caller metadata (SetMetadata) from ck. The checkpoint must match the optimizer exactly:
 // same kind, groups, parameter names per group, dtypes and shapes, the
 // state tensors this optimizer keeps and no others, state for every
 // Stateful schedule and for the loss scaler if there is one. Everything is
@@ -475,6 +480,7 @@ type restorePlan struct {
 	scale   float64
 	tracker int
 	step    int
+	meta    map[string]string
 }
 
 type groupPlan struct {
@@ -502,7 +508,7 @@ func (o *Optimizer) plan(ck *Checkpoint) (*restorePlan, error) {
 	if ck.Groups != len(c.groups) {
 		return nil, fmt.Errorf("optim: checkpoint has %d groups, optimizer %d", ck.Groups, len(c.groups))
 	}
-	rp := &restorePlan{groups: make([]groupPlan, len(c.groups)), step: ck.Step}
+	rp := &restorePlan{groups: make([]groupPlan, len(c.groups)), step: ck.Step, meta: ck.meta}
 	scheds, err := scheduleStates(c, m)
 	if err != nil {
 		return nil, err
@@ -627,5 +633,6 @@ func (o *Optimizer) commit(rp *restorePlan) error {
 		c.scaler.scale, c.scaler.tracker = rp.scale, rp.tracker
 	}
 	c.step = rp.step
+	c.meta = rp.meta
 	return nil
 }

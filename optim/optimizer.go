@@ -158,6 +158,8 @@ type core struct {
 	checkFinite bool
 	scaler      *scaler
 
+	meta map[string]string // caller metadata (SetMetadata)
+
 	pool *pool
 }
 
