@@ -237,6 +237,16 @@ type ScheduleSpec struct {
 	Factor   float64
 }
 
+// Check returns the error New would return for the spec (an unknown kind, a
+// negative warm-up, bad parameters) whatever the length of the run.
+func (s ScheduleSpec) Check() error {
+	if s.Warmup < 0 {
+		return fmt.Errorf("train: negative warm-up %d", s.Warmup)
+	}
+	_, err := s.New(s.Warmup + 2)
+	return err
+}
+
 // New builds the schedule for a run of totalSteps optimizer steps.
 func (s ScheduleSpec) New(totalSteps int) (optim.Schedule, error) {
 	if s.Warmup < 0 {

@@ -93,6 +93,9 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	case cfg.Epochs < 1:
 		return nil, fmt.Errorf("tune: %d epochs", cfg.Epochs)
 	}
+	if err := cfg.Schedule.Check(); err != nil {
+		return nil, fmt.Errorf("tune: %w", err)
+	}
 	probe := cfg.Model()
 	if err := train.CheckData(probe, cfg.Data); err != nil {
 		return nil, fmt.Errorf("tune: %w", err)

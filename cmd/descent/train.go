@@ -65,8 +65,8 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 	default:
 		return nil, "", fmt.Errorf("--model %q: want leastsq, logistic or softmax", d.model)
 	}
-	if d.l2 < 0 || math.IsNaN(d.l2) {
-		return nil, "", fmt.Errorf("--l2 %g: must be ≥ 0", d.l2)
+	if !(d.l2 >= 0) || math.IsInf(d.l2, 0) {
+		return nil, "", fmt.Errorf("--l2 %g: must be finite and ≥ 0", d.l2)
 	}
 	if d.csv != "" {
 		if model == modelAuto {
@@ -156,8 +156,13 @@ func optimSpec(a *optim.Algorithm, lr float64, fl []*hyperFlag) (train.OptimSpec
 	return spec, nil
 }
 
-// trainMeta is what --save writes beside the optimizer's checkpoint (in
-// FILE.json): everything needed to rebuild the run and use the model.
+// trainMeta is what --save stores in the checkpoint, as the JSON value of
+// its caller metadata entry "descent.train" (optim.SetMetadata): everything
+// needed to rebuild the run and use the model. One file, written
+// atomically, holds the run's settings and the optimizer's state, so a run
+// killed while saving leaves either the old pair or the new one. (Versions
+// 1 and 2 wrote it beside the checkpoint, as FILE.json; --resume still
+// reads that for a checkpoint without the entry.)
 type trainMeta struct {
 	Format      string             `json:"format"` // "descent.train"
 	Version     int                `json:"version"`
@@ -181,34 +186,155 @@ type trainMeta struct {
 	Val         float64            `json:"val"`
 }
 
-const trainMetaFormat = "descent.train"
+const (
+	trainMetaFormat = "descent.train"
+	trainMetaKey    = "descent.train" // the checkpoint's caller metadata entry
+)
 
-func metaPath(ck string) string { return ck + ".json" }
+// legacyMetaPath is where versions 1 and 2 wrote the settings.
+func legacyMetaPath(ck string) string { return ck + ".json" }
 
-func readMeta(ck string) (*trainMeta, error) {
-	b, err := os.ReadFile(metaPath(ck))
+// readMeta returns the run settings saved in the checkpoint ck, checked,
+// and the raw entry (empty for a legacy FILE.json) to compare with what
+// Load restores.
+func readMeta(ck string) (*trainMeta, string, error) {
+	md, err := optim.ReadMetadata(ck)
 	if err != nil {
-		return nil, fmt.Errorf("--resume: %v (the run's settings, written by --save beside the checkpoint)", err)
+		return nil, "", fmt.Errorf("--resume: %w", err)
+	}
+	raw, ok := md[trainMetaKey]
+	src := ck
+	if !ok {
+		b, err := os.ReadFile(legacyMetaPath(ck))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", fmt.Errorf("--resume: %s holds no run settings (caller metadata %q): not written by descent train --save", ck, trainMetaKey)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("--resume: %v", err)
+		}
+		src = legacyMetaPath(ck)
+		raw = string(b)
 	}
 	var m trainMeta
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("--resume: %s: %v", metaPath(ck), err)
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, "", fmt.Errorf("--resume: %s: run settings: %v", src, err)
 	}
 	if m.Format != trainMetaFormat || m.Version < 1 || m.Version > trainMetaVersion {
-		return nil, fmt.Errorf("--resume: %s: not a descent train checkpoint (format %q, version %d)", metaPath(ck), m.Format, m.Version)
+		return nil, "", fmt.Errorf("--resume: %s: not a descent train checkpoint (format %q, version %d)", src, m.Format, m.Version)
 	}
 	if m.Version == 1 {
 		m.Optim = optimV1(m.Optim)
-		m.Version = trainMetaVersion
 	}
-	return &m, nil
+	m.Version = trainMetaVersion
+	if err := m.check(); err != nil {
+		return nil, "", fmt.Errorf("--resume: %s: run settings: %v", src, err)
+	}
+	if src != ck {
+		raw = ""
+	}
+	return &m, raw, nil
 }
 
-// trainMetaVersion is the version of FILE.json that --save writes. Version
+// check returns an error for settings no run of --save writes (a
+// hand-edited or damaged entry): each one, caught here, would otherwise
+// panic or train something else.
+func (m *trainMeta) check() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case m.Model != modelLeastSq && m.Model != modelLogistic && m.Model != modelSoftmax:
+		return fmt.Errorf("model %q", m.Model)
+	case (m.Dataset == "") == (m.CSV == ""):
+		return fmt.Errorf("dataset %q, csv %q: want exactly one", m.Dataset, m.CSV)
+	case m.Features < 1:
+		return fmt.Errorf("features %d", m.Features)
+	case m.Classes < 0 || m.Classes == 1 || (m.Model == modelLeastSq) != (m.Classes == 0) || m.Model == modelLogistic && m.Classes != 2:
+		return fmt.Errorf("classes %d for model %s", m.Classes, m.Model)
+	case !finite(m.L2) || m.L2 < 0:
+		return fmt.Errorf("l2 %v: want finite and ≥ 0", m.L2)
+	case m.Standardize && (len(m.Mean) != m.Features || len(m.Scale) != m.Features):
+		return fmt.Errorf("%d means and %d scales for %d features", len(m.Mean), len(m.Scale), m.Features)
+	case !m.Standardize && (m.Mean != nil || m.Scale != nil):
+		return errors.New("means and scales without standardize")
+	case m.Batch < 0:
+		return fmt.Errorf("batch %d", m.Batch)
+	case m.Epochs < 1 || m.Epoch < 0 || m.Epoch > m.Epochs:
+		return fmt.Errorf("epoch %d of %d", m.Epoch, m.Epochs)
+	case !(m.Val >= 0 && m.Val < 1):
+		return fmt.Errorf("val %v: want a fraction in [0, 1)", m.Val)
+	}
+	for j := range m.Mean {
+		if !finite(m.Mean[j]) || !finite(m.Scale[j]) || m.Scale[j] == 0 {
+			return fmt.Errorf("feature %d: mean %v, scale %v", j, m.Mean[j], m.Scale[j])
+		}
+	}
+	if err := m.Schedule.Check(); err != nil {
+		return err
+	}
+	if _, err := m.Optim.Values(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// dataFlags returns the data flags of the run.
+func (m *trainMeta) dataFlags() dataFlags {
+	df := dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
+	if m.CSV != "" && m.Model == modelSoftmax {
+		df.classes = m.Classes // the checkpoint's model fixes the number of classes
+	}
+	return df
+}
+
+// trainRun is a run's data, model and trainer, built from its settings.
+type trainRun struct {
+	trainSet, valSet *datasets.Dataset
+	md               *linear.Model[float64]
+	tr               *train.Trainer
+}
+
+// build splits ds and standardizes it as the settings say (the statistics
+// of a new run are computed on its training rows and stored in m), and
+// builds the model and the trainer with its optimizer (not loaded).
+func (m *trainMeta) build(ds *datasets.Dataset, patience int) (*trainRun, error) {
+	r := &trainRun{trainSet: ds}
+	if m.Val > 0 {
+		r.trainSet, r.valSet = ds.Split(m.Val, m.Seed)
+		if r.trainSet.Rows == 0 {
+			return nil, fmt.Errorf("--val %g leaves no training rows", m.Val)
+		}
+	}
+	if m.Standardize {
+		if m.Mean == nil {
+			m.Mean, m.Scale = r.trainSet.Standardize()
+		} else {
+			r.trainSet.StandardizeWith(m.Mean, m.Scale)
+		}
+		if r.valSet != nil {
+			r.valSet.StandardizeWith(m.Mean, m.Scale)
+		}
+	}
+	r.md = newModel(m.Model, ds.Cols, ds.Classes, m.L2)
+	r.tr = train.New(r.md, train.Config{Epochs: m.Epochs, BatchSize: m.Batch, Seed: m.Seed, StartEpoch: m.Epoch,
+		Patience: patience, RestoreBest: patience > 0})
+	steps := m.Epochs * r.tr.BatchesPerEpoch(r.trainSet.Rows)
+	s, err := m.Schedule.New(steps)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.tr.Build(m.Optim, s); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// trainMetaVersion is the version of the settings --save writes. Version
 // 1 stored the values of --momentum, --beta1 and --beta2 whatever the
 // optimizer (their defaults included); version 2 stores the
-// hyper-parameters given, the others being the algorithm's defaults.
-const trainMetaVersion = 2
+// hyper-parameters given, the others being the algorithm's defaults;
+// version 3 is version 2 inside the checkpoint.
+const trainMetaVersion = 3
 
 // optimV1 reads a version 1 spec: a named field counts only for the
 // hyper-parameters its algorithm searches (the ones version 1 used; plain
@@ -229,19 +355,6 @@ func optimV1(o train.OptimSpec) train.OptimSpec {
 	return o
 }
 
-// writeMeta writes FILE.json atomically.
-func writeMeta(ck string, m *trainMeta) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := metaPath(ck) + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, metaPath(ck))
-}
-
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
 	var df dataFlags
@@ -256,7 +369,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	val := fs.Float64("val", 0.2, "fraction of the rows held out for validation (0 for none)")
 	seed := fs.Uint64("seed", 1, "seed of the validation split and the shuffling")
 	patience := fs.Int("patience", 0, "stop after this many epochs without a better validation loss, keeping the best θ (0: off)")
-	save := fs.String("save", "", "write a checkpoint to `file` after training (and the run's settings to file.json)")
+	save := fs.String("save", "", "write a checkpoint, with the run's settings, to `file` after training")
 	resume := fs.String("resume", "", "continue the run saved in `file` (its settings apply; --epochs sets the new total)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parse(fs, args); err != nil {
@@ -264,6 +377,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var meta *trainMeta
+	var savedRaw string // the settings as the checkpoint holds them
 	if *resume != "" {
 		var bad []string
 		fs.Visit(func(f *flag.Flag) {
@@ -277,15 +391,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "descent train: %s cannot be combined with --resume: the run's settings come from the checkpoint\n", strings.Join(bad, ", "))
 			return errUsage
 		}
-		m, err := readMeta(*resume)
+		m, raw, err := readMeta(*resume)
 		if err != nil {
 			return err
 		}
-		meta = m
-		df = dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
-		if m.CSV != "" && m.Model == modelSoftmax {
-			df.classes = m.Classes // the checkpoint's model fixes the number of classes
-		}
+		meta, savedRaw = m, raw
+		df = m.dataFlags()
 		if !flagSet(fs, "epochs") {
 			*epochs = m.Epochs
 		}
@@ -313,6 +424,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *epochs < 1 {
 		return fmt.Errorf("--epochs %d: need at least 1", *epochs)
 	}
+	if *patience < 0 {
+		return fmt.Errorf("--patience %d: must be ≥ 0", *patience)
+	}
+	if *epochs < meta.Epoch {
+		return fmt.Errorf("--epochs %d: the checkpoint has trained %d epochs already", *epochs, meta.Epoch)
+	}
 	meta.Epochs = *epochs
 
 	ds, model, err := df.load()
@@ -328,39 +445,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	meta.Features, meta.Classes, meta.L2, meta.Standardize = ds.Cols, ds.Classes, df.l2, !df.noStandardize
 
-	trainSet, valSet := ds, (*datasets.Dataset)(nil)
-	if meta.Val > 0 {
-		trainSet, valSet = ds.Split(meta.Val, meta.Seed)
-		if trainSet.Rows == 0 {
-			return fmt.Errorf("--val %g leaves no training rows", meta.Val)
-		}
-	}
-	if meta.Standardize {
-		if meta.Mean == nil {
-			meta.Mean, meta.Scale = trainSet.Standardize()
-		} else {
-			trainSet.StandardizeWith(meta.Mean, meta.Scale)
-		}
-		if valSet != nil {
-			valSet.StandardizeWith(meta.Mean, meta.Scale)
-		}
-	}
-
-	md := newModel(model, ds.Cols, ds.Classes, df.l2)
-	tr := train.New(md, train.Config{Epochs: meta.Epochs, BatchSize: meta.Batch, Seed: meta.Seed, StartEpoch: meta.Epoch,
-		Patience: *patience, RestoreBest: *patience > 0})
-	steps := meta.Epochs * tr.BatchesPerEpoch(trainSet.Rows)
-	s, err := meta.Schedule.New(steps)
+	r, err := meta.build(ds, *patience)
 	if err != nil {
 		return err
 	}
-	if err := tr.Build(meta.Optim, s); err != nil {
-		return err
-	}
+	trainSet, valSet, md, tr := r.trainSet, r.valSet, r.md, r.tr
 	defer tr.Opt.Close()
 	if *resume != "" {
 		if err := tr.Opt.Load(*resume); err != nil {
 			return fmt.Errorf("--resume: %w", err)
+		}
+		if savedRaw != "" && tr.Opt.Metadata()[trainMetaKey] != savedRaw {
+			return fmt.Errorf("--resume: %s was replaced while it was being read; run again", *resume)
 		}
 	}
 
@@ -422,13 +518,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "time:       %v for %d steps\n", elapsed.Round(time.Millisecond), tr.Opt.StepCount())
 	if *save != "" {
+		b, err := json.Marshal(meta)
+		if err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
+		if err := tr.Opt.SetMetadata(map[string]string{trainMetaKey: string(b)}); err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
 		if err := tr.Opt.Save(*save); err != nil {
 			return fmt.Errorf("--save: %w", err)
 		}
-		if err := writeMeta(*save, meta); err != nil {
-			return fmt.Errorf("--save: %w", err)
-		}
-		fmt.Fprintf(stdout, "saved:      %s (optimizer checkpoint) and %s (run settings), after epoch %d\n", *save, metaPath(*save), meta.Epoch)
+		fmt.Fprintf(stdout, "saved:      %s (checkpoint and the run's settings), after epoch %d\n", *save, meta.Epoch)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,6 +125,14 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "descent tune: --grid and --random exclude each other")
 		return errUsage
 	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"random", *random}, {"warmup", *warmup}, {"parallel", *parallel}, {"top", *top}} {
+		if f.v < 0 {
+			return fmt.Errorf("--%s %d: must be ≥ 0", f.name, f.v)
+		}
+	}
 	ds, model, err := df.load()
 	if err != nil {
 		return err
@@ -220,6 +229,7 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\nbest:   %v, batch %d: validation loss %.4f ± %.4f\n", best.Optim, best.BatchSize, best.MeanLoss, best.StdLoss)
 	} else {
 		fmt.Fprintln(stdout, "\nbest:   none: every trial diverged")
+		return errors.New("every trial diverged")
 	}
 	if *lrFind {
 		return lrFindReport(stdout, ds, model, df, kinds, bs[0], *seed)

@@ -74,10 +74,22 @@ func TestTuneBadInput(t *testing.T) {
 		{[]string{"--random", "3", "--lr-range", "0,1"}, 1, "--lr-range"},
 		{[]string{"--schedule", "nope"}, 1, "--schedule"},
 		{[]string{"--csv", "testdata/ragged.csv", "--model", "logistic"}, 1, "testdata/ragged.csv, line 4, column 3"},
+		// These panicked (--l2 Inf) or exited 0 with every trial diverged
+		// (--warmup -1); negative counts are refused, not clamped.
+		{[]string{"--l2", "Inf"}, 1, "--l2 +Inf: must be finite and ≥ 0"},
+		{[]string{"--l2", "NaN"}, 1, "--l2 NaN: must be finite and ≥ 0"},
+		{[]string{"--warmup", "-1"}, 1, "--warmup -1: must be ≥ 0"},
+		{[]string{"--parallel", "-2"}, 1, "--parallel -2: must be ≥ 0"},
+		{[]string{"--top", "-1"}, 1, "--top -1: must be ≥ 0"},
+		{[]string{"--random", "-1", "--grid=false"}, 1, "--random -1: must be ≥ 0"},
+		{[]string{"--wd", "-5", "--optims", "adamw"}, 1, "weight decay -5"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"tune", "--quiet"}, c.args...)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errOut, c.code, c.want)
+		}
+		if c.code == 1 && strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: not one error line: %q", c.args, errOut)
 		}
 	}
 }
