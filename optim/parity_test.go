@@ -11,9 +11,12 @@ import (
 )
 
 // Parity with PyTorch: testdata/parity/gen.py records torch.optim
-// trajectories (parameters after each of 20 steps, from stored initial
-// values and gradients); the test replays the same gradients through
-// optim and compares every parameter after every step.
+// trajectories (parameters at 21 of 1000 steps: each of the first 10, then
+// 20, 30, 50, … 1000, from initial values and gradients both sides compute
+// bit for bit); the test replays the same gradients through optim and
+// compares every parameter at every recorded step. The deviation does not
+// grow much with the steps: at most 9 ULPs of the scale in the first 20,
+// 14 in 1000 (the bounds below).
 //
 // The results are not bit-identical, by design: torch 1.13 updates the
 // first moment as m·β1 + (1−β1)·g where descent uses the lerp form
@@ -24,8 +27,8 @@ import (
 //
 // Two measures are logged per case: the raw distance in ULPs of the
 // parameter's type, and the distance in ULPs of the trajectory's scale —
-// the largest |θ| and |Δθ| of that element over the steps so far (torch's
-// values) — which is what the accumulated rounding differences are
+// the largest |θ| and |Δθ| of that element over the steps so far (descent's
+// values, as torch's are recorded at some steps only) — which is what the accumulated rounding differences are
 // proportional to. The raw measure is unbounded in principle (a parameter
 // that lands near zero after an update of size 0.1 has ULPs far below the
 // update's rounding error), so the test asserts the scaled one, with the
@@ -38,15 +41,16 @@ import (
 // steps. kernels.Adam.Scalars now computes β^t correctly rounded in
 // double-double, as glibc does, and the deviation is ≤ 6.
 var parityBound = map[string]map[int]float64{
-	// optimizer → element size → max ULPs of the scale over cases, elements, steps
-	"sgd":   {4: 16, 8: 32}, // measured 8, 9
-	"adam":  {4: 16, 8: 16}, // measured 4.5, 5.9
-	"adamw": {4: 16, 8: 16}, // measured 4.5, 4
+	// optimizer → element size → max ULPs of the scale over cases,
+	// elements and recorded steps of 1000 (measured; in the first 20 steps)
+	"sgd":   {4: 32, 8: 32}, // 9.62, 12 (7, 9)
+	"adam":  {4: 32, 8: 32}, // 14, 12 (9, 4.5)
+	"adamw": {4: 32, 8: 32}, // 13, 8.38 (8, 4)
 	// Adagrad and RMSprop: torch divides before scaling (addcdiv: p − lr·(g/den))
 	// where the kernels scale first ((lr·g)/den), and RMSprop's addcmul
 	// multiplies (1−α)·(g·g) where the kernel rounds (1−α)·g first.
-	"adagrad": {4: 8, 8: 8},   // measured 3, 3
-	"rmsprop": {4: 16, 8: 32}, // measured 7.03, 9
+	"adagrad": {4: 16, 8: 16}, // 6, 6 (3, 4)
+	"rmsprop": {4: 32, 8: 32}, // 9, 13 (7, 13)
 }
 
 // ulpOf returns the unit in the last place of x in the element type.
@@ -63,7 +67,7 @@ type parityCase struct {
 	Opt    string // the algorithm
 	hyper  Values // torch.optim's keyword arguments: optim's keys, betas split in two
 	desc   string
-	states [][]float64 // per step, Σsizes values
+	states [][]float64 // per recorded step, Σsizes values
 }
 
 // parseCase reads a case's JSON: "opt" and torch.optim's keyword
@@ -97,6 +101,7 @@ type parityFile struct {
 	size  int // element size
 	sizes []int
 	steps int
+	rec   []int // recorded steps, 1-based
 	init  []float64
 	grads [][]float64
 	cases []parityCase
@@ -138,8 +143,8 @@ func readParity(path string) (*parityFile, error) {
 		return nil, err
 	}
 	r := &reader{b: b}
-	if string(r.next(4)) != "DPAR" || r.u32() != 1 {
-		return nil, errors.New("not a version 1 parity file")
+	if string(r.next(4)) != "DPAR" || r.u32() != 2 {
+		return nil, errors.New("not a version 2 parity file")
 	}
 	f := &parityFile{size: r.u32()}
 	f.sizes = make([]int, r.u32())
@@ -149,9 +154,41 @@ func readParity(path string) (*parityFile, error) {
 		total += f.sizes[i]
 	}
 	f.steps = r.u32()
-	f.init = r.floats(total, f.size)
-	for range f.steps {
-		f.grads = append(f.grads, r.floats(total, f.size))
+	f.rec = make([]int, r.u32())
+	for i := range f.rec {
+		f.rec[i] = r.u32()
+		if f.rec[i] < 1 || f.rec[i] > f.steps || i > 0 && f.rec[i] <= f.rec[i-1] {
+			return nil, fmt.Errorf("recorded steps %v", f.rec[:i+1])
+		}
+	}
+	seed := binary.LittleEndian.Uint64(r.next(8))
+	if r.err != nil {
+		return nil, r.err
+	}
+	// The values gen.py computes, the same IEEE operations in the same
+	// order (no multiply feeds an add: nothing for arm64 to fuse).
+	rng := splitMix64{seed}
+	values := func(scale float64) []float64 {
+		out := make([]float64, total)
+		for i := range out {
+			x := rng.uniform() + rng.uniform()
+			x = x + rng.uniform()
+			x = x + rng.uniform()
+			out[i] = (x - 2) * scale
+		}
+		return out
+	}
+	round := func(v []float64) []float64 {
+		if f.size == 4 {
+			for i, x := range v {
+				v[i] = float64(float32(x))
+			}
+		}
+		return v
+	}
+	f.init = round(values(1))
+	for s := range f.steps {
+		f.grads = append(f.grads, round(values(float64(1+s%3))))
 	}
 	f.cases = make([]parityCase, r.u32())
 	for i := range f.cases {
@@ -160,7 +197,7 @@ func readParity(path string) (*parityFile, error) {
 		if *c, err = parseCase(string(r.next(r.u32()))); err != nil {
 			return nil, err
 		}
-		for range f.steps {
+		for range f.rec {
 			c.states = append(c.states, r.floats(total, f.size))
 		}
 	}
@@ -169,6 +206,19 @@ func readParity(path string) (*parityFile, error) {
 	}
 	return f, r.err
 }
+
+// splitMix64 is gen.py's generator.
+type splitMix64 struct{ s uint64 }
+
+func (g *splitMix64) next() uint64 {
+	g.s += 0x9E3779B97F4A7C15
+	z := g.s
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	return z ^ z>>31
+}
+
+func (g *splitMix64) uniform() float64 { return float64(g.next()>>11) * (1.0 / (1 << 53)) }
 
 // ulps returns the distance between a and b in units in the last place of
 // the element type (size 4: float32).
@@ -195,83 +245,65 @@ func ulps(a, b float64, size int) int64 {
 }
 
 func TestPyTorchParity(t *testing.T) {
-	worst, worstScaled := map[string]int64{}, map[string]float64{}
+	worst, worstScaled, worst20 := map[string]int64{}, map[string]float64{}, map[string]float64{}
 	for _, name := range []string{"parity_f32.bin", "parity_f64.bin"} {
 		f, err := readParity("testdata/parity/" + name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for _, c := range f.cases {
-			maxU, maxScaled := int64(0), 0.0
+			maxU, maxScaled, max20 := int64(0), 0.0, 0.0
 			scales := make([]float64, len(f.init))
 			for i, x := range f.init {
 				scales[i] = math.Abs(x)
 			}
-			ps := make([]Param, len(f.sizes))
-			off := 0
-			for i, n := range f.sizes {
-				pn := fmt.Sprintf("p%d", i)
-				if f.size == 4 {
-					d := make([]float32, n)
-					for j := range d {
-						d[j] = float32(f.init[off+j])
-					}
-					ps[i] = Float32(pn, d, make([]float32, n))
-				} else {
-					ps[i] = Float64(pn, append([]float64(nil), f.init[off:off+n]...), make([]float64, n))
-				}
-				off += n
-			}
+			ps := parityParams(f)
 			o, err := New(c.Opt, []Group{{Params: ps, Hyper: c.hyper}})
 			if err != nil {
 				t.Fatalf("%s: %v", c.desc, err)
 			}
+			prev := append([]float64(nil), f.init...)
+			k := 0 // next recorded step
 			for s := range f.steps {
-				off := 0
-				for i, p := range ps {
-					for j := range p.Grad32 {
-						p.Grad32[j] = float32(f.grads[s][off+j])
-					}
-					copy(p.Grad64, f.grads[s][off:off+f.sizes[i]])
-					off += f.sizes[i]
-				}
+				setParityGrads(f, ps, s)
 				if _, err := o.Step(); err != nil {
 					t.Fatal(err)
 				}
-				off = 0
-				for _, p := range ps {
-					for j := range p.Len() {
-						var got float64
-						if p.Data32 != nil {
-							got = float64(p.Data32[j])
-						} else {
-							got = p.Data64[j]
-						}
-						want := c.states[s][off+j]
-						prev := f.init[off+j]
-						if s > 0 {
-							prev = c.states[s-1][off+j]
-						}
-						scales[off+j] = max(scales[off+j], math.Abs(want), math.Abs(want-prev))
-						scale := scales[off+j]
-						u, su := ulps(got, want, f.size), math.Abs(got-want)/ulpOf(scale, f.size)
-						maxU, maxScaled = max(maxU, u), max(maxScaled, su)
-						if su > parityBound[c.Opt][f.size] {
-							t.Errorf("%s %s step %d %s[%d]: got %v, torch %v (%d ULPs, %.3g ULPs of the scale %v)", name, c.desc, s+1, p.Name, j, got, want, u, su, scale)
-						}
-					}
-					off += p.Len()
+				// The scale from descent's own trajectory (torch's is
+				// recorded at some steps only): the same to within the
+				// deviations measured.
+				got := parityData(ps)
+				for i, x := range got {
+					scales[i] = max(scales[i], math.Abs(x), math.Abs(x-prev[i]))
 				}
+				copy(prev, got)
+				if k == len(f.rec) || f.rec[k] != s+1 {
+					continue
+				}
+				for i, x := range got {
+					want := c.states[k][i]
+					u, su := ulps(x, want, f.size), math.Abs(x-want)/ulpOf(scales[i], f.size)
+					maxU, maxScaled = max(maxU, u), max(maxScaled, su)
+					bound := parityBound[c.Opt][f.size]
+					if su > bound {
+						t.Errorf("%s %s step %d element %d: got %v, torch %v (%d ULPs, %.3g ULPs of the scale %v)", name, c.desc, s+1, i, x, want, u, su, scales[i])
+					}
+					if s+1 <= 20 {
+						max20 = max(max20, su)
+					}
+				}
+				k++
 			}
 			o.Close()
 			key := fmt.Sprintf("%s/f%d", c.Opt, 8*f.size)
 			worst[key] = max(worst[key], maxU)
 			worstScaled[key] = max(worstScaled[key], maxScaled)
-			t.Logf("%s %-105s max %5d ULPs, %5.2f ULPs of the scale", name, c.desc, maxU, maxScaled)
+			worst20[key] = max(worst20[key], max20)
+			t.Logf("%s %-105s max %5d ULPs, %5.2f ULPs of the scale (%5.2f in the first 20 steps)", name, c.desc, maxU, maxScaled, max20)
 		}
 	}
 	for _, k := range []string{"sgd/f32", "sgd/f64", "adam/f32", "adam/f64", "adamw/f32", "adamw/f64",
 		"adagrad/f32", "adagrad/f64", "rmsprop/f32", "rmsprop/f64"} {
-		t.Logf("worst %-9s %6d ULPs, %5.2f ULPs of the scale", k, worst[k], worstScaled[k])
+		t.Logf("worst %-9s %6d ULPs, %5.2f ULPs of the scale over %d steps (%5.2f over 20)", k, worst[k], worstScaled[k], 1000, worst20[k])
 	}
 }

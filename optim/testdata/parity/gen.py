@@ -5,26 +5,31 @@ Run with Debian's python3-torch (torch 1.13):
 
     /usr/bin/python3 optim/testdata/parity/gen.py optim/testdata/parity
 
-For each dtype (float32, float64) it writes parity_<dtype>.bin: three
-parameters of sizes 1, 33 and 500 with seeded normal initial values, 20
-steps of seeded normal gradients (the same for every case), and, for each
-optimizer configuration, the parameters after every step of torch.optim
-SGD / Adam / AdamW / Adagrad / RMSprop (single-tensor CPU path,
-foreach=False). Each case's JSON holds torch.optim's keyword arguments,
-which are optim's hyper-parameter keys (betas aside).
+For each dtype (float32, float64) it writes parity_<dtype>.bin: for each
+optimizer configuration, the parameters of torch.optim SGD / Adam / AdamW /
+Adagrad / RMSprop (single-tensor CPU path, foreach=False) at recorded steps
+of a 1000-step run over three parameters of sizes 1, 33 and 500. Each
+case's JSON holds torch.optim's keyword arguments, which are optim's
+hyper-parameter keys (betas aside).
+
+The initial values and the gradients are not stored: both sides compute
+them with the same few IEEE operations from SplitMix64 (see values()), so
+they are the same bits in Python and Go. Each value is the sum of four
+uniform [0, 1) doubles minus 2 (a bell shape on (-2, 2)), times 1 + step
+mod 3 for the gradients; float32 runs round it once to float32.
 
 Layout, all little-endian:
 
     magic      4 bytes  "DPAR"
-    version    u32      1
+    version    u32      2
     elem size  u32      4 or 8
     ntensors   u32, then ntensors × u32 sizes
-    steps      u32
-    init       Σsizes elements            initial parameters
-    grads      steps × Σsizes elements    gradient of each step
+    steps      u32      steps run
+    nrec       u32, then nrec × u32 recorded steps (1-based, increasing)
+    seed       u64      SplitMix64 seed of the values
     ncases     u32
     per case:  u32 length + JSON describing the optimizer,
-               steps × Σsizes elements    parameters after each step
+               nrec × Σsizes elements    parameters after each recorded step
 
 Elements are float32 or float64 by elem size; tensors are concatenated in
 order within each block.
@@ -36,7 +41,37 @@ import sys
 import torch
 
 SIZES = [1, 33, 500]
-STEPS = 20
+STEPS = 1000
+RECORDED = list(range(1, 11)) + [20, 30, 50, 75, 100, 150, 200, 300, 500, 700, 1000]
+SEED = 20240601
+MASK = (1 << 64) - 1
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.s = seed & MASK
+
+    def next(self):
+        self.s = (self.s + 0x9E3779B97F4A7C15) & MASK
+        z = self.s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def uniform(self):
+        return (self.next() >> 11) * (1.0 / (1 << 53))
+
+
+def values(rng, n, scale):
+    """n values: (u1 + u2 + u3 + u4 - 2) * scale, in this order of IEEE
+    double operations (Go's parity test does the same)."""
+    out = []
+    for _ in range(n):
+        x = rng.uniform() + rng.uniform()
+        x = x + rng.uniform()
+        x = x + rng.uniform()
+        out.append((x - 2.0) * scale)
+    return out
 
 CASES = [
     {"opt": "sgd", "lr": 0.05},
@@ -79,23 +114,23 @@ def make_optimizer(case, params):
 
 
 def main(out_dir):
+    rng = SplitMix64(SEED)
+    init64 = [values(rng, n, 1.0) for n in SIZES]
+    grads64 = [[values(rng, n, float(1 + s % 3)) for n in SIZES] for s in range(STEPS)]
     for dtype, fmt, size in [(torch.float32, "<f", 4), (torch.float64, "<d", 8)]:
-        gen = torch.Generator().manual_seed(20240601)
-        init = [torch.randn(n, generator=gen, dtype=torch.float64).to(dtype) for n in SIZES]
-        grads = [[(torch.randn(n, generator=gen, dtype=torch.float64) * (1 + s % 3)).to(dtype)
-                  for n in SIZES] for s in range(STEPS)]
+        init = [torch.tensor(v, dtype=torch.float64).to(dtype) for v in init64]
+        grads = [[torch.tensor(v, dtype=torch.float64).to(dtype) for v in step] for step in grads64]
         blob = bytearray(b"DPAR")
-        blob += struct.pack("<III", 1, size, len(SIZES))
+        blob += struct.pack("<III", 2, size, len(SIZES))
         blob += struct.pack("<%dI" % len(SIZES), *SIZES)
-        blob += struct.pack("<I", STEPS)
+        blob += struct.pack("<II", STEPS, len(RECORDED))
+        blob += struct.pack("<%dI" % len(RECORDED), *RECORDED)
+        blob += struct.pack("<Q", SEED)
 
         def put(ts):
             for t in ts:
                 blob.extend(t.detach().numpy().astype(fmt).tobytes())
 
-        put(init)
-        for g in grads:
-            put(g)
         blob += struct.pack("<I", len(CASES))
         for case in CASES:
             params = [torch.nn.Parameter(t.clone()) for t in init]
@@ -106,7 +141,8 @@ def main(out_dir):
                 for p, g in zip(params, grads[s]):
                     p.grad = g.clone()
                 opt.step()
-                put(params)
+                if s + 1 in RECORDED:
+                    put(params)
         name = "%s/parity_f%d.bin" % (out_dir, size * 8)
         with open(name, "wb") as f:
             f.write(blob)
