@@ -9,6 +9,7 @@
 //	                                  train a linear model (default: softmax on digits)
 //	descent tune [--grid | --random N] [--lr-find]
 //	                                  cross-validated hyper-parameter search
+//	descent version                   module version, VCS revision, Go (also --version)
 //
 // Run a sub-command with -h for its flags.
 package main
@@ -51,6 +52,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
