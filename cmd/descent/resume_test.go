@@ -202,7 +202,7 @@ func TestTrainKillLoop(t *testing.T) {
 		if runs > 200 {
 			t.Fatalf("no progress after %d runs (epoch %d)", runs, epoch)
 		}
-		c := cli("train", "--quiet", "--resume", ck, "--epochs", fmt.Sprint(epoch+1), "--save", ck)
+		c := cli("train", "--quiet", "--resume", ck, "--epochs", fmt.Sprint(epoch+1), "--reschedule", "--save", ck)
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -294,4 +294,48 @@ func readTensors(t *testing.T, path string) map[string][]byte {
 		out[x.Name] = x.Data
 	}
 	return out
+}
+
+// A resume with more epochs keeps the saved schedule's plan (and says so)
+// unless --reschedule re-plans it (and says what the rate does); the
+// kept plan is the same whether the extra epochs come in one resume or two.
+func TestTrainResumeSchedule(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "run.ck")
+	if code, _, e := runCmd(t, "train", "--quiet", "--dataset", "wine", "--batch", "16", "--epochs", "4", "--save", ck); code != 0 {
+		t.Fatal(e)
+	}
+	copyFile := func(name string) string {
+		b, err := os.ReadFile(ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	one, two, re := copyFile("one.ck"), copyFile("two.ck"), copyFile("re.ck")
+	code, out, e := runCmd(t, "train", "--quiet", "--resume", one, "--epochs", "8")
+	if code != 0 || !strings.Contains(out, "schedule:   cosine as planned over 4 epochs (36 steps), kept; it ends after epoch 4") {
+		t.Fatalf("keep: %d\n%s%s", code, out, e)
+	}
+	if code, _, e := runCmd(t, "train", "--quiet", "--resume", two, "--epochs", "6", "--save", two); code != 0 {
+		t.Fatal(e)
+	}
+	code, out2, e := runCmd(t, "train", "--quiet", "--resume", two, "--epochs", "8")
+	if code != 0 || lineOf(out2, "validation:") != lineOf(out, "validation:") || !strings.Contains(out2, "as planned over 4 epochs") {
+		t.Errorf("4→6→8 kept: %d\n%s%s\nwant the validation line of 4→8:\n%s", code, out2, e, out)
+	}
+	code, out3, e := runCmd(t, "train", "--quiet", "--resume", re, "--epochs", "8", "--reschedule")
+	if code != 0 || !strings.Contains(out3, "schedule:   cosine re-planned over 8 epochs (72 steps), was 4: the rate goes from 0 (last update) to 0.00") {
+		t.Errorf("reschedule: %d\n%s%s", code, out3, e)
+	}
+	if lineOf(out3, "validation:") == lineOf(out, "validation:") {
+		t.Error("re-planned and kept schedules gave the same run")
+	}
+	if code, _, e := runCmd(t, "train", "--quiet", "--dataset", "wine", "--reschedule"); code != 1 || !strings.Contains(e, "--reschedule applies to --resume") {
+		t.Errorf("--reschedule without --resume: %d %q", code, e)
+	}
 }

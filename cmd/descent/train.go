@@ -182,8 +182,12 @@ type trainMeta struct {
 	Batch       int                `json:"batch"`
 	Epochs      int                `json:"epochs"` // planned
 	Epoch       int                `json:"epoch"`  // completed
-	Seed        uint64             `json:"seed"`
-	Val         float64            `json:"val"`
+	// ScheduleEpochs is the number of epochs the learning-rate schedule
+	// was planned over (0: Epochs, as versions 1 and 2 wrote it). A resume
+	// with another --epochs keeps it unless --reschedule re-plans it.
+	ScheduleEpochs int     `json:"schedule_epochs,omitempty"`
+	Seed           uint64  `json:"seed"`
+	Val            float64 `json:"val"`
 }
 
 const (
@@ -261,6 +265,8 @@ func (m *trainMeta) check() error {
 		return fmt.Errorf("batch %d", m.Batch)
 	case m.Epochs < 1 || m.Epoch < 0 || m.Epoch > m.Epochs:
 		return fmt.Errorf("epoch %d of %d", m.Epoch, m.Epochs)
+	case m.ScheduleEpochs < 0:
+		return fmt.Errorf("schedule_epochs %d", m.ScheduleEpochs)
 	case !(m.Val >= 0 && m.Val < 1):
 		return fmt.Errorf("val %v: want a fraction in [0, 1)", m.Val)
 	}
@@ -278,6 +284,14 @@ func (m *trainMeta) check() error {
 	return nil
 }
 
+// scheduleEpochs returns the epochs the schedule spans.
+func (m *trainMeta) scheduleEpochs() int {
+	if m.ScheduleEpochs > 0 {
+		return m.ScheduleEpochs
+	}
+	return m.Epochs
+}
+
 // dataFlags returns the data flags of the run.
 func (m *trainMeta) dataFlags() dataFlags {
 	df := dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
@@ -292,6 +306,7 @@ type trainRun struct {
 	trainSet, valSet *datasets.Dataset
 	md               *linear.Model[float64]
 	tr               *train.Trainer
+	sched            optim.Schedule
 }
 
 // build splits ds and standardizes it as the settings say (the statistics
@@ -318,11 +333,12 @@ func (m *trainMeta) build(ds *datasets.Dataset, patience int) (*trainRun, error)
 	r.md = newModel(m.Model, ds.Cols, ds.Classes, m.L2)
 	r.tr = train.New(r.md, train.Config{Epochs: m.Epochs, BatchSize: m.Batch, Seed: m.Seed, StartEpoch: m.Epoch,
 		Patience: patience, RestoreBest: patience > 0})
-	steps := m.Epochs * r.tr.BatchesPerEpoch(r.trainSet.Rows)
+	steps := m.scheduleEpochs() * r.tr.BatchesPerEpoch(r.trainSet.Rows)
 	s, err := m.Schedule.New(steps)
 	if err != nil {
 		return nil, err
 	}
+	r.sched = s
 	if err := r.tr.Build(m.Optim, s); err != nil {
 		return nil, err
 	}
@@ -371,6 +387,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	patience := fs.Int("patience", 0, "stop after this many epochs without a better validation loss, keeping the best θ (0: off)")
 	save := fs.String("save", "", "write a checkpoint, with the run's settings, to `file` after training")
 	resume := fs.String("resume", "", "continue the run saved in `file` (its settings apply; --epochs sets the new total)")
+	reschedule := fs.Bool("reschedule", false, "with --resume and a new --epochs: re-plan the learning-rate schedule over the new total (default: keep the saved plan)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -382,7 +399,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		var bad []string
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "resume", "epochs", "save", "quiet", "patience":
+			case "resume", "epochs", "save", "quiet", "patience", "reschedule":
 			default:
 				bad = append(bad, "--"+f.Name)
 			}
@@ -429,6 +446,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *epochs < meta.Epoch {
 		return fmt.Errorf("--epochs %d: the checkpoint has trained %d epochs already", *epochs, meta.Epoch)
+	}
+	if *reschedule && *resume == "" {
+		return errors.New("--reschedule applies to --resume")
+	}
+	savedEpochs, savedPlan := meta.Epochs, meta.scheduleEpochs()
+	if *resume == "" {
+		meta.ScheduleEpochs = *epochs
+	} else if *reschedule {
+		meta.ScheduleEpochs = *epochs
+	} else {
+		meta.ScheduleEpochs = savedPlan
 	}
 	meta.Epochs = *epochs
 
@@ -491,6 +519,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "optimizer:  %v, %s, %s schedule, %d epochs of %d steps\n", meta.Optim, batchDesc, schedDesc, meta.Epochs, tr.BatchesPerEpoch(trainSet.Rows))
 	if meta.Epoch > 0 {
 		fmt.Fprintf(stdout, "resumed:    %s after epoch %d (step %d)\n", *resume, meta.Epoch, tr.Opt.StepCount())
+		if *epochs != savedEpochs || meta.ScheduleEpochs != savedPlan {
+			fmt.Fprintln(stdout, "schedule:   "+describeReplan(meta, savedPlan, *reschedule, r, tr.BatchesPerEpoch(trainSet.Rows)))
+		}
 	}
 
 	if !*quiet {
@@ -531,6 +562,25 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "saved:      %s (checkpoint and the run's settings), after epoch %d\n", *save, meta.Epoch)
 	}
 	return nil
+}
+
+// describeReplan says what a resume with a new number of epochs does to
+// the learning-rate schedule: kept as planned over savedPlan epochs, or
+// re-planned, with the rates of the last update and the next.
+func describeReplan(m *trainMeta, savedPlan int, replanned bool, r *trainRun, perEpoch int) string {
+	step := r.tr.Opt.StepCount()
+	base := r.tr.Opt.Hyper(0)["lr"]
+	last, next := r.tr.Opt.LR(0), r.sched.LR(step, base)
+	if !replanned {
+		end := ""
+		if m.Epochs > savedPlan {
+			end = fmt.Sprintf("; it ends after epoch %d and goes on past its end as its formula does", savedPlan)
+		}
+		return fmt.Sprintf("%s as planned over %d epochs (%d steps), kept%s; next rate %.3g (last %.3g). --reschedule re-plans it over %d epochs",
+			m.Schedule.Kind, savedPlan, savedPlan*perEpoch, end, next, last, m.Epochs)
+	}
+	return fmt.Sprintf("%s re-planned over %d epochs (%d steps), was %d: the rate goes from %.3g (last update) to %.3g (next)",
+		m.Schedule.Kind, m.Epochs, m.Epochs*perEpoch, savedPlan, last, next)
 }
 
 func isTerminal(w io.Writer) bool {
