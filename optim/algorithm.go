@@ -323,7 +323,7 @@ func (a *Algorithm) New(groups []Group, opts ...Option) (*Optimizer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("optim: group %d: %w", i, err)
 		}
-		gs[i] = group{h: h, sched: g.Schedule, lr: h.baseLR()}
+		gs[i] = group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h)}
 		ps[i] = g.Params
 	}
 	return newOptimizer(a, gs, ps, opts)

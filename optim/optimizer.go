@@ -119,7 +119,9 @@ type group struct {
 	sched  Schedule
 	lr     float64 // learning rate of the last update (the base before any)
 	nextLR float64
-	params []int // indices into core.tensors
+	cycle  int     // hyper-parameter the schedule's momentum sets (MomentumCycler), or -1
+	mom    float64 // its value for the next update
+	params []int   // indices into core.tensors
 }
 
 type segment struct {
@@ -410,11 +412,17 @@ func (o *Optimizer) Step() (StepInfo, error) {
 			}
 		}
 		g.nextLR = lr
+		if g.cycle >= 0 {
+			g.mom = g.sched.(MomentumCycler).Momentum(c.step)
+			if !(g.mom >= 0 && g.mom < 1) {
+				return info, fmt.Errorf("optim: group %d: schedule gave momentum %v at step %d, want in [0, 1)", gi, g.mom, c.step)
+			}
+		}
 	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		g.lr = g.nextLR
-		g.h.setScalars(g.lr, t, gradScale)
+		g.h.setScalars(g.lr, g.cycle, g.mom, t, gradScale)
 	}
 	c.first = c.step == 0
 	c.phase = phaseUpdate

@@ -241,8 +241,11 @@ type groupHyper interface {
 	typed() any // the H value
 	baseLR() float64
 	setBaseLR(lr float64)
-	// setScalars computes the scalars of step t with learning rate lr.
-	setScalars(lr float64, t int, gradScale float64)
+	// setScalars computes the scalars of step t with learning rate lr and,
+	// when cyc ≥ 0, hyper-parameter cyc set to mom (MomentumCycler).
+	setScalars(lr float64, cyc int, mom float64, t int, gradScale float64)
+	// index returns the index of the hyper-parameter key, or -1.
+	index(key string) int
 	bind32(p, g []float32, st [][]float32) stepFunc
 	bind64(p, g []float64, st [][]float64) stepFunc
 	// assign sets the hyper-parameters from o, of the same rule.
@@ -282,9 +285,14 @@ func (g *hyperOf[H, S]) typed() any          { return g.h }
 func (g *hyperOf[H, S]) baseLR() float64     { return *g.r.params[g.r.lr].f(&g.h) }
 func (g *hyperOf[H, S]) setBaseLR(x float64) { *g.r.params[g.r.lr].f(&g.h) = x }
 
-func (g *hyperOf[H, S]) setScalars(lr float64, t int, gradScale float64) {
+func (g *hyperOf[H, S]) index(key string) int { return g.r.index(key) }
+
+func (g *hyperOf[H, S]) setScalars(lr float64, cyc int, mom float64, t int, gradScale float64) {
 	g.tmp = g.h
 	*g.r.params[g.r.lr].f(&g.tmp) = lr
+	if cyc >= 0 {
+		*g.r.params[cyc].f(&g.tmp) = mom
+	}
 	g.s = g.r.scalars(g.tmp, t, gradScale)
 }
 

@@ -38,6 +38,42 @@ type Stateful interface {
 	SetState(map[string]float64) error
 }
 
+// MomentumCycler is implemented by schedules that set each update's
+// momentum as well as its learning rate: schedule.OneCycle, whose
+// CycleMomentum option (on in DefaultOneCycle, as PyTorch's
+// cycle_momentum=True) makes CyclesMomentum true. In a group with such a
+// schedule, the update of step t (0-based, as LR's) uses Momentum(t) in
+// place of the group's β1 (adam, adamw, amsgrad, lion) or momentum (sgd,
+// momentum, nesterov, and rmsprop, when the group's momentum is > 0), as
+// PyTorch writes it into the group's betas or momentum before the update;
+// Adam's bias correction then uses it too, as PyTorch's does. The group's
+// stored hyper-parameters (Hyper, checkpoints) keep the base value; the
+// cycled one is computed from the step count, so a resumed run cycles on
+// exactly. A group whose rule has neither (adagrad) or whose momentum is 0
+// (no momentum buffer; PyTorch would create one) keeps its own: only its
+// learning rate follows the schedule. Momentum must return a value in
+// [0, 1), or Step fails.
+type MomentumCycler interface {
+	CyclesMomentum() bool
+	Momentum(step int) float64
+}
+
+// cycleIndex returns the index of the hyper-parameter a momentum-cycling
+// schedule sets in a group of h, or -1.
+func cycleIndex(sched Schedule, h groupHyper) int {
+	mc, ok := sched.(MomentumCycler)
+	if !ok || !mc.CyclesMomentum() {
+		return -1
+	}
+	if i := h.index("beta1"); i >= 0 {
+		return i
+	}
+	if i := h.index("momentum"); i >= 0 && h.values()["momentum"] > 0 {
+		return i
+	}
+	return -1
+}
+
 // LossObserver is implemented by schedules fed by a metric, such as
 // reduce-on-plateau: the training loop calls ObserveLoss with the
 // validation loss (typically once per epoch, as PyTorch's

@@ -37,6 +37,10 @@ type OneCycleConfig struct {
 	// BaseMomentum and MaxMomentum bound the momentum cycle, in [0, 1).
 	// Defaults 0.85 and 0.95.
 	BaseMomentum, MaxMomentum float64
+	// CycleMomentum makes optimizers use Momentum(step) as each update's
+	// momentum or β1 (PyTorch's cycle_momentum; see optim.MomentumCycler).
+	// Default true.
+	CycleMomentum bool
 }
 
 // DefaultOneCycle returns PyTorch's OneCycleLR defaults for the given peak
@@ -52,6 +56,7 @@ func DefaultOneCycle(maxLR float64, totalSteps int) OneCycleConfig {
 		FinalDivFactor: 1e4,
 		BaseMomentum:   0.85,
 		MaxMomentum:    0.95,
+		CycleMomentum:  true,
 	}
 }
 
@@ -66,9 +71,9 @@ func DefaultOneCycle(maxLR float64, totalSteps int) OneCycleConfig {
 //
 // Momentum returns the momentum PyTorch's cycle_momentum writes into the
 // group for the same step: SGD's momentum, or β1 of Adam-family optimizers
-// (PyTorch sets betas[0]). An optimizer that cycles momentum reads it each
-// step; one that does not simply ignores it (cycle_momentum=False). optim's
-// Optimizer does not read it at present: it cycles only the learning rate.
+// (PyTorch sets betas[0]). With CycleMomentum, optim's Optimizer uses it
+// for each update (OneCycle implements optim.MomentumCycler); without, only
+// the learning rate cycles (cycle_momentum=False).
 //
 // Steps run from 0 to TotalSteps−1. PyTorch evaluates one more (step
 // TotalSteps, its last phase extrapolated past its end) and raises an error
@@ -200,6 +205,10 @@ func (s *OneCycle) Momentum(step int) float64 {
 	p, pct := s.locate(step)
 	return s.anneal(value(p.startMom), value(p.endMom), pct)
 }
+
+// CyclesMomentum reports whether optimizers should use Momentum (the
+// CycleMomentum option).
+func (s *OneCycle) CyclesMomentum() bool { return s.cfg.CycleMomentum }
 
 // Config returns the configuration the schedule was built with.
 func (s *OneCycle) Config() OneCycleConfig { return s.cfg }
