@@ -8,6 +8,9 @@
 //	MultiStep    MultiStepLR: ×γ at each milestone
 //	Exponential  ExponentialLR: ×γ every step
 //	Cosine       CosineAnnealingLR: cosine from base to η_min over T_max steps
+//	WarmRestarts CosineAnnealingWarmRestarts: cosine periods T_0, T_0·T_mult, …
+//	Linear       LinearLR: linear from start to end factor over n steps
+//	Polynomial   PolynomialLR: base·(1 − step/n)^power, then 0
 //	Warmup       LinearLR followed by any schedule (SequentialLR)
 //	OneCycle     OneCycleLR: the 1cycle policy, with its momentum (β1) cycle
 //	Plateau      ReduceLROnPlateau: ×factor when a metric stops improving

@@ -64,6 +64,12 @@ type torchParams struct {
 	Cooldown      int     `json:"cooldown"`
 	MinLR         float64 `json:"min_lr"`
 	Eps           float64 `json:"eps"`
+	// linear, polynomial, restarts
+	EndFactor  float64 `json:"end_factor"`
+	TotalIters int     `json:"total_iters"`
+	Power      float64 `json:"power"`
+	T0         int     `json:"t_0"`
+	TMult      int     `json:"t_mult"`
 }
 
 func buildTorch(kind string, raw json.RawMessage) (Schedule, error) {
@@ -101,6 +107,12 @@ func buildTorch(kind string, raw json.RawMessage) (Schedule, error) {
 			return nil, fmt.Errorf("anneal %q", p.Anneal)
 		}
 		return NewOneCycle(c)
+	case "linear":
+		return NewLinear(p.StartFactor, p.EndFactor, p.TotalIters)
+	case "polynomial":
+		return NewPolynomial(p.TotalIters, p.Power)
+	case "restarts":
+		return NewWarmRestarts(p.T0, p.TMult, p.EtaMin)
 	case "plateau":
 		c := DefaultPlateau()
 		c.Factor, c.Patience, c.Threshold = p.Factor, p.Patience, p.Threshold
@@ -180,7 +192,7 @@ func TestAgainstPyTorch(t *testing.T) {
 			t.Logf("largest relative difference %.3g", worst)
 		})
 	}
-	for _, k := range []string{"constant", "step", "multistep", "exponential", "cosine", "warmup", "onecycle", "plateau"} {
+	for _, k := range []string{"constant", "step", "multistep", "exponential", "cosine", "warmup", "onecycle", "plateau", "linear", "polynomial", "restarts"} {
 		if !kinds[k] {
 			t.Errorf("no PyTorch reference for %s", k)
 		}

@@ -57,6 +57,13 @@ def build(kind, p, opt):
                             div_factor=p["div_factor"], final_div_factor=p["final_div_factor"],
                             three_phase=p["three_phase"], base_momentum=p["base_momentum"],
                             max_momentum=p["max_momentum"])
+    if kind == "linear":
+        return L.LinearLR(opt, start_factor=p["start_factor"], end_factor=p["end_factor"],
+                          total_iters=p["total_iters"])
+    if kind == "polynomial":
+        return L.PolynomialLR(opt, total_iters=p["total_iters"], power=p["power"])
+    if kind == "restarts":
+        return L.CosineAnnealingWarmRestarts(opt, T_0=p["t_0"], T_mult=p["t_mult"], eta_min=p["eta_min"])
     if kind == "plateau":
         return L.ReduceLROnPlateau(opt, mode=p["mode"], factor=p["factor"], patience=p["patience"],
                                    threshold=p["threshold"], threshold_mode=p["threshold_mode"],
@@ -153,6 +160,14 @@ def main():
         run("onecycle/odd", "onecycle", onecycle(total_steps=37, pct_start=0.25, div_factor=10.0,
             final_div_factor=100.0, base_momentum=0.8, max_momentum=0.99), steps=37),
         run("onecycle/per-group", "onecycle", onecycle(max_lr=0)),
+        run("linear/decay", "linear", {"start_factor": 1.0, "end_factor": 0.0, "total_iters": 100}),
+        run("linear/partial", "linear", {"start_factor": 0.25, "end_factor": 0.75, "total_iters": 30}),
+        run("polynomial/1", "polynomial", {"total_iters": 100, "power": 1.0}),
+        run("polynomial/2", "polynomial", {"total_iters": 60, "power": 2.0}),
+        run("polynomial/0.5", "polynomial", {"total_iters": 37, "power": 0.5}),
+        run("restarts/10/1", "restarts", {"t_0": 10, "t_mult": 1, "eta_min": 0.0}),
+        run("restarts/7/2", "restarts", {"t_0": 7, "t_mult": 2, "eta_min": 1e-4}),
+        run("restarts/1/3", "restarts", {"t_0": 1, "t_mult": 3, "eta_min": 0.0}),
         run("plateau/default", "plateau", plateau(), metrics=loss),
         run("plateau/min/rel", "plateau", plateau(patience=3, factor=0.5), metrics=loss),
         run("plateau/min/abs/cooldown", "plateau",
