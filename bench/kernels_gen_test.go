@@ -28,6 +28,9 @@ func BenchmarkRMSprop(b *testing.B) { benchKernel(b, "RMSprop") }
 // BenchmarkAxpy runs kernel Axpy (y += a·x) at every dtype, size and implementation.
 func BenchmarkAxpy(b *testing.B) { benchKernel(b, "Axpy") }
 
+// BenchmarkEMA runs kernel EMA (exponential moving average of the parameters) at every dtype, size and implementation.
+func BenchmarkEMA(b *testing.B) { benchKernel(b, "EMA") }
+
 // BenchmarkScale runs kernel Scale (x ·= a) at every dtype, size and implementation.
 func BenchmarkScale(b *testing.B) { benchKernel(b, "Scale") }
 

@@ -52,6 +52,12 @@ func FuzzKernelAxpyF32(f *testing.F) { fuzzKernel[float32](f, "Axpy") }
 // FuzzKernelAxpyF64 compares every implementation of catalog kernel Axpy (y += a·x) on float64 with the reference, bit for bit.
 func FuzzKernelAxpyF64(f *testing.F) { fuzzKernel[float64](f, "Axpy") }
 
+// FuzzKernelEMAF32 compares every implementation of catalog kernel EMA (exponential moving average of the parameters) on float32 with the reference, bit for bit.
+func FuzzKernelEMAF32(f *testing.F) { fuzzKernel[float32](f, "EMA") }
+
+// FuzzKernelEMAF64 compares every implementation of catalog kernel EMA (exponential moving average of the parameters) on float64 with the reference, bit for bit.
+func FuzzKernelEMAF64(f *testing.F) { fuzzKernel[float64](f, "EMA") }
+
 // FuzzKernelScaleF32 compares every implementation of catalog kernel Scale (x ·= a) on float32 with the reference, bit for bit.
 func FuzzKernelScaleF32(f *testing.F) { fuzzKernel[float32](f, "Scale") }
 

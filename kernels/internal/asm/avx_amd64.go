@@ -106,6 +106,15 @@ func RMSpropAVX2F32(p []float32, g []float32, sq []float32, buf []float32, gavg 
 //go:noescape
 func AxpyAVX2F32(y []float32, x []float32, c [1]float32, flags uint64)
 
+// EMAAVX2F32 implements emaRef in package kernels with AVX2:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMAAVX2F32(avg []float32, p []float32, c [1]float32, flags uint64)
+
 // ScaleAVX2F32 implements scaleRef in package kernels with AVX2:
 //
 //	for i := range x {
@@ -230,6 +239,15 @@ func RMSpropAVX2F64(p []float64, g []float64, sq []float64, buf []float64, gavg 
 //
 //go:noescape
 func AxpyAVX2F64(y []float64, x []float64, c [1]float64, flags uint64)
+
+// EMAAVX2F64 implements emaRef in package kernels with AVX2:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMAAVX2F64(avg []float64, p []float64, c [1]float64, flags uint64)
 
 // ScaleAVX2F64 implements scaleRef in package kernels with AVX2:
 //
@@ -358,6 +376,15 @@ func RMSpropAVX512F32(p []float32, g []float32, sq []float32, buf []float32, gav
 //go:noescape
 func AxpyAVX512F32(y []float32, x []float32, c [1]float32, flags uint64)
 
+// EMAAVX512F32 implements emaRef in package kernels with AVX512:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMAAVX512F32(avg []float32, p []float32, c [1]float32, flags uint64)
+
 // ScaleAVX512F32 implements scaleRef in package kernels with AVX512:
 //
 //	for i := range x {
@@ -468,6 +495,15 @@ func RMSpropAVX512F64(p []float64, g []float64, sq []float64, buf []float64, gav
 //
 //go:noescape
 func AxpyAVX512F64(y []float64, x []float64, c [1]float64, flags uint64)
+
+// EMAAVX512F64 implements emaRef in package kernels with AVX512:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMAAVX512F64(avg []float64, p []float64, c [1]float64, flags uint64)
 
 // ScaleAVX512F64 implements scaleRef in package kernels with AVX512:
 //

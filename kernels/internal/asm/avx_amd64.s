@@ -2866,6 +2866,80 @@ v0_done:
 	VZEROUPPER
 	RET
 
+// func EMAAVX2F32(avg []float32, p []float32, c [1]float32, flags uint64)
+// Requires: AVX, MMX+
+TEXT ·EMAAVX2F32(SB), NOSPLIT, $0-64
+	MOVQ         avg_base+0(FP), AX
+	MOVQ         p_base+24(FP), CX
+	MOVQ         avg_len+8(FP), DX
+	MOVQ         flags+56(FP), BX
+	VBROADCASTSS c_0+48(FP), Y0
+	XORQ         BX, BX
+
+v0_loop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         v0_vec
+	PREFETCHT0 2048(AX)(BX*4)
+	PREFETCHT0 2112(AX)(BX*4)
+	PREFETCHT0 2048(CX)(BX*4)
+	PREFETCHT0 2112(CX)(BX*4)
+	VMOVUPS    (AX)(BX*4), Y1
+	VMOVUPS    (CX)(BX*4), Y2
+	VSUBPS     Y1, Y2, Y2
+	VMULPS     Y2, Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMOVUPS    Y1, (AX)(BX*4)
+	VMOVUPS    32(AX)(BX*4), Y1
+	VMOVUPS    32(CX)(BX*4), Y2
+	VSUBPS     Y1, Y2, Y2
+	VMULPS     Y2, Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMOVUPS    Y1, 32(AX)(BX*4)
+	VMOVUPS    64(AX)(BX*4), Y1
+	VMOVUPS    64(CX)(BX*4), Y2
+	VSUBPS     Y1, Y2, Y2
+	VMULPS     Y2, Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMOVUPS    Y1, 64(AX)(BX*4)
+	VMOVUPS    96(AX)(BX*4), Y1
+	VMOVUPS    96(CX)(BX*4), Y2
+	VSUBPS     Y1, Y2, Y2
+	VMULPS     Y2, Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMOVUPS    Y1, 96(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        v0_loop
+
+v0_vec:
+	LEAQ    8(BX), SI
+	CMPQ    SI, DX
+	JA      v0_tail
+	VMOVUPS (AX)(BX*4), Y1
+	VMOVUPS (CX)(BX*4), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMULPS  Y2, Y0, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (AX)(BX*4)
+	MOVQ    SI, BX
+	JMP     v0_vec
+
+v0_tail:
+	CMPQ   BX, DX
+	JAE    v0_done
+	VMOVSS (AX)(BX*4), X1
+	VMOVSS (CX)(BX*4), X2
+	VSUBPS X1, X2, X2
+	VMULPS X2, X0, X2
+	VADDPS X2, X1, X1
+	VMOVSS X1, (AX)(BX*4)
+	INCQ   BX
+	JMP    v0_tail
+
+v0_done:
+	VZEROUPPER
+	RET
+
 // func ScaleAVX2F32(x []float32, c [1]float32, flags uint64)
 // Requires: AVX, MMX+
 TEXT ·ScaleAVX2F32(SB), NOSPLIT, $0-40
@@ -5887,6 +5961,80 @@ v0_tail:
 	VMOVSD (AX)(BX*8), X1
 	VMOVSD (CX)(BX*8), X2
 	VMULPD X0, X2, X2
+	VADDPD X2, X1, X1
+	VMOVSD X1, (AX)(BX*8)
+	INCQ   BX
+	JMP    v0_tail
+
+v0_done:
+	VZEROUPPER
+	RET
+
+// func EMAAVX2F64(avg []float64, p []float64, c [1]float64, flags uint64)
+// Requires: AVX, MMX+
+TEXT ·EMAAVX2F64(SB), NOSPLIT, $0-64
+	MOVQ         avg_base+0(FP), AX
+	MOVQ         p_base+24(FP), CX
+	MOVQ         avg_len+8(FP), DX
+	MOVQ         flags+56(FP), BX
+	VBROADCASTSD c_0+48(FP), Y0
+	XORQ         BX, BX
+
+v0_loop:
+	LEAQ       16(BX), SI
+	CMPQ       SI, DX
+	JA         v0_vec
+	PREFETCHT0 2048(AX)(BX*8)
+	PREFETCHT0 2112(AX)(BX*8)
+	PREFETCHT0 2048(CX)(BX*8)
+	PREFETCHT0 2112(CX)(BX*8)
+	VMOVUPD    (AX)(BX*8), Y1
+	VMOVUPD    (CX)(BX*8), Y2
+	VSUBPD     Y1, Y2, Y2
+	VMULPD     Y2, Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, (AX)(BX*8)
+	VMOVUPD    32(AX)(BX*8), Y1
+	VMOVUPD    32(CX)(BX*8), Y2
+	VSUBPD     Y1, Y2, Y2
+	VMULPD     Y2, Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 32(AX)(BX*8)
+	VMOVUPD    64(AX)(BX*8), Y1
+	VMOVUPD    64(CX)(BX*8), Y2
+	VSUBPD     Y1, Y2, Y2
+	VMULPD     Y2, Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 64(AX)(BX*8)
+	VMOVUPD    96(AX)(BX*8), Y1
+	VMOVUPD    96(CX)(BX*8), Y2
+	VSUBPD     Y1, Y2, Y2
+	VMULPD     Y2, Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	VMOVUPD    Y1, 96(AX)(BX*8)
+	MOVQ       SI, BX
+	JMP        v0_loop
+
+v0_vec:
+	LEAQ    4(BX), SI
+	CMPQ    SI, DX
+	JA      v0_tail
+	VMOVUPD (AX)(BX*8), Y1
+	VMOVUPD (CX)(BX*8), Y2
+	VSUBPD  Y1, Y2, Y2
+	VMULPD  Y2, Y0, Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	MOVQ    SI, BX
+	JMP     v0_vec
+
+v0_tail:
+	CMPQ   BX, DX
+	JAE    v0_done
+	VMOVSD (AX)(BX*8), X1
+	VMOVSD (CX)(BX*8), X2
+	VSUBPD X1, X2, X2
+	VMULPD X2, X0, X2
 	VADDPD X2, X1, X1
 	VMOVSD X1, (AX)(BX*8)
 	INCQ   BX
@@ -9010,6 +9158,84 @@ v0_done:
 	VZEROUPPER
 	RET
 
+// func EMAAVX512F32(avg []float32, p []float32, c [1]float32, flags uint64)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·EMAAVX512F32(SB), NOSPLIT, $0-64
+	MOVQ         avg_base+0(FP), AX
+	MOVQ         p_base+24(FP), CX
+	MOVQ         avg_len+8(FP), DX
+	MOVQ         flags+56(FP), BX
+	VBROADCASTSS c_0+48(FP), Z0
+	XORQ         BX, BX
+
+v0_loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         v0_vec
+	PREFETCHT0 2048(AX)(BX*4)
+	PREFETCHT0 2112(AX)(BX*4)
+	PREFETCHT0 2176(AX)(BX*4)
+	PREFETCHT0 2240(AX)(BX*4)
+	PREFETCHT0 2048(CX)(BX*4)
+	PREFETCHT0 2112(CX)(BX*4)
+	PREFETCHT0 2176(CX)(BX*4)
+	PREFETCHT0 2240(CX)(BX*4)
+	VMOVUPS    (AX)(BX*4), Z1
+	VMOVUPS    (CX)(BX*4), Z2
+	VSUBPS     Z1, Z2, Z2
+	VMULPS     Z2, Z0, Z2
+	VADDPS     Z2, Z1, Z1
+	VMOVUPS    Z1, (AX)(BX*4)
+	VMOVUPS    64(AX)(BX*4), Z1
+	VMOVUPS    64(CX)(BX*4), Z2
+	VSUBPS     Z1, Z2, Z2
+	VMULPS     Z2, Z0, Z2
+	VADDPS     Z2, Z1, Z1
+	VMOVUPS    Z1, 64(AX)(BX*4)
+	VMOVUPS    128(AX)(BX*4), Z1
+	VMOVUPS    128(CX)(BX*4), Z2
+	VSUBPS     Z1, Z2, Z2
+	VMULPS     Z2, Z0, Z2
+	VADDPS     Z2, Z1, Z1
+	VMOVUPS    Z1, 128(AX)(BX*4)
+	VMOVUPS    192(AX)(BX*4), Z1
+	VMOVUPS    192(CX)(BX*4), Z2
+	VSUBPS     Z1, Z2, Z2
+	VMULPS     Z2, Z0, Z2
+	VADDPS     Z2, Z1, Z1
+	VMOVUPS    Z1, 192(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        v0_loop
+
+v0_vec:
+	LEAQ    16(BX), SI
+	CMPQ    SI, DX
+	JA      v0_tail
+	VMOVUPS (AX)(BX*4), Z1
+	VMOVUPS (CX)(BX*4), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMULPS  Z2, Z0, Z2
+	VADDPS  Z2, Z1, Z1
+	VMOVUPS Z1, (AX)(BX*4)
+	MOVQ    SI, BX
+	JMP     v0_vec
+
+v0_tail:
+	CMPQ   BX, DX
+	JAE    v0_done
+	VMOVSS (AX)(BX*4), X1
+	VMOVSS (CX)(BX*4), X2
+	VSUBPS X1, X2, X2
+	VMULPS X2, X0, X2
+	VADDPS X2, X1, X1
+	VMOVSS X1, (AX)(BX*4)
+	INCQ   BX
+	JMP    v0_tail
+
+v0_done:
+	VZEROUPPER
+	RET
+
 // func ScaleAVX512F32(x []float32, c [1]float32, flags uint64)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·ScaleAVX512F32(SB), NOSPLIT, $0-40
@@ -11990,6 +12216,84 @@ v0_tail:
 	VMOVSD (AX)(BX*8), X1
 	VMOVSD (CX)(BX*8), X2
 	VMULPD X0, X2, X2
+	VADDPD X2, X1, X1
+	VMOVSD X1, (AX)(BX*8)
+	INCQ   BX
+	JMP    v0_tail
+
+v0_done:
+	VZEROUPPER
+	RET
+
+// func EMAAVX512F64(avg []float64, p []float64, c [1]float64, flags uint64)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·EMAAVX512F64(SB), NOSPLIT, $0-64
+	MOVQ         avg_base+0(FP), AX
+	MOVQ         p_base+24(FP), CX
+	MOVQ         avg_len+8(FP), DX
+	MOVQ         flags+56(FP), BX
+	VBROADCASTSD c_0+48(FP), Z0
+	XORQ         BX, BX
+
+v0_loop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         v0_vec
+	PREFETCHT0 2048(AX)(BX*8)
+	PREFETCHT0 2112(AX)(BX*8)
+	PREFETCHT0 2176(AX)(BX*8)
+	PREFETCHT0 2240(AX)(BX*8)
+	PREFETCHT0 2048(CX)(BX*8)
+	PREFETCHT0 2112(CX)(BX*8)
+	PREFETCHT0 2176(CX)(BX*8)
+	PREFETCHT0 2240(CX)(BX*8)
+	VMOVUPD    (AX)(BX*8), Z1
+	VMOVUPD    (CX)(BX*8), Z2
+	VSUBPD     Z1, Z2, Z2
+	VMULPD     Z2, Z0, Z2
+	VADDPD     Z2, Z1, Z1
+	VMOVUPD    Z1, (AX)(BX*8)
+	VMOVUPD    64(AX)(BX*8), Z1
+	VMOVUPD    64(CX)(BX*8), Z2
+	VSUBPD     Z1, Z2, Z2
+	VMULPD     Z2, Z0, Z2
+	VADDPD     Z2, Z1, Z1
+	VMOVUPD    Z1, 64(AX)(BX*8)
+	VMOVUPD    128(AX)(BX*8), Z1
+	VMOVUPD    128(CX)(BX*8), Z2
+	VSUBPD     Z1, Z2, Z2
+	VMULPD     Z2, Z0, Z2
+	VADDPD     Z2, Z1, Z1
+	VMOVUPD    Z1, 128(AX)(BX*8)
+	VMOVUPD    192(AX)(BX*8), Z1
+	VMOVUPD    192(CX)(BX*8), Z2
+	VSUBPD     Z1, Z2, Z2
+	VMULPD     Z2, Z0, Z2
+	VADDPD     Z2, Z1, Z1
+	VMOVUPD    Z1, 192(AX)(BX*8)
+	MOVQ       SI, BX
+	JMP        v0_loop
+
+v0_vec:
+	LEAQ    8(BX), SI
+	CMPQ    SI, DX
+	JA      v0_tail
+	VMOVUPD (AX)(BX*8), Z1
+	VMOVUPD (CX)(BX*8), Z2
+	VSUBPD  Z1, Z2, Z2
+	VMULPD  Z2, Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VMOVUPD Z1, (AX)(BX*8)
+	MOVQ    SI, BX
+	JMP     v0_vec
+
+v0_tail:
+	CMPQ   BX, DX
+	JAE    v0_done
+	VMOVSD (AX)(BX*8), X1
+	VMOVSD (CX)(BX*8), X2
+	VSUBPD X1, X2, X2
+	VMULPD X2, X0, X2
 	VADDPD X2, X1, X1
 	VMOVSD X1, (AX)(BX*8)
 	INCQ   BX

@@ -87,6 +87,12 @@ const (
 	AxpyN = 1 // number of slots
 )
 
+// Slots of the EMA coefficient vector.
+const (
+	EMAWeight = 0
+	EMAN      = 1 // number of slots
+)
+
 // Slots of the Scale coefficient vector.
 const (
 	ScaleA = 0

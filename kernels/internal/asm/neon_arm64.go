@@ -106,6 +106,15 @@ func RMSpropNEONF32(p []float32, g []float32, sq []float32, buf []float32, gavg 
 //go:noescape
 func AxpyNEONF32(y []float32, x []float32, c [1]float32, flags uint64)
 
+// EMANEONF32 implements emaRef in package kernels with NEON:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMANEONF32(avg []float32, p []float32, c [1]float32, flags uint64)
+
 // ScaleNEONF32 implements scaleRef in package kernels with NEON:
 //
 //	for i := range x {
@@ -231,6 +240,15 @@ func RMSpropNEONF64(p []float64, g []float64, sq []float64, buf []float64, gavg 
 //
 //go:noescape
 func AxpyNEONF64(y []float64, x []float64, c [1]float64, flags uint64)
+
+// EMANEONF64 implements emaRef in package kernels with NEON:
+//
+//	for i := range avg {
+//		avg[i] = avg[i] + c[EMAWeight]·(p[i] − avg[i])
+//	}
+//
+//go:noescape
+func EMANEONF64(avg []float64, p []float64, c [1]float64, flags uint64)
 
 // ScaleNEONF64 implements scaleRef in package kernels with NEON:
 //

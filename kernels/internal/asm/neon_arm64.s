@@ -3890,6 +3890,64 @@ v0_sloop:
 v0_done:
 	RET
 
+// func EMANEONF32(avg []float32, p []float32, c [1]float32, flags uint64)
+TEXT ·EMANEONF32(SB), NOSPLIT, $0-64
+	MOVD avg_base+0(FP), R0
+	MOVD p_base+24(FP), R1
+	MOVD avg_len+8(FP), R2
+	MOVD flags+56(FP), R3
+	// flags: none
+	// V31 = c[EMAWeight] in every lane
+	FMOVS c_0+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	LSR $4, R2, R4
+	CBZ R4, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d488 // fsub v8.4s, v4.4s, v0.4s
+	WORD $0x4ea1d4a9 // fsub v9.4s, v5.4s, v1.4s
+	WORD $0x4ea2d4ca // fsub v10.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4eb // fsub v11.4s, v7.4s, v3.4s
+	WORD $0x6e28dfe4 // fmul v4.4s, v31.4s, v8.4s
+	WORD $0x6e29dfe5 // fmul v5.4s, v31.4s, v9.4s
+	WORD $0x6e2adfe6 // fmul v6.4s, v31.4s, v10.4s
+	WORD $0x6e2bdfe7 // fmul v7.4s, v31.4s, v11.4s
+	WORD $0x4e24d408 // fadd v8.4s, v0.4s, v4.4s
+	WORD $0x4e25d429 // fadd v9.4s, v1.4s, v5.4s
+	WORD $0x4e26d44a // fadd v10.4s, v2.4s, v6.4s
+	WORD $0x4e27d46b // fadd v11.4s, v3.4s, v7.4s
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	SUBS $1, R4, R4
+	BNE v0_loop
+v0_vec:
+	LSR $2, R2, R4
+	AND $3, R4, R4
+	CBZ R4, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfe1 // fmul v1.4s, v31.4s, v2.4s
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	VST1.P [V2.S4], 16(R0)
+	SUBS $1, R4, R4
+	BNE v0_vloop
+v0_tail:
+	AND $3, R2, R4
+	CBZ R4, v0_done
+v0_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfe1 // fmul v1.4s, v31.4s, v2.4s
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	FMOVS.P F2, 4(R0)
+	SUBS $1, R4, R4
+	BNE v0_sloop
+v0_done:
+	RET
+
 // func ScaleNEONF32(x []float32, c [1]float32, flags uint64)
 TEXT ·ScaleNEONF32(SB), NOSPLIT, $0-40
 	MOVD x_base+0(FP), R0
@@ -7941,6 +7999,64 @@ v0_sloop:
 	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
 	WORD $0x4e62d401 // fadd v1.2d, v0.2d, v2.2d
 	FMOVD.P F1, 8(R0)
+	SUBS $1, R4, R4
+	BNE v0_sloop
+v0_done:
+	RET
+
+// func EMANEONF64(avg []float64, p []float64, c [1]float64, flags uint64)
+TEXT ·EMANEONF64(SB), NOSPLIT, $0-64
+	MOVD avg_base+0(FP), R0
+	MOVD p_base+24(FP), R1
+	MOVD avg_len+8(FP), R2
+	MOVD flags+56(FP), R3
+	// flags: none
+	// V31 = c[EMAWeight] in every lane
+	FMOVD c_0+48(FP), F31
+	VDUP V31.D[0], V31.D2
+	LSR $3, R2, R4
+	CBZ R4, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x4ee0d488 // fsub v8.2d, v4.2d, v0.2d
+	WORD $0x4ee1d4a9 // fsub v9.2d, v5.2d, v1.2d
+	WORD $0x4ee2d4ca // fsub v10.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4eb // fsub v11.2d, v7.2d, v3.2d
+	WORD $0x6e68dfe4 // fmul v4.2d, v31.2d, v8.2d
+	WORD $0x6e69dfe5 // fmul v5.2d, v31.2d, v9.2d
+	WORD $0x6e6adfe6 // fmul v6.2d, v31.2d, v10.2d
+	WORD $0x6e6bdfe7 // fmul v7.2d, v31.2d, v11.2d
+	WORD $0x4e64d408 // fadd v8.2d, v0.2d, v4.2d
+	WORD $0x4e65d429 // fadd v9.2d, v1.2d, v5.2d
+	WORD $0x4e66d44a // fadd v10.2d, v2.2d, v6.2d
+	WORD $0x4e67d46b // fadd v11.2d, v3.2d, v7.2d
+	VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	SUBS $1, R4, R4
+	BNE v0_loop
+v0_vec:
+	LSR $1, R2, R4
+	AND $3, R4, R4
+	CBZ R4, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfe1 // fmul v1.2d, v31.2d, v2.2d
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	VST1.P [V2.D2], 16(R0)
+	SUBS $1, R4, R4
+	BNE v0_vloop
+v0_tail:
+	AND $1, R2, R4
+	CBZ R4, v0_done
+v0_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfe1 // fmul v1.2d, v31.2d, v2.2d
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	FMOVD.P F2, 8(R0)
 	SUBS $1, R4, R4
 	BNE v0_sloop
 v0_done:

@@ -14,6 +14,7 @@ type Table[T float32 | float64] struct {
 	Adagrad    func(p, g, sum []T, c [AdagradN]T, flags uint64)           // Adagrad
 	RMSprop    func(p, g, sq, buf, gavg []T, c [RMSpropN]T, flags uint64) // RMSprop, optionally centered and with momentum
 	Axpy       func(y, x []T, c [AxpyN]T, flags uint64)                   // y += a·x
+	EMA        func(avg, p []T, c [EMAN]T, flags uint64)                  // exponential moving average of the parameters
 	Scale      func(x []T, c [ScaleN]T, flags uint64)                     // x ·= a
 	SumSquares func(x []T) (sum float64, finite bool)
 	Dot        func(x, y []T) T
@@ -42,6 +43,8 @@ func (t *Table[T]) Call(k int, s [][]T, c []T, flags uint64) {
 	case 7:
 		t.Axpy(s[0], s[1], [AxpyN]T(c[:AxpyN]), flags)
 	case 8:
+		t.EMA(s[0], s[1], [EMAN]T(c[:EMAN]), flags)
+	case 9:
 		t.Scale(s[0], [ScaleN]T(c[:ScaleN]), flags)
 	default:
 		panic("asm: Call: kernel is not elementwise")

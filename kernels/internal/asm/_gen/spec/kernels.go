@@ -98,6 +98,16 @@ var Kernels = []*Kernel{
 		},
 	},
 	{
+		Name: "EMA", Summary: "exponential moving average of the parameters", Ref: "emaRef",
+		Streams: []Stream{{Name: "avg", Doc: "average"}, {Name: "p", Doc: "parameters"}},
+		Slots:   []string{"Weight"}, Unroll: 4,
+		Typical: []float64{1e-3}, TypicalFlags: nil,
+		Body: func(b *B) {
+			avg := b.Load("avg")
+			b.Store("avg", b.Add(avg, b.Mul(b.C("Weight"), b.Sub(b.Load("p"), avg))))
+		},
+	},
+	{
 		Name: "Scale", Summary: "x ·= a", Ref: "scaleRef",
 		Streams: []Stream{{Name: "x", Doc: "vector"}},
 		Slots:   []string{"A"}, Unroll: 4,
