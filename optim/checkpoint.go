@@ -341,16 +341,26 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 //
 // Temporary files left by a process killed while saving are removed by
 // the next Save of the same checkpoint (see StaleTempAge).
-func (o *Optimizer) Save(path string) (err error) {
+func (o *Optimizer) Save(path string) error {
+	return writeAtomic(path, "saving checkpoint", func(w io.Writer) error {
+		_, err := o.WriteTo(w)
+		return err
+	})
+}
+
+// writeAtomic writes path as Save describes: write fills a temporary file
+// beside the target, which is synced, given the target's mode and renamed
+// over it; the directory is synced. Errors start "optim: <what>: ".
+func writeAtomic(path, what string, write func(io.Writer) error) (err error) {
 	target, mode, err := saveTarget(path)
 	if err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	dir := filepath.Dir(target)
 	removeStaleTemps(target, time.Now())
 	f, err := os.CreateTemp(dir, tempPattern(target))
 	if err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -359,26 +369,26 @@ func (o *Optimizer) Save(path string) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err = o.WriteTo(f); err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+	if err = write(f); err != nil {
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	if err = os.Rename(tmp, target); err != nil {
-		return fmt.Errorf("optim: saving checkpoint: %w", err)
+		return fmt.Errorf("optim: %s: %w", what, err)
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		serr := d.Sync()
 		d.Close()
 		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
-			return fmt.Errorf("optim: saving checkpoint: syncing %s: %w", dir, serr)
+			return fmt.Errorf("optim: %s: syncing %s: %w", what, dir, serr)
 		}
 	}
 	return nil

@@ -33,6 +33,8 @@ type anyTensor interface {
 	load(k int, data []byte)
 	// stateOf returns the i-th state tensor of the rule ([]T, nil if not kept).
 	stateOf(i int) any
+	// param returns the Param the tensor was made from.
+	param() Param
 }
 
 // tensor is one parameter with its state, bound to its group's kernel.
@@ -72,6 +74,17 @@ func newTensor[T kernels.Float](b tensorBase, p, g []T, state []StateTensor, h g
 }
 
 func (t *tensor[T]) base() *tensorBase { return &t.tensorBase }
+
+func (t *tensor[T]) param() Param {
+	p := Param{Name: t.name, Shape: append([]int(nil), t.shape...)}
+	switch d := any(t.p).(type) {
+	case []float32:
+		p.Data32, p.Grad32 = d, any(t.g).([]float32)
+	case []float64:
+		p.Data64, p.Grad64 = d, any(t.g).([]float64)
+	}
+	return p
+}
 
 func (t *tensor[T]) pre(lo, hi int, clamp float64) (float64, bool) {
 	g := t.g[lo:hi]
