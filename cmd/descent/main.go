@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 type command struct {
@@ -81,7 +82,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("descent "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { printUsage(fs, name) }
 	return fs
+}
+
+// printUsage prints a sub-command's summary and its flags as the README
+// writes them: --name, the value's kind, the help text, and the default
+// when it says something (not an empty or zero value, and not when the
+// help text already gives it).
+func printUsage(fs *flag.FlagSet, name string) {
+	w := fs.Output()
+	for _, c := range commands {
+		if c.name == name {
+			fmt.Fprintf(w, "descent %s: %s\n", name, c.summary)
+		}
+	}
+	fmt.Fprintf(w, "\nusage: descent %s [flags]\n\nflags:\n", name)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		fmt.Fprintln(w, line)
+		def := ""
+		switch f.DefValue {
+		case "", "0", "false", "[]":
+		default:
+			if !strings.Contains(usage, "(default") {
+				def = " (default " + f.DefValue + ")"
+			}
+		}
+		fmt.Fprintf(w, "        %s%s\n", strings.ReplaceAll(usage, "\n", "\n        "), def)
+	})
+	if n == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
 }
 
 func parse(fs *flag.FlagSet, args []string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -22,5 +23,28 @@ func TestVersion(t *testing.T) {
 	}
 	if got := versionString(nil, false); !strings.HasPrefix(got, "descent unknown, revision unknown") {
 		t.Errorf("no build info: %q", got)
+	}
+}
+
+// Every command's help writes flags as --name, as the README does, with
+// defaults only where they say something (no "(default -1)" or "(default 0)").
+func TestHelp(t *testing.T) {
+	for _, c := range commands {
+		code, out, e := runCmd(t, c.name, "-h")
+		help := out + e
+		if code != 0 || !strings.Contains(help, "usage: descent "+c.name+" [flags]") {
+			t.Errorf("%s -h: exit %d\n%s", c.name, code, help)
+		}
+		for _, bad := range []string{"(default -", "(default 0)", "(default false)", "Usage of"} {
+			if strings.Contains(help, bad) {
+				t.Errorf("%s -h shows %q:\n%s", c.name, bad, help)
+			}
+		}
+		if m := regexp.MustCompile(`\n  -[^-]`).FindString(help); m != "" {
+			t.Errorf("%s -h shows a single-dash flag %q:\n%s", c.name, m, help)
+		}
+	}
+	if _, out, e := runCmd(t, "train", "-h"); !strings.Contains(out+e, "  --batch int\n        rows per step; 0 for full-batch gradient descent (default 32)") {
+		t.Errorf("train -h:\n%s%s", out, e)
 	}
 }
