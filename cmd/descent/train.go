@@ -389,8 +389,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	resume := fs.String("resume", "", "continue the run saved in `file` (its settings apply; --epochs sets the new total)")
 	reschedule := fs.Bool("reschedule", false, "with --resume and a new --epochs: re-plan the learning-rate schedule over the new total (default: keep the saved plan)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	asJSON := fs.Bool("json", false, "print the run's report as one JSON object instead of text (progress stays on stderr)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	out := stdout
+	if *asJSON {
+		stdout = io.Discard
 	}
 
 	var meta *trainMeta
@@ -399,7 +404,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		var bad []string
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "resume", "epochs", "save", "quiet", "patience", "reschedule":
+			case "resume", "epochs", "save", "quiet", "patience", "reschedule", "json":
 			default:
 				bad = append(bad, "--"+f.Name)
 			}
@@ -543,9 +548,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	elapsed := time.Since(start)
 
-	fmt.Fprintf(stdout, "train:      %v\n", train.Evaluate(md, tr.Theta, trainSet))
+	trainM := train.Evaluate(md, tr.Theta, trainSet)
+	fmt.Fprintf(stdout, "train:      %v\n", trainM)
+	var valM *train.Metrics
 	if valSet != nil {
-		fmt.Fprintf(stdout, "validation: %v\n", train.Evaluate(md, tr.Theta, valSet))
+		m := train.Evaluate(md, tr.Theta, valSet)
+		valM = &m
+		fmt.Fprintf(stdout, "validation: %v\n", m)
 	}
 	fmt.Fprintf(stdout, "time:       %v for %d steps\n", elapsed.Round(time.Millisecond), tr.Opt.StepCount())
 	if *save != "" {
@@ -561,7 +570,84 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "saved:      %s (checkpoint and the run's settings), after epoch %d\n", *save, meta.Epoch)
 	}
+	if *asJSON {
+		rep := trainReport{Dataset: ds.Name, TrainRows: trainSet.Rows, Features: ds.Cols, Classes: ds.Classes,
+			Model: meta.Model, L2: meta.L2, Optimizer: meta.Optim.String(), Schedule: meta.Schedule.Kind,
+			Batch: meta.Batch, Epochs: meta.Epochs, Epoch: meta.Epoch, StepsPerEpoch: tr.BatchesPerEpoch(trainSet.Rows),
+			Steps: tr.Opt.StepCount(), Seconds: elapsed.Seconds(), Train: metricsOf(&trainM), Validation: metricsOf(valM),
+			Resumed: *resume, Saved: *save}
+		if valSet != nil {
+			rep.ValRows = valSet.Rows
+		}
+		if h != nil {
+			rep.Stopped, rep.BestEpoch = h.Stopped, h.BestEpoch
+			for _, e := range h.Epochs {
+				rep.History = append(rep.History, epochJSON{e.Epoch, e.TrainLoss, num(e.ValLoss), e.LR, e.Steps})
+			}
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
 	return nil
+}
+
+// trainReport is what train --json prints. Values that do not apply (a
+// validation loss without validation rows, accuracy for least squares)
+// are null.
+type trainReport struct {
+	Dataset       string       `json:"dataset"`
+	TrainRows     int          `json:"train_rows"`
+	ValRows       int          `json:"val_rows"`
+	Features      int          `json:"features"`
+	Classes       int          `json:"classes"`
+	Model         string       `json:"model"`
+	L2            float64      `json:"l2"`
+	Optimizer     string       `json:"optimizer"`
+	Schedule      string       `json:"schedule"`
+	Batch         int          `json:"batch"`
+	Epochs        int          `json:"epochs"`
+	Epoch         int          `json:"epoch"` // completed
+	StepsPerEpoch int          `json:"steps_per_epoch"`
+	Steps         int          `json:"steps"`
+	Seconds       float64      `json:"seconds"`
+	Stopped       bool         `json:"stopped_early"`
+	BestEpoch     int          `json:"best_epoch,omitempty"`
+	History       []epochJSON  `json:"history"`
+	Train         *metricsJSON `json:"train"`
+	Validation    *metricsJSON `json:"validation"`
+	Resumed       string       `json:"resumed,omitempty"`
+	Saved         string       `json:"saved,omitempty"`
+}
+
+type epochJSON struct {
+	Epoch     int      `json:"epoch"`
+	TrainLoss float64  `json:"train_loss"`
+	ValLoss   *float64 `json:"val_loss"`
+	LR        float64  `json:"lr"`
+	Steps     int      `json:"steps"`
+}
+
+type metricsJSON struct {
+	Rows     int      `json:"rows"`
+	Loss     *float64 `json:"loss"`
+	Accuracy *float64 `json:"accuracy"`
+	R2       *float64 `json:"r2"`
+}
+
+func metricsOf(m *train.Metrics) *metricsJSON {
+	if m == nil {
+		return nil
+	}
+	return &metricsJSON{Rows: m.Rows, Loss: num(m.Loss), Accuracy: num(m.Accuracy), R2: num(m.R2)}
+}
+
+// num is x, or nil (JSON null) when x is NaN or infinite.
+func num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
 
 // describeReplan says what a resume with a new number of epochs does to

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,5 +185,40 @@ func TestTrainSaveResume(t *testing.T) {
 	os.WriteFile(ck, []byte("garbage"), 0o644)
 	if code, _, e := runCmd(t, "train", "--resume", ck); code != 1 || !strings.Contains(e, "--resume") {
 		t.Errorf("corrupt checkpoint: %d %q", code, e)
+	}
+}
+
+// --json prints one JSON object with the run's report and nothing else on
+// stdout; its numbers are those of the text report.
+func TestTrainJSON(t *testing.T) {
+	args := []string{"train", "--quiet", "--dataset", "diabetes", "--model", "leastsq", "--epochs", "3"}
+	code, text, e := runCmd(t, args...)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e := runCmd(t, append(args, "--json")...)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	var rep struct {
+		Dataset    string `json:"dataset"`
+		Epochs     int    `json:"epochs"`
+		Steps      int    `json:"steps"`
+		History    []struct{ Epoch int }
+		Validation struct {
+			Rows     int
+			Loss, R2 float64
+			Accuracy *float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Dataset != "diabetes" || rep.Epochs != 3 || len(rep.History) != 3 || rep.Validation.Accuracy != nil || rep.Validation.Rows == 0 {
+		t.Errorf("report: %+v", rep)
+	}
+	want := fmt.Sprintf("validation: loss %.4f  R² %.4f  (%d rows)", rep.Validation.Loss, rep.Validation.R2, rep.Validation.Rows)
+	if lineOf(text, "validation:") != want {
+		t.Errorf("JSON gives %q, the text report %q", want, lineOf(text, "validation:"))
 	}
 }
