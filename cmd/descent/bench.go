@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -51,7 +52,9 @@ func newBenchRow(res bench.Result, access bench.Access, roof bench.Roofline) ben
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	quick := fs.Bool("quick", false, "float32 only, two sizes, short timings: about half a minute")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (--format json)")
+	format := fs.String("format", "text", "report format: text, json, or gotest (Go benchmark lines that benchstat reads; no roofline)")
+	count := fs.Int("count", 1, "with --format gotest: measure every case this many times")
 	svg := fs.String("svg", "", "draw throughput against size with the roofline into this SVG file")
 	plotKernel := fs.String("plot", "Adam/f32", "kernel/dtype drawn by --svg")
 	threads := fs.String("threads", "1", "comma-separated goroutine counts, to measure multi-core scaling")
@@ -65,6 +68,20 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	ths, err := parseInts(*threads)
 	if err != nil {
 		return fmt.Errorf("--threads: %v", err)
+	}
+	if *asJSON {
+		if flagSet(fs, "format") && *format != "json" {
+			return fmt.Errorf("--json and --format %s exclude each other", *format)
+		}
+		*format = "json"
+	}
+	switch {
+	case *format != "text" && *format != "json" && *format != "gotest":
+		return fmt.Errorf("--format %q: want text, json or gotest", *format)
+	case *count < 1:
+		return fmt.Errorf("--count %d: want at least 1", *count)
+	case *count > 1 && *format != "gotest":
+		return errors.New("--count applies to --format gotest (text and json report one measurement per case)")
 	}
 	sizes, dtypes := bench.Sizes, []string{"f32", "f64"}
 	if *quick {
@@ -98,6 +115,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if *format == "gotest" {
+		return benchGoTest(stdout, stderr, cases, ths, *count, *minTime)
+	}
 	rep := benchReport{CPU: cpuid.CPU.BrandName, Arch: runtime.GOARCH, Impl: kernels.Impl(), Go: runtime.Version()}
 	bar := newProgress(stderr, len(ths)*(len(cases)+1))
 	for _, th := range ths {
@@ -127,12 +147,37 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if *asJSON {
+	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
 	printBench(stdout, rep)
+	return nil
+}
+
+// benchGoTest measures every case count times and prints each result as a
+// Go benchmark line, as go test -bench prints the bench package's
+// benchmarks (the same names, with the thread count added), headed by the
+// lines benchstat reads the configuration from: compare two runs with
+// benchstat old.txt new.txt. The iteration count is the one the
+// measurement's minimum time implies.
+func benchGoTest(stdout, stderr io.Writer, cases []bench.Case, ths []int, count int, minTime time.Duration) error {
+	fmt.Fprintf(stdout, "goos: %s\ngoarch: %s\npkg: github.com/descent-go/descent/bench\ncpu: %s\n", runtime.GOOS, runtime.GOARCH, cpuid.CPU.BrandName)
+	bar := newProgress(stderr, count*len(ths)*len(cases))
+	for range count {
+		for _, th := range ths {
+			for _, c := range cases {
+				name := fmt.Sprintf("Benchmark%s/%s/threads=%d", c.Kernel.Name, c.Name(), th)
+				bar.step(name)
+				r := bench.Measure(c, th, minTime)
+				iters := max(1, int(float64(minTime)/r.NsPerOp))
+				fmt.Fprintf(stdout, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
+			}
+			bench.Release()
+		}
+	}
+	bar.done()
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -103,5 +104,41 @@ func TestBenchBadFlags(t *testing.T) {
 		var out, errb bytes.Buffer
 		assert.NotEqual(t, 0, run(args, &out, &errb), "%v", args)
 		assert.NotEmpty(t, errb.String(), "%v", args)
+	}
+}
+
+// --format gotest prints Go benchmark lines (benchstat's input), --count
+// times per case, under the configuration lines benchstat reads.
+func TestBenchGoTest(t *testing.T) {
+	code, out, e := runCmd(t, "bench", "--format", "gotest", "--count", "2", "--kernels", "Axpy", "--sizes", "64", "--time", "1ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	line := regexp.MustCompile(`^BenchmarkAxpy/f(32|64)/n=64/impl=[a-z0-9]+/threads=1-\d+\t +\d+\t +[0-9.]+ ns/op\t +[0-9.]+ MB/s\t +[0-9]+ elem/s$`)
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		switch {
+		case strings.HasPrefix(l, "goos: "), strings.HasPrefix(l, "goarch: "), strings.HasPrefix(l, "pkg: "), strings.HasPrefix(l, "cpu: "):
+		case line.MatchString(l):
+			n++
+		default:
+			t.Errorf("not a benchmark line: %q", l)
+		}
+	}
+	if want := 2 * 2 * len(kernels.Available()); n != want {
+		t.Errorf("%d benchmark lines, want %d:\n%s", n, want, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--count", "2"}, "--count applies to --format gotest"},
+		{[]string{"--format", "xml"}, `--format "xml"`},
+		{[]string{"--json", "--format", "gotest"}, "exclude each other"},
+		{[]string{"--format", "gotest", "--count", "0"}, "--count 0"},
+	} {
+		if code, _, e := runCmd(t, append([]string{"bench"}, c.args...)...); code != 1 || !strings.Contains(e, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, code, e, c.want)
+		}
 	}
 }
