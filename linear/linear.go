@@ -202,7 +202,7 @@ func (md *Model[T]) checkArgs(fn string, theta, x, y []T) int {
 // reports them. With no rows the data term is 0.
 func (md *Model[T]) Loss(theta, x, y []T) T {
 	m := md.checkArgs("Loss", theta, x, y)
-	return T(md.run(theta, x, y, nil, m))
+	return T(md.run(theta, x, y, nil, nil, m))
 }
 
 // LossGrad returns L(θ) and writes ∇L(θ) into grad. It panics if
@@ -214,13 +214,30 @@ func (md *Model[T]) LossGrad(theta, x, y, grad []T) T {
 	if len(grad) != md.NumParams() {
 		panic(fmt.Sprintf("linear: LossGrad: len(grad) = %d, want %d", len(grad), md.NumParams()))
 	}
-	return T(md.run(theta, x, y, grad, m))
+	return T(md.run(theta, x, y, grad, nil, m))
+}
+
+// LossGradInput is LossGrad that also writes into dx the gradient of the
+// loss with respect to the inputs X, for a linear model that is a
+// network's output layer: dx = (1/m)·R·Wᵀ, row-major m × Features(), with
+// R the residual of each row (∂ of its loss with respect to its outputs;
+// the penalty does not depend on X). It panics as LossGrad does, or if
+// len(dx) != len(X); dx must not overlap the other arguments.
+func (md *Model[T]) LossGradInput(theta, x, y, grad, dx []T) T {
+	m := md.checkArgs("LossGradInput", theta, x, y)
+	if len(grad) != md.NumParams() {
+		panic(fmt.Sprintf("linear: LossGradInput: len(grad) = %d, want %d", len(grad), md.NumParams()))
+	}
+	if len(dx) != len(x) {
+		panic(fmt.Sprintf("linear: LossGradInput: len(dx) = %d, want len(X) = %d", len(dx), len(x)))
+	}
+	return T(md.run(theta, x, y, grad, dx, m))
 }
 
 // run computes the loss and, when grad is not nil, the gradient, one block
 // of rows at a time: Z = X_b·W (+b), then the elementwise loss and residual
 // R (in place of Z), then grad_W += (1/m)·X_bᵀ·R while X_b is still in cache.
-func (md *Model[T]) run(theta, x, y, grad []T, m int) float64 {
+func (md *Model[T]) run(theta, x, y, grad, dx []T, m int) float64 {
 	n, k := md.n, md.k
 	w := theta[:n*k]
 	var bias []T
@@ -255,6 +272,10 @@ func (md *Model[T]) run(theta, x, y, grad []T, m int) float64 {
 			addBias(zb, bias)
 		}
 		sum += residual(md.obj, zb, yb, k)
+		if dx != nil {
+			// dX_b = (1/m)·R·Wᵀ
+			blas.Gemm(md.impl, blas.NoTrans, blas.Trans, mb, n, k, inv, zb, k, w, k, 0, dx[r0*n:(r0+mb)*n], n)
+		}
 		if grad == nil {
 			continue
 		}
