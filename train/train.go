@@ -129,44 +129,61 @@ func (e *NonFiniteError) Error() string {
 // Unwrap returns optim.ErrNonFinite.
 func (e *NonFiniteError) Unwrap() error { return optim.ErrNonFinite }
 
-// Trainer trains a linear model's parameters θ with an optimizer of package
-// optim. θ and its gradient buffer are the Trainer's; the optimizer updates θ
-// in place from the gradient the loop writes into Grad.
+// Trainer trains a Model's parameters with an optimizer of package optim:
+// the loop writes each batch's gradient into the parameters' gradient
+// slices and the optimizer updates their data in place.
 type Trainer struct {
+	// Net is the model being trained.
+	Net Model
+	// Model, Theta and Grad are the linear model, its parameters θ (zero at
+	// New) and their gradient when the Trainer was made by New (Net is then
+	// a *Linear over them); nil for NewModel's.
 	Model *linear.Model[float64]
-	Theta []float64 // the model's parameters (zero at New)
-	Grad  []float64 // the gradient buffer the optimizer reads
+	Theta []float64
+	Grad  []float64
 	// Opt is the optimizer; Build makes one, or set it to any optimizer built
-	// over Param() (the same slices, or the loop's gradients never reach it).
+	// over Net.Params() (the same slices, or the loop's gradients never reach
+	// it).
 	Opt *optim.Optimizer
 	Config
 
-	xb, yb []float64 // batch buffers
-	perm   []int
-	best   []float64
+	perm []int
+	best snapshot
 }
 
-// New returns a Trainer for model with θ = 0. Build (or setting Opt) must
-// follow before Fit.
+// New returns a Trainer for the linear model with θ = 0. Build (or setting
+// Opt) must follow before Fit.
 func New(model *linear.Model[float64], cfg Config) *Trainer {
-	n := model.NumParams()
-	return &Trainer{Model: model, Theta: make([]float64, n), Grad: make([]float64, n), Config: cfg}
+	l := NewLinear(model)
+	return &Trainer{Net: l, Model: model, Theta: l.Theta, Grad: l.Grad, Config: cfg}
 }
 
-// Param returns θ and its gradient as the optimizer parameter ParamName,
-// shaped (features+1) × outputs with an intercept row last when the model
-// has one, features × outputs otherwise.
+// NewModel returns a Trainer for any Model (a network of the caller's, …).
+// Build (or setting Opt) must follow before Fit.
+func NewModel(m Model, cfg Config) *Trainer {
+	t := &Trainer{Net: m, Config: cfg}
+	if l, ok := m.(*Linear); ok {
+		t.Model, t.Theta, t.Grad = l.Model, l.Theta, l.Grad
+	}
+	return t
+}
+
+// Param returns a linear model's θ and its gradient as the optimizer
+// parameter ParamName (see Linear.Param). It panics for a Trainer of
+// another Model: use Net.Params.
 func (t *Trainer) Param() optim.Param {
-	p := optim.Float64(ParamName, t.Theta, t.Grad)
-	k := t.Model.Outputs()
-	p.Shape = []int{len(t.Theta) / k, k}
-	return p
+	l, ok := t.Net.(*Linear)
+	if !ok {
+		panic("train: Param: the model is not linear (use Net.Params)")
+	}
+	return l.Param()
 }
 
-// Build sets t.Opt to a new optimizer of the given spec over Param(), with
-// the schedule (nil: constant). Any previous optimizer is closed.
+// Build sets t.Opt to a new optimizer of the given spec over the model's
+// parameters, with the schedule (nil: constant). Any previous optimizer is
+// closed.
 func (t *Trainer) Build(spec OptimSpec, sched optim.Schedule, opts ...optim.Option) error {
-	o, err := spec.New([]optim.Param{t.Param()}, sched, opts...)
+	o, err := spec.New(t.Net.Params(), sched, opts...)
 	if err != nil {
 		return err
 	}
@@ -194,25 +211,16 @@ func (t *Trainer) batchSize(rows int) int {
 	return t.BatchSize
 }
 
-// TrainBatch does one optimizer step on the given rows of d: it gathers them
-// into the Trainer's batch buffer, writes the gradient of the model's loss on
-// them into Grad and steps the optimizer. It returns the batch's loss before
-// the step. A non-finite loss or gradient returns an error wrapping
-// optim.ErrNonFinite and changes nothing. After the first call with the
-// largest batch it allocates nothing. d's shape is not checked here (Fit
-// checks it once): its rows must have the model's number of features.
+// TrainBatch does one optimizer step on the given rows of d: the model
+// writes the gradient of its loss on them (Model.LossGrad; a linear model
+// gathers them into its batch buffer) and the optimizer steps. It returns
+// the batch's loss before the step. A non-finite loss or gradient returns
+// an error wrapping optim.ErrNonFinite and changes nothing. After the first
+// call with the largest batch it allocates nothing (if the model does not).
+// d's shape is not checked here (Fit checks it once): its rows must have
+// the model's number of features.
 func (t *Trainer) TrainBatch(d *datasets.Dataset, rows []int) (float64, error) {
-	nf := t.Model.Features()
-	if need := len(rows) * nf; cap(t.xb) < need {
-		t.xb = make([]float64, need)
-		t.yb = make([]float64, len(rows))
-	}
-	xb, yb := t.xb[:len(rows)*nf], t.yb[:len(rows)]
-	for i, r := range rows {
-		copy(xb[i*nf:(i+1)*nf], d.X[r*nf:(r+1)*nf])
-		yb[i] = d.Y[r]
-	}
-	loss := t.Model.LossGrad(t.Theta, xb, yb, t.Grad)
+	loss := t.Net.LossGrad(d, rows)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, optim.ErrNonFinite
 	}
@@ -239,12 +247,19 @@ func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 		return nil, errors.New("train: no training rows")
 	}
 	m := tr.Rows
-	if err := CheckData(t.Model, tr); err != nil {
+	if err := tr.Check(); err != nil {
+		return nil, fmt.Errorf("train: training data: %w", err)
+	}
+	if err := t.Net.CheckData(tr); err != nil {
 		return nil, fmt.Errorf("train: training data: %w", err)
 	}
 	hasVal := val != nil && val.Rows > 0
 	if hasVal {
-		if err := CheckData(t.Model, val); err != nil {
+		err := val.Check()
+		if err == nil {
+			err = t.Net.CheckData(val)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("train: validation data: %w", err)
 		}
 	}
@@ -256,7 +271,7 @@ func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 	perm := t.perm[:m]
 	h := &History{BestLoss: math.Inf(1)}
 	if t.RestoreBest {
-		t.best = append(t.best[:0], t.Theta...)
+		t.best.save(t.Net.Params())
 	}
 	sinceBest := 0
 	for epoch := t.StartEpoch + 1; epoch <= t.Epochs; epoch++ {
@@ -288,7 +303,7 @@ func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 			Steps: t.Opt.StepCount()}
 		monitor := st.TrainLoss
 		if hasVal {
-			st.ValLoss = t.Model.Loss(t.Theta, val.X, val.Y)
+			st.ValLoss = t.Net.Loss(val)
 			if math.IsNaN(st.ValLoss) || math.IsInf(st.ValLoss, 0) {
 				return h, &NonFiniteError{Epoch: epoch, Loss: st.ValLoss}
 			}
@@ -301,7 +316,7 @@ func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 		if improved {
 			h.BestLoss, h.BestEpoch, sinceBest = monitor, epoch, 0
 			if t.RestoreBest {
-				copy(t.best, t.Theta)
+				t.best.save(t.Net.Params())
 			}
 		} else {
 			sinceBest++
@@ -342,7 +357,7 @@ func CheckData(md *linear.Model[float64], d *datasets.Dataset) error {
 
 func (t *Trainer) restore(h *History) {
 	if t.RestoreBest && h.BestEpoch > 0 {
-		copy(t.Theta, t.best)
+		t.best.restore(t.Net.Params())
 	}
 }
 
