@@ -28,7 +28,7 @@ func TestTrainCSVClasses(t *testing.T) {
 		{[]string{"--csv", "testdata/sparse-labels.csv", "--model", "softmax", "--classes", "20"},
 			`descent train: testdata/sparse-labels.csv, line 4, column 3 ("label"): class label 40 out of range: a model of 20 classes takes 0 … 19` + "\n"},
 		{[]string{"--csv", "testdata/sparse-labels.csv", "--model", "logistic", "--classes", "41"},
-			"descent train: --classes 41: want 0 (from the labels) or a number of classes ≥ 2, with --model softmax\n"},
+			"descent train: --classes 41: want 0 (from the labels) or a number of classes ≥ 2, with --model softmax or mlp\n"},
 		{[]string{"--classes", "3"}, "descent train: --classes applies to --csv only\n"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"train", "--quiet"}, c.args...)...)

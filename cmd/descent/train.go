@@ -20,6 +20,7 @@ import (
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/models/mlp"
 	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/train"
 )
@@ -34,6 +35,7 @@ const (
 	modelLeastSq  = "leastsq"
 	modelLogistic = "logistic"
 	modelSoftmax  = "softmax"
+	modelMLP      = "mlp" // train only: models/mlp, a hidden layer of --hidden ReLU units
 )
 
 // dataFlags select and prepare the data, for train and tune.
@@ -59,11 +61,11 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 	model := strings.ToLower(d.model)
 	switch model {
-	case modelAuto, modelLeastSq, modelLogistic, modelSoftmax:
+	case modelAuto, modelLeastSq, modelLogistic, modelSoftmax, modelMLP:
 	case "least-squares", "ridge", "ls":
 		model = modelLeastSq
 	default:
-		return nil, "", fmt.Errorf("--model %q: want leastsq, logistic or softmax", d.model)
+		return nil, "", fmt.Errorf("--model %q: want leastsq, logistic, softmax or mlp", d.model)
 	}
 	if !(d.l2 >= 0) || math.IsInf(d.l2, 0) {
 		return nil, "", fmt.Errorf("--l2 %g: must be finite and ≥ 0", d.l2)
@@ -78,8 +80,8 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 		}
 		o := datasets.CSVOptions{LabelCol: d.labelCol, Header: h, Classification: model != modelLeastSq}
 		switch {
-		case d.classes < 0 || d.classes == 1 || d.classes > 0 && model != modelSoftmax:
-			return nil, "", fmt.Errorf("--classes %d: want 0 (from the labels) or a number of classes ≥ 2, with --model softmax", d.classes)
+		case d.classes < 0 || d.classes == 1 || d.classes > 0 && model != modelSoftmax && model != modelMLP:
+			return nil, "", fmt.Errorf("--classes %d: want 0 (from the labels) or a number of classes ≥ 2, with --model softmax or mlp", d.classes)
 		case model == modelLogistic:
 			o.MaxClasses = 2
 		case d.classes > 0:
@@ -92,8 +94,8 @@ func (d *dataFlags) load() (*datasets.Dataset, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if model == modelSoftmax && ds.Classes < 2 {
-			return nil, "", fmt.Errorf("%s: softmax needs at least 2 classes; the labels are all 0", d.csv)
+		if (model == modelSoftmax || model == modelMLP) && ds.Classes < 2 {
+			return nil, "", fmt.Errorf("%s: %s needs at least 2 classes; the labels are all 0", d.csv, model)
 		}
 		return ds, model, nil
 	}
@@ -172,6 +174,7 @@ type trainMeta struct {
 	Header      string             `json:"header,omitempty"`
 	Model       string             `json:"model"`
 	Features    int                `json:"features"`
+	Hidden      int                `json:"hidden,omitempty"` // mlp: hidden units
 	Classes     int                `json:"classes"`
 	L2          float64            `json:"l2"`
 	Standardize bool               `json:"standardize"`
@@ -247,8 +250,10 @@ func readMeta(ck string) (*trainMeta, string, error) {
 func (m *trainMeta) check() error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
-	case m.Model != modelLeastSq && m.Model != modelLogistic && m.Model != modelSoftmax:
+	case m.Model != modelLeastSq && m.Model != modelLogistic && m.Model != modelSoftmax && m.Model != modelMLP:
 		return fmt.Errorf("model %q", m.Model)
+	case (m.Model == modelMLP) != (m.Hidden > 0) || m.Hidden < 0:
+		return fmt.Errorf("hidden %d for model %s", m.Hidden, m.Model)
 	case (m.Dataset == "") == (m.CSV == ""):
 		return fmt.Errorf("dataset %q, csv %q: want exactly one", m.Dataset, m.CSV)
 	case m.Features < 1:
@@ -295,7 +300,7 @@ func (m *trainMeta) scheduleEpochs() int {
 // dataFlags returns the data flags of the run.
 func (m *trainMeta) dataFlags() dataFlags {
 	df := dataFlags{dataset: m.Dataset, csv: m.CSV, labelCol: m.LabelCol, header: m.Header, model: m.Model, l2: m.L2, noStandardize: !m.Standardize}
-	if m.CSV != "" && m.Model == modelSoftmax {
+	if m.CSV != "" && (m.Model == modelSoftmax || m.Model == modelMLP) {
 		df.classes = m.Classes // the checkpoint's model fixes the number of classes
 	}
 	return df
@@ -304,7 +309,6 @@ func (m *trainMeta) dataFlags() dataFlags {
 // trainRun is a run's data, model and trainer, built from its settings.
 type trainRun struct {
 	trainSet, valSet *datasets.Dataset
-	md               *linear.Model[float64]
 	tr               *train.Trainer
 	sched            optim.Schedule
 }
@@ -330,9 +334,17 @@ func (m *trainMeta) build(ds *datasets.Dataset, patience int) (*trainRun, error)
 			r.valSet.StandardizeWith(m.Mean, m.Scale)
 		}
 	}
-	r.md = newModel(m.Model, ds.Cols, ds.Classes, m.L2)
-	r.tr = train.New(r.md, train.Config{Epochs: m.Epochs, BatchSize: m.Batch, Seed: m.Seed, StartEpoch: m.Epoch,
-		Patience: patience, RestoreBest: patience > 0})
+	cfg := train.Config{Epochs: m.Epochs, BatchSize: m.Batch, Seed: m.Seed, StartEpoch: m.Epoch,
+		Patience: patience, RestoreBest: patience > 0}
+	if m.Model == modelMLP {
+		net, err := mlp.New(mlp.Config{Features: ds.Cols, Hidden: m.Hidden, Classes: ds.Classes, Seed: m.Seed, L2: m.L2})
+		if err != nil {
+			return nil, err
+		}
+		r.tr = train.NewModel(net, cfg)
+	} else {
+		r.tr = train.New(newModel(m.Model, ds.Cols, ds.Classes, m.L2), cfg)
+	}
 	steps := m.scheduleEpochs() * r.tr.BatchesPerEpoch(r.trainSet.Rows)
 	s, err := m.Schedule.New(steps)
 	if err != nil {
@@ -379,6 +391,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 0, "learning rate (default: "+trainLRs()+")")
 	hyper := registerHyperFlags(fs)
 	batch := fs.Int("batch", 32, "rows per step; 0 for full-batch gradient descent")
+	hidden := fs.Int("hidden", 128, "--model mlp: hidden ReLU units")
 	epochs := fs.Int("epochs", 20, "passes over the training rows (with --resume: the new total)")
 	sched := fs.String("schedule", train.Cosine, "learning-rate schedule: "+strings.Join(train.ScheduleKinds(), ", "))
 	warmup := fs.Int("warmup", 0, "linear warm-up steps before the schedule")
@@ -477,12 +490,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		meta.Dataset = ""
 	}
 	meta.Features, meta.Classes, meta.L2, meta.Standardize = ds.Cols, ds.Classes, df.l2, !df.noStandardize
+	if *resume == "" {
+		switch {
+		case model == modelMLP && *hidden < 1:
+			return fmt.Errorf("--hidden %d: want at least 1", *hidden)
+		case model == modelMLP:
+			meta.Hidden = *hidden
+		case flagSet(fs, "hidden"):
+			return fmt.Errorf("--hidden applies to --model mlp, not %s", model)
+		}
+	}
 
 	r, err := meta.build(ds, *patience)
 	if err != nil {
 		return err
 	}
-	trainSet, valSet, md, tr := r.trainSet, r.valSet, r.md, r.tr
+	trainSet, valSet, tr := r.trainSet, r.valSet, r.tr
 	defer tr.Opt.Close()
 	if *resume != "" {
 		if err := tr.Opt.Load(*resume); err != nil {
@@ -503,7 +526,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "data:       %s: %d training, %d validation rows, %d features\n", src, trainSet.Rows, valRows, ds.Cols)
 	desc := model
-	if ds.Classes > 0 {
+	if model == modelMLP {
+		desc = fmt.Sprintf("mlp, %d→%d ReLU→%d softmax, float32", ds.Cols, meta.Hidden, ds.Classes)
+	} else if ds.Classes > 0 {
 		desc += fmt.Sprintf(", %d classes", ds.Classes)
 	}
 	if df.l2 > 0 {
@@ -548,11 +573,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	elapsed := time.Since(start)
 
-	trainM := train.Evaluate(md, tr.Theta, trainSet)
+	trainM := train.EvaluateModel(tr.Net, trainSet)
 	fmt.Fprintf(stdout, "train:      %v\n", trainM)
 	var valM *train.Metrics
 	if valSet != nil {
-		m := train.Evaluate(md, tr.Theta, valSet)
+		m := train.EvaluateModel(tr.Net, valSet)
 		valM = &m
 		fmt.Fprintf(stdout, "validation: %v\n", m)
 	}

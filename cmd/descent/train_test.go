@@ -222,3 +222,42 @@ func TestTrainJSON(t *testing.T) {
 		t.Errorf("JSON gives %q, the text report %q", want, lineOf(text, "validation:"))
 	}
 }
+
+// descent train --model mlp: the float32 network of models/mlp through the
+// same loop, ≥ 97 % on the digits; saved and resumed bit for bit.
+func TestTrainMLP(t *testing.T) {
+	code, out, e := runCmd(t, "train", "--quiet", "--model", "mlp", "--hidden", "128")
+	if code != 0 {
+		t.Fatalf("%d %s", code, e)
+	}
+	if !strings.Contains(out, "model:      mlp, 64→128 ReLU→10 softmax, float32") {
+		t.Errorf("output:\n%s", out)
+	}
+	if acc := metric(t, out, "validation", "accuracy"); acc < 0.97 {
+		t.Errorf("validation accuracy %v < 0.97\n%s", acc, out)
+	}
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "mlp.ck")
+	common := []string{"train", "--quiet", "--dataset", "wine", "--model", "mlp", "--hidden", "16", "--schedule", "constant", "--lr", "0.003"}
+	_, full, _ := runCmd(t, append(common, "--epochs", "6")...)
+	if code, _, e := runCmd(t, append(common, "--epochs", "3", "--save", ck)...); code != 0 {
+		t.Fatal(e)
+	}
+	code, resumed, e := runCmd(t, "train", "--quiet", "--resume", ck, "--epochs", "6")
+	if code != 0 || lineOf(resumed, "validation:") == "" || lineOf(resumed, "validation:") != lineOf(full, "validation:") {
+		t.Errorf("resumed %d %s\n%s\nwant the validation line of\n%s", code, e, resumed, full)
+	}
+	for _, c := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"train", "--model", "softmax", "--hidden", "8"}, "--hidden applies to --model mlp"},
+		{[]string{"train", "--model", "mlp", "--hidden", "0"}, "--hidden 0"},
+		{[]string{"train", "--dataset", "diabetes", "--model", "mlp"}, "regression data set"},
+		{[]string{"tune", "--model", "mlp"}, "tune searches the linear models"},
+	} {
+		if code, _, e := runCmd(t, append(c.cmd, "--quiet")...); code != 1 || !strings.Contains(e, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.cmd, code, e, c.want)
+		}
+	}
+}

@@ -137,6 +137,9 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if model == modelMLP {
+		return errors.New("--model mlp: tune searches the linear models (leastsq, logistic, softmax); train the MLP with descent train")
+	}
 	kinds := strings.Split(strings.ToLower(*optims), ",")
 	for i, k := range kinds {
 		kinds[i] = strings.TrimSpace(k)
