@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -126,7 +125,7 @@ func TestSaveRemovesStaleTemps(t *testing.T) {
 	if err := tr.o.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := selfCommand("-test.run=^$")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
