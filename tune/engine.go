@@ -1,0 +1,417 @@
+package tune
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/train"
+)
+
+// The engine: one coordinator (the goroutine that called Search) owns every
+// trial's state and takes every decision; Parallel workers train segments
+// of trials (all folds of one trial from epoch a to epoch b) and send the
+// results back. A trial's trainers travel with its task, so exactly one
+// goroutine touches them at a time. Decisions are taken by the plan's rule
+// from the trials' reported values alone (plan.decide), in a loop that
+// runs after every result until nothing more can be decided, so the order
+// in which results arrive changes when a decision is taken, never what it
+// is.
+
+type runState uint8
+
+const (
+	queued runState = iota
+	running
+	waiting // reported a checkpoint, awaiting the decision
+	pruned
+	finished
+	diverged
+)
+
+func (s runState) ended() bool { return s >= pruned }
+
+type trialRun struct {
+	t        Trial
+	state    runState
+	done     int       // epochs trained on every fold
+	vals     []float64 // value at each checkpoint reported (+Inf: diverged towards it)
+	curve    []float64 // mean validation loss after each epoch
+	trainers []*train.Trainer
+	foldLoss []float64 // at done
+	acc      float64   // mean validation accuracy at done
+	trainL   float64   // mean training loss at done
+	err      error
+}
+
+type task struct {
+	i      int
+	to     int
+	run    *trialRun
+	result segResult
+}
+
+// segResult is what a worker found training a segment.
+type segResult struct {
+	curve    []float64 // mean validation loss after each epoch of the segment trained on all folds
+	foldLoss []float64
+	acc      float64
+	trainL   float64
+	trained  int   // trial-epochs spent: the segment, or for a diverged one the epochs its first fold trained
+	err      error // non-finite loss (or another training error): the trial diverged
+	ctxErr   error
+}
+
+func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl *plan) ([]Result, int, error) {
+	n := len(trials)
+	runs := make([]*trialRun, n)
+	for i, t := range trials {
+		runs[i] = &trialRun{t: t}
+	}
+	par := cfg.Parallel
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	par = min(par, n)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tasks := make(chan *task)
+	results := make(chan *task)
+	var wg sync.WaitGroup
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			md := cfg.Model()
+			for tk := range tasks {
+				tk.result = trainSegment(ctx, md, cfg, folds, tk.run, tk.to)
+				results <- tk
+			}
+		}()
+	}
+
+	// ready holds the trials to dispatch: trials already started (promoted)
+	// before new ones, each kind by index, so paused trials do not pile up.
+	var ready []int
+	nextNew := 0
+	busy, ended, spent := 0, 0, 0
+	status := func() {
+		if cfg.OnStatus == nil {
+			return
+		}
+		s := Status{Trials: n, Epochs: spent, Full: n * cfg.Epochs}
+		for _, r := range runs {
+			switch r.state {
+			case queued:
+				s.Queued++
+			case running:
+				s.Running++
+			case waiting:
+				s.Waiting++
+			case pruned:
+				s.Pruned++
+			case finished:
+				s.Finished++
+			case diverged:
+				s.Diverged++
+			}
+		}
+		cfg.OnStatus(s)
+	}
+	end := func(i int, st runState) {
+		r := runs[i]
+		r.state = st
+		for _, tr := range r.trainers {
+			if tr.Opt != nil {
+				tr.Opt.Close()
+			}
+		}
+		r.trainers = nil
+		ended++
+		if cfg.Progress != nil {
+			cfg.Progress(ended, n, r.result(cfg.Folds))
+		}
+	}
+	// decideAll takes every decision that the results so far allow.
+	decideAll := func() {
+		for changed := true; changed; {
+			changed = false
+			for i, r := range runs {
+				if r.state != waiting {
+					continue
+				}
+				k := len(r.vals) - 1
+				if k == len(pl.checkpoints[i])-1 {
+					end(i, finished)
+					changed = true
+					continue
+				}
+				ok, promote := pl.decide(runs, i, k)
+				if !ok {
+					continue
+				}
+				changed = true
+				if promote {
+					r.state = queued
+					ready = append(ready, i)
+				} else {
+					end(i, pruned)
+				}
+			}
+		}
+	}
+	pick := func() (int, bool) {
+		best := -1
+		for j, i := range ready {
+			if best < 0 || i < ready[best] {
+				best = j
+			}
+		}
+		if best >= 0 {
+			i := ready[best]
+			ready = append(ready[:best], ready[best+1:]...)
+			return i, true
+		}
+		if nextNew < n {
+			nextNew++
+			return nextNew - 1, true
+		}
+		return 0, false
+	}
+
+	status()
+	var pending *task
+	for ended < n && ctx.Err() == nil {
+		if pending == nil {
+			if i, ok := pick(); ok {
+				r := runs[i]
+				pending = &task{i: i, run: r, to: pl.checkpoints[i][len(r.vals)]}
+			}
+		}
+		var send chan *task
+		if pending != nil {
+			send = tasks
+		}
+		select {
+		case send <- pending:
+			pending.run.state = running
+			pending = nil
+			busy++
+			status()
+		case tk := <-results:
+			busy--
+			r, res := tk.run, tk.result
+			if res.ctxErr != nil {
+				continue
+			}
+			i := tk.i
+			spent += res.trained
+			r.curve = append(r.curve, res.curve...)
+			if res.err != nil {
+				r.err = res.err
+				r.vals = append(r.vals, math.Inf(1))
+				end(i, diverged)
+			} else {
+				r.done = tk.to
+				r.foldLoss, r.acc, r.trainL = res.foldLoss, res.acc, res.trainL
+				r.vals = append(r.vals, r.curve[len(r.curve)-1])
+				r.state = waiting
+			}
+			decideAll()
+			status()
+		case <-ctx.Done():
+		}
+	}
+	close(tasks)
+	go func() { wg.Wait(); close(results) }()
+	for range results { // drain: workers stop at their next epoch once ctx is cancelled
+		busy--
+	}
+	if err := ctx.Err(); err != nil && ended < n {
+		return nil, 0, err
+	}
+	out := make([]Result, n)
+	for i, r := range runs {
+		out[i] = r.result(cfg.Folds)
+		out[i].Bracket = pl.group[i]
+	}
+	return out, spent, nil
+}
+
+// decide returns whether trial i's decision at its checkpoint k can be
+// taken from the results so far, and if so whether it is promoted.
+func (pl *plan) decide(runs []*trialRun, i, k int) (ok, promote bool) {
+	// resolved: trial j has reported checkpoint k or ended before it.
+	resolved := func(j int) bool { return len(runs[j].vals) > k || runs[j].state.ended() }
+	reached := func(j int) bool { return len(runs[j].vals) > k }
+	vi := runs[i].vals[k]
+	switch pl.rule {
+	case ruleNone:
+		return true, true
+	case ruleSH, ruleASHA:
+		var peers []int // the trials i is ranked among, i included
+		for j := range runs {
+			if pl.group[j] != pl.group[i] || (pl.rule == ruleASHA && j > i) {
+				continue
+			}
+			if !resolved(j) {
+				return false, false
+			}
+			if reached(j) {
+				peers = append(peers, j)
+			}
+		}
+		keep := max(1, len(peers)/pl.eta)
+		ahead := 0
+		for _, j := range peers {
+			if vj := runs[j].vals[k]; vj < vi || (vj == vi && j < i) {
+				ahead++
+			}
+		}
+		return true, ahead < keep
+	case ruleMedian:
+		var others []float64
+		for j := 0; j < i; j++ {
+			if !resolved(j) {
+				return false, false
+			}
+			if reached(j) && !math.IsInf(runs[j].vals[k], 0) {
+				others = append(others, runs[j].vals[k])
+			}
+		}
+		if len(others) < pl.startup {
+			return true, true
+		}
+		best := math.Inf(1)
+		for _, v := range runs[i].curve {
+			best = min(best, v)
+		}
+		return true, !(best > median(others))
+	}
+	panic(fmt.Sprintf("tune: unknown rule %d", pl.rule))
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	// insertion sort: x is small, and sort order must not depend on anything but values
+	for a := 1; a < len(s); a++ {
+		for b := a; b > 0 && s[b] < s[b-1]; b-- {
+			s[b], s[b-1] = s[b-1], s[b]
+		}
+	}
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// result returns the trial's Result as it stands.
+func (r *trialRun) result(k int) Result {
+	res := Result{Trial: r.t, MeanAcc: math.NaN(), Epochs: r.done, Pruned: r.state == pruned, Curve: r.curve}
+	switch {
+	case r.err != nil:
+		res.Err = r.err
+		res.FoldLoss = make([]float64, k)
+		for f := range res.FoldLoss {
+			res.FoldLoss[f] = math.Inf(1)
+		}
+		res.MeanLoss, res.StdLoss, res.MeanTrain = math.Inf(1), math.NaN(), math.NaN()
+	case r.foldLoss == nil:
+		res.MeanLoss, res.StdLoss, res.MeanTrain = math.NaN(), math.NaN(), math.NaN()
+	default:
+		res.FoldLoss = r.foldLoss
+		res.MeanLoss, res.StdLoss = meanStd(r.foldLoss)
+		res.MeanAcc, res.MeanTrain = r.acc, r.trainL
+	}
+	return res
+}
+
+// trainSegment trains every fold of run from epoch run.done to epoch to,
+// building the fold's trainers on the first segment (their schedules span
+// the whole budget, cfg.Epochs), and records the validation loss after each
+// epoch. A fold whose loss becomes non-finite ends the segment: the later
+// folds are skipped.
+func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, folds []fold, run *trialRun, to int) segResult {
+	t := run.t
+	from := run.done
+	epochs := to - from
+	k := len(folds)
+	perFold := make([][]float64, k) // validation loss per fold and epoch of the segment
+	var res segResult
+	fail := func(f int, err error, trained int) segResult {
+		res.err = fmt.Errorf("fold %d: %w", f+1, err)
+		// The curve keeps the epochs every fold completed: none of this
+		// segment's, since folds run one after another.
+		res.curve = nil
+		res.trained = epochs
+		if f == 0 {
+			res.trained = trained
+		}
+		return res
+	}
+	if run.trainers == nil {
+		run.trainers = make([]*train.Trainer, k)
+		for f, fd := range folds {
+			tr := train.New(md, train.Config{Epochs: cfg.Epochs, BatchSize: t.BatchSize,
+				Seed: train.DeriveSeed(cfg.Seed, uint64(t.Index), uint64(f))})
+			run.trainers[f] = tr
+			sched, err := cfg.Schedule.New(cfg.Epochs * tr.BatchesPerEpoch(fd.tr.Rows))
+			if err == nil {
+				spec := t.Optim
+				spec.Workers = 1
+				err = tr.Build(spec, sched)
+			}
+			if err != nil {
+				return fail(f, err, 0)
+			}
+		}
+	}
+	var acc, trainL float64
+	res.foldLoss = make([]float64, k)
+	for f, fd := range folds {
+		tr := run.trainers[f]
+		tr.Model = md
+		tr.StartEpoch, tr.Epochs = from, to
+		vl := make([]float64, 0, epochs)
+		val := fd.val
+		tr.Callbacks = []func(train.EpochStats) error{func(st train.EpochStats) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v := md.Loss(tr.Theta, val.X, val.Y)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return &train.NonFiniteError{Epoch: st.Epoch, Loss: v}
+			}
+			vl = append(vl, v)
+			return nil
+		}}
+		_, err := tr.Fit(fd.tr, nil)
+		if cerr := ctx.Err(); cerr != nil {
+			res.ctxErr = cerr
+			return res
+		}
+		if err != nil {
+			return fail(f, err, min(len(vl)+1, epochs))
+		}
+		m := train.Evaluate(md, tr.Theta, val)
+		res.foldLoss[f] = m.Loss
+		acc += m.Accuracy / float64(k)
+		trainL += md.Loss(tr.Theta, fd.tr.X, fd.tr.Y) / float64(k)
+		perFold[f] = vl
+	}
+	res.curve = make([]float64, epochs)
+	col := make([]float64, k)
+	for e := range res.curve {
+		for f := range perFold {
+			col[f] = perFold[f][e]
+		}
+		res.curve[e], _ = meanStd(col)
+	}
+	res.acc, res.trainL, res.trained = acc, trainL, epochs
+	return res
+}
