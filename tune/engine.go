@@ -167,7 +167,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	pick := func() (int, bool) {
 		best := -1
 		for j, i := range ready {
-			if best < 0 || i < ready[best] {
+			if best < 0 || pl.pos[i] < pl.pos[ready[best]] {
 				best = j
 			}
 		}
@@ -178,7 +178,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 		}
 		if nextNew < n {
 			nextNew++
-			return nextNew - 1, true
+			return pl.order[nextNew-1], true
 		}
 		return 0, false
 	}
@@ -238,6 +238,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	for i, r := range runs {
 		out[i] = r.result(cfg.Folds)
 		out[i].Bracket = pl.group[i]
+		out[i].Order = pl.pos[i]
 	}
 	return out, spent, nil
 }
@@ -255,7 +256,7 @@ func (pl *plan) decide(runs []*trialRun, i, k int) (ok, promote bool) {
 	case ruleSH, ruleASHA:
 		var peers []int // the trials i is ranked among, i included
 		for j := range runs {
-			if pl.group[j] != pl.group[i] || (pl.rule == ruleASHA && j > i) {
+			if pl.group[j] != pl.group[i] || (pl.rule == ruleASHA && pl.pos[j] > pl.pos[i]) {
 				continue
 			}
 			if !resolved(j) {
@@ -268,14 +269,14 @@ func (pl *plan) decide(runs []*trialRun, i, k int) (ok, promote bool) {
 		keep := max(1, len(peers)/pl.eta)
 		ahead := 0
 		for _, j := range peers {
-			if vj := runs[j].vals[k]; vj < vi || (vj == vi && j < i) {
+			if vj := runs[j].vals[k]; vj < vi || (vj == vi && pl.pos[j] < pl.pos[i]) {
 				ahead++
 			}
 		}
 		return true, ahead < keep
 	case ruleMedian:
 		var others []float64
-		for j := 0; j < i; j++ {
+		for _, j := range pl.order[:pl.pos[i]] {
 			if !resolved(j) {
 				return false, false
 			}

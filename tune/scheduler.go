@@ -43,6 +43,26 @@ type plan struct {
 	startup     int     // median: earlier trials needed before pruning
 	checkpoints [][]int // per trial
 	group       []int   // per trial
+	// order is the trials' order of arrival (ASHA, median): order[p] is
+	// the trial at position p; pos is its inverse. Trials start in this
+	// order, and "earlier" means earlier in it.
+	order, pos []int
+}
+
+// arrival returns a shuffle of 0..n-1 seeded from seed and its inverse.
+func arrival(n int, seed uint64, tag uint64) (order, pos []int) {
+	order = make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if tag != 0 {
+		train.Shuffle(order, train.DeriveSeed(seed, tag))
+	}
+	pos = make([]int, n)
+	for p, i := range order {
+		pos[i] = p
+	}
+	return order, pos
 }
 
 // rungs returns the epochs of successive halving's rungs: grace, grace·η,
@@ -91,7 +111,9 @@ type noScheduler struct{}
 func (noScheduler) String() string { return "none" }
 
 func (noScheduler) plan(n, budget int, _ uint64) (*plan, error) {
-	return &plan{rule: ruleNone, checkpoints: same(n, []int{budget}), group: make([]int, n)}, nil
+	p := &plan{rule: ruleNone, checkpoints: same(n, []int{budget}), group: make([]int, n)}
+	p.order, p.pos = arrival(n, 0, 0)
+	return p, nil
 }
 
 // SuccessiveHalving is synchronous successive halving (Jamieson and
@@ -116,7 +138,9 @@ func (s SuccessiveHalving) plan(n, budget int, _ uint64) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &plan{rule: ruleSH, eta: eta, checkpoints: same(n, rungs(grace, eta, budget)), group: make([]int, n)}, nil
+	p := &plan{rule: ruleSH, eta: eta, checkpoints: same(n, rungs(grace, eta, budget)), group: make([]int, n)}
+	p.order, p.pos = arrival(n, 0, 0)
+	return p, nil
 }
 
 // ASHA is asynchronous successive halving (Li et al. 2020, "A System for
@@ -128,14 +152,18 @@ func (s SuccessiveHalving) plan(n, budget int, _ uint64) (*plan, error) {
 // promising trials climb while others are still starting.
 //
 // "So far" would depend on which goroutine finished first. Here it is
-// defined by trial order: the trials that reached the rung "before" trial i
-// are the trials j < i that reached it. Trial i's decision at a rung is
-// taken once every earlier trial has reached that rung or stopped below it;
-// meanwhile i waits, its trainers and optimizer state kept in memory, and
-// its worker trains other trials. The decisions are exactly those of ASHA
-// run one trial at a time in index order, whatever Config.Parallel is. A
-// trial whose loss becomes non-finite counts at the rung it was training
-// towards, with loss +Inf.
+// defined by an order of arrival fixed in advance: a shuffle of the trials
+// seeded from Config.Seed (Result.Order; shuffled, because ASHA assumes
+// configurations arrive at random, and a grid listed by increasing learning
+// rate would otherwise see each trial beat the previous ones). The trials
+// that reached a rung "before" trial i are those earlier in that order that
+// reached it. Trial i's decision at a rung is taken once every earlier
+// trial has reached that rung or stopped below it; meanwhile i waits, its
+// trainers and optimizer state kept in memory, and its worker trains other
+// trials (trials start in the order of arrival, so the wait is short). The
+// decisions are exactly those of ASHA run one trial at a time in that
+// order, whatever Config.Parallel is. A trial whose loss becomes non-finite
+// counts at the rung it was training towards, with loss +Inf.
 type ASHA struct {
 	Eta   int // reduction factor η ≥ 2; 0 means 3
 	Grace int // grace period: epochs of the first rung ≥ 1; 0 means 1
@@ -145,12 +173,14 @@ func (s ASHA) String() string {
 	return fmt.Sprintf("asha(η=%d, grace=%d)", or1(s.Eta, 3), or1(s.Grace, 1))
 }
 
-func (s ASHA) plan(n, budget int, _ uint64) (*plan, error) {
+func (s ASHA) plan(n, budget int, seed uint64) (*plan, error) {
 	eta, grace, err := checkEtaGrace("asha", s.Eta, s.Grace, budget)
 	if err != nil {
 		return nil, err
 	}
-	return &plan{rule: ruleASHA, eta: eta, checkpoints: same(n, rungs(grace, eta, budget)), group: make([]int, n)}, nil
+	p := &plan{rule: ruleASHA, eta: eta, checkpoints: same(n, rungs(grace, eta, budget)), group: make([]int, n)}
+	p.order, p.pos = arrival(n, seed, 0x61736861) // "asha"
+	return p, nil
 }
 
 // Hyperband (Li et al. 2018) runs brackets of successive halving that
@@ -218,6 +248,7 @@ func (s Hyperband) plan(n, budget int, seed uint64) (*plan, error) {
 	}
 	train.Shuffle(perm, train.DeriveSeed(seed, 0x6879706572)) // "hyper"
 	p := &plan{rule: ruleSH, eta: eta, checkpoints: make([][]int, n), group: make([]int, n)}
+	p.order, p.pos = arrival(n, 0, 0)
 	k := 0
 	for b, sz := range size {
 		for ; sz > 0; sz-- {
@@ -235,8 +266,10 @@ func (s Hyperband) plan(n, budget int, seed uint64) (*plan, error) {
 // validation loss so far is worse than the median of the losses other
 // trials had at that epoch is stopped, once at least Startup other trials
 // have reported that epoch. The other trials are, to keep the decision
-// independent of timing, the earlier trials j < i (pruned or not) that
-// reached the epoch; trial i waits for them as under ASHA.
+// independent of timing, the trials earlier in a seeded order of arrival
+// (Result.Order, as under ASHA; Optuna's grid sampler also visits a grid in
+// random order), pruned or not, that reached the epoch; trial i waits for
+// them as under ASHA.
 type MedianPruner struct {
 	Startup  int // trials that must have reported an epoch before one is pruned there; 0 means 5
 	Grace    int // epochs before the first check ≥ 1; 0 means 1
@@ -247,7 +280,7 @@ func (s MedianPruner) String() string {
 	return fmt.Sprintf("median(startup=%d, grace=%d, interval=%d)", or1(s.Startup, 5), or1(s.Grace, 1), or1(s.Interval, 1))
 }
 
-func (s MedianPruner) plan(n, budget int, _ uint64) (*plan, error) {
+func (s MedianPruner) plan(n, budget int, seed uint64) (*plan, error) {
 	if s.Startup < 0 || s.Interval < 0 {
 		return nil, fmt.Errorf("tune: median pruner: startup %d, interval %d: must be ≥ 0", s.Startup, s.Interval)
 	}
@@ -260,7 +293,9 @@ func (s MedianPruner) plan(n, budget int, _ uint64) (*plan, error) {
 		cp = append(cp, e)
 	}
 	cp = append(cp, budget)
-	return &plan{rule: ruleMedian, startup: or1(s.Startup, 5), checkpoints: same(n, cp), group: make([]int, n)}, nil
+	p := &plan{rule: ruleMedian, startup: or1(s.Startup, 5), checkpoints: same(n, cp), group: make([]int, n)}
+	p.order, p.pos = arrival(n, seed, 0x6d656469616e) // "median"
+	return p, nil
 }
 
 func or1(v, def int) int {

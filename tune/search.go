@@ -92,6 +92,10 @@ type Result struct {
 	// Bracket is the trial's Hyperband bracket (0 prunes most), 0 for the
 	// other schedulers.
 	Bracket int
+	// Order is the trial's position in the order in which ASHA and the
+	// median pruner consider trials (a shuffle seeded from Config.Seed);
+	// the trial's index for the other schedulers.
+	Order int
 }
 
 // Diverged reports whether a fold's loss became non-finite.
