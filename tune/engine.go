@@ -99,6 +99,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	var ready []int
 	nextNew := 0
 	busy, ended, spent := 0, 0, 0
+	var justEnded []int
 	status := func() {
 		if cfg.OnStatus == nil {
 			return
@@ -131,10 +132,19 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 			}
 		}
 		r.trainers = nil
-		ended++
-		if cfg.Progress != nil {
-			cfg.Progress(ended, n, r.result(cfg.Folds))
+		justEnded = append(justEnded, i)
+	}
+	// report calls OnStatus, then Progress for the trials that ended since
+	// the last call.
+	report := func() {
+		status()
+		for _, i := range justEnded {
+			ended++
+			if cfg.Progress != nil {
+				cfg.Progress(ended, n, runs[i].result(cfg.Folds))
+			}
 		}
+		justEnded = justEnded[:0]
 	}
 	// decideAll takes every decision that the results so far allow.
 	decideAll := func() {
@@ -222,7 +232,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 				r.state = waiting
 			}
 			decideAll()
-			status()
+			report()
 		case <-ctx.Done():
 		}
 	}
