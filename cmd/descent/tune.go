@@ -117,7 +117,7 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	schedName := fs.String("scheduler", "none", "prune trials that lag: "+strings.Join(tune.SchedulerNames(), ", ")+" (sh: successive halving; median: Optuna's median pruner)")
 	eta := fs.Int("eta", 3, "reduction factor η of sh, asha and hyperband: a rung keeps the best 1/η (≥ 2)")
 	grace := fs.Int("grace", 1, "grace period: epochs of the first rung (sh, asha, hyperband) or before the first check (median) (≥ 1)")
-	compare := fs.Bool("compare", false, "run the same trials with no scheduler (the full search), sh, asha and hyperband, and compare best loss, epochs spent and wall time")
+	compare := fs.Bool("compare", false, "run the same trials with no scheduler (the full search), sh, asha, hyperband and median, and compare best loss, epochs spent and wall time")
 	asJSON := fs.Bool("json", false, "print the results as JSON (trials with their learning curves)")
 	svg := fs.String("svg", "", "draw validation loss against epochs for every trial into this SVG file (pruned trials faded)")
 	sched := fs.String("schedule", train.Constant, "learning-rate schedule of every trial: "+strings.Join(train.ScheduleKinds(), ", "))

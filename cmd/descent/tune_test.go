@@ -203,7 +203,7 @@ func TestTuneCompare(t *testing.T) {
 	}
 	t.Log("\n" + out)
 	for _, want := range []string{`none \(full grid\)\s+[0-9.]+\s+\+0\.00 %\s+#\d .*\s16\s+100\.0 %\s+4\s+0\s+0\s`,
-		`sh\(η=2, grace=1\)\s+[0-9.]+\s+[+-][0-9.]+ %`, `asha\(η=2, grace=1\)\s`, `hyperband\(η=2, grace=1\)\s`} {
+		`sh\(η=2, grace=1\)\s+[0-9.]+\s+[+-][0-9.]+ %`, `asha\(η=2, grace=1\)\s`, `hyperband\(η=2, grace=1\)\s`, `median\(startup=5, grace=1, interval=1\)\s`} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("no row %q:\n%s", want, out)
 		}

@@ -71,11 +71,13 @@ func summary(tab *tune.Table, wall time.Duration) string {
 }
 
 // compareSchedulers runs the trials with no scheduler (every trial for the
-// whole budget), then successive halving, ASHA and Hyperband, once each, and
+// whole budget), then successive halving, ASHA, Hyperband and the median
+// pruner, once each, and
 // prints each one's best trial, its loss against the full search's best, the
 // epochs spent and the wall time.
 func compareSchedulers(stdout, stderr io.Writer, cfg tune.Config, trials []tune.Trial, eta, grace int, quiet bool) error {
-	scheds := []tune.Scheduler{nil, tune.SuccessiveHalving{Eta: eta, Grace: grace}, tune.ASHA{Eta: eta, Grace: grace}, tune.Hyperband{Eta: eta, Grace: grace}}
+	scheds := []tune.Scheduler{nil, tune.SuccessiveHalving{Eta: eta, Grace: grace}, tune.ASHA{Eta: eta, Grace: grace},
+		tune.Hyperband{Eta: eta, Grace: grace}, tune.MedianPruner{Grace: grace}}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scheduler\tbest val loss\tvs full\tbest trial\tepochs\tof full\tfinished\tpruned\tdiverged\twall\t")
 	var gridBest float64
