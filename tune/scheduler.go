@@ -268,8 +268,8 @@ func (s Hyperband) plan(n, budget int, seed uint64) (*plan, error) {
 // have reported that epoch. The other trials are, to keep the decision
 // independent of timing, the trials earlier in a seeded order of arrival
 // (Result.Order, as under ASHA; Optuna's grid sampler also visits a grid in
-// random order), pruned or not, that reached the epoch; trial i waits for
-// them as under ASHA.
+// random order), pruned or not, that reached the epoch (diverged ones left
+// out); trial i waits for them as under ASHA.
 type MedianPruner struct {
 	Startup  int // trials that must have reported an epoch before one is pruned there; 0 means 5
 	Grace    int // epochs before the first check ≥ 1; 0 means 1
