@@ -408,3 +408,35 @@ func ExampleASHA() {
 	// epochs spent: under a third of the grid's 135: true
 	// best: adam, accuracy above 0.95: true
 }
+
+// Random trials of every optimizer of optim's registry, drawn from their
+// descriptors' ranges, feed ASHA and Hyperband.
+func TestSchedulerEveryAlgorithm(t *testing.T) {
+	data, mk := load(t, "iris")
+	var trials []tune.Trial
+	for _, k := range train.Kinds() { // three of each
+		ts, err := tune.Random(tune.Ranges{Optimizers: []string{k}, BatchSize: []int{16, 64}}, 3, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range ts {
+			tr.Index = len(trials)
+			trials = append(trials, tr)
+		}
+	}
+	for _, s := range []tune.Scheduler{tune.ASHA{Eta: 3}, tune.Hyperband{Eta: 3}} {
+		tab, err := tune.Search(context.Background(), tune.Config{Model: mk, Data: data, Folds: 3, Epochs: 9, Standardize: true,
+			Seed: 2, Scheduler: s}, trials)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]bool{}
+		for _, r := range tab.Results {
+			kinds[r.Optim.Kind] = true
+		}
+		f, p, _ := tab.Counts()
+		if len(kinds) != len(train.Kinds()) || f == 0 || p == 0 || tab.EpochsSpent >= len(trials)*9 {
+			t.Errorf("%v: kinds %v, %d finished, %d pruned, %d epochs\n%s", s, kinds, f, p, tab.EpochsSpent, tab)
+		}
+	}
+}

@@ -34,7 +34,12 @@ func watchProgress(cfg *tune.Config, w io.Writer, scheduler string) {
 	var last tune.Status
 	printed := 0 // tenths of the trials ended, last printed
 	line := func(s tune.Status) string {
-		out := fmt.Sprintf("tune: %d/%d trials", s.Pruned+s.Finished+s.Diverged, s.Trials)
+		ended := s.Pruned + s.Finished + s.Diverged
+		out := fmt.Sprintf("tune: %d/%d trials", ended, s.Trials)
+		if tty {
+			const width = 20
+			out = fmt.Sprintf("tune [%-*s] %d/%d trials", width, strings.Repeat("#", ended*width/s.Trials), ended, s.Trials)
+		}
 		if scheduler != "" {
 			out += fmt.Sprintf(" (%d finished, %d pruned, %d diverged; %d running, %d waiting at a rung); %d/%d epochs",
 				s.Finished, s.Pruned, s.Diverged, s.Running, s.Waiting, s.Epochs, s.Full)
