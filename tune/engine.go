@@ -195,6 +195,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 
 	status()
 	var pending *task
+	var stalled error
 	for ended < n && ctx.Err() == nil {
 		if pending == nil {
 			if i, ok := pick(); ok {
@@ -205,6 +206,12 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 		var send chan *task
 		if pending != nil {
 			send = tasks
+		} else if busy == 0 {
+			// Nothing to run and nothing running, yet trials wait: a
+			// decision that can never be taken. The rules rule this out;
+			// fail rather than hang if one ever did.
+			stalled = fmt.Errorf("tune: internal error: %d trials wait for decisions that cannot be taken", n-ended)
+			break
 		}
 		select {
 		case send <- pending:
@@ -240,6 +247,9 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	go func() { wg.Wait(); close(results) }()
 	for range results { // drain: workers stop at their next epoch once ctx is cancelled
 		busy--
+	}
+	if stalled != nil {
+		return nil, 0, stalled
 	}
 	if err := ctx.Err(); err != nil && ended < n {
 		return nil, 0, err
