@@ -129,6 +129,7 @@ type SuccessiveHalving struct {
 	Grace int // epochs of the first rung ≥ 1; 0 means 1
 }
 
+// String returns "sh(η=…, grace=…)" with the defaults filled in.
 func (s SuccessiveHalving) String() string {
 	return fmt.Sprintf("sh(η=%d, grace=%d)", or1(s.Eta, 3), or1(s.Grace, 1))
 }
@@ -169,6 +170,7 @@ type ASHA struct {
 	Grace int // grace period: epochs of the first rung ≥ 1; 0 means 1
 }
 
+// String returns "asha(η=…, grace=…)" with the defaults filled in.
 func (s ASHA) String() string {
 	return fmt.Sprintf("asha(η=%d, grace=%d)", or1(s.Eta, 3), or1(s.Grace, 1))
 }
@@ -198,6 +200,7 @@ type Hyperband struct {
 	Grace int // epochs of the first rung ≥ 1; 0 means 1
 }
 
+// String returns "hyperband(η=…, grace=…)" with the defaults filled in.
 func (s Hyperband) String() string {
 	return fmt.Sprintf("hyperband(η=%d, grace=%d)", or1(s.Eta, 3), or1(s.Grace, 1))
 }
@@ -276,6 +279,8 @@ type MedianPruner struct {
 	Interval int // epochs between checks ≥ 1; 0 means 1
 }
 
+// String returns "median(startup=…, grace=…, interval=…)" with the defaults
+// filled in.
 func (s MedianPruner) String() string {
 	return fmt.Sprintf("median(startup=%d, grace=%d, interval=%d)", or1(s.Startup, 5), or1(s.Grace, 1), or1(s.Interval, 1))
 }
