@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
 	"github.com/descent-go/descent/train"
 )
@@ -60,7 +61,7 @@ type segResult struct {
 	foldLoss []float64
 	acc      float64
 	trainL   float64
-	trained  int   // trial-epochs spent: the segment, or for a diverged one the epochs its first fold trained
+	trained  int   // trial-epochs spent: the segment's, or for a diverged one up to the epoch it diverged in
 	err      error // non-finite loss (or another training error): the trial diverged
 	ctxErr   error
 }
@@ -230,6 +231,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 			r.curve = append(r.curve, res.curve...)
 			if res.err != nil {
 				r.err = res.err
+				r.done = len(r.curve)
 				r.vals = append(r.vals, math.Inf(1))
 				end(i, diverged)
 			} else {
@@ -354,27 +356,17 @@ func (r *trialRun) result(k int) Result {
 
 // trainSegment trains every fold of run from epoch run.done to epoch to,
 // building the fold's trainers on the first segment (their schedules span
-// the whole budget, cfg.Epochs), and records the validation loss after each
-// epoch. A fold whose loss becomes non-finite ends the segment: the later
-// folds are skipped.
+// the whole budget, cfg.Epochs), and records the mean validation loss over
+// the folds after each epoch. It trains epoch by epoch, every fold in turn
+// (each fold resumes where it stopped, as train.Config.StartEpoch allows,
+// so the result is that of training each fold straight through): a fold
+// whose loss becomes non-finite stops the trial at once, and the curve keeps
+// every epoch all folds completed.
 func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, folds []fold, run *trialRun, to int) segResult {
 	t := run.t
 	from := run.done
-	epochs := to - from
 	k := len(folds)
-	perFold := make([][]float64, k) // validation loss per fold and epoch of the segment
 	var res segResult
-	fail := func(f int, err error, trained int) segResult {
-		res.err = fmt.Errorf("fold %d: %w", f+1, err)
-		// The curve keeps the epochs every fold completed: none of this
-		// segment's, since folds run one after another.
-		res.curve = nil
-		res.trained = epochs
-		if f == 0 {
-			res.trained = trained
-		}
-		return res
-	}
 	if run.trainers == nil {
 		run.trainers = make([]*train.Trainer, k)
 		for f, fd := range folds {
@@ -388,51 +380,51 @@ func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, fo
 				err = tr.Build(spec, sched)
 			}
 			if err != nil {
-				return fail(f, err, 0)
+				res.err = fmt.Errorf("fold %d: %w", f+1, err)
+				return res
 			}
 		}
+	}
+	vals := make([]float64, k)
+	var val *datasets.Dataset
+	var tr *train.Trainer
+	var v float64 // the validation loss after the epoch
+	check := []func(train.EpochStats) error{func(st train.EpochStats) error {
+		v = md.Loss(tr.Theta, val.X, val.Y)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &train.NonFiniteError{Epoch: st.Epoch, Loss: v}
+		}
+		return nil
+	}}
+	for e := from + 1; e <= to; e++ {
+		if err := ctx.Err(); err != nil {
+			res.ctxErr = err
+			return res
+		}
+		res.trained++
+		for f, fd := range folds {
+			tr, val = run.trainers[f], fd.val
+			tr.Model = md
+			tr.StartEpoch, tr.Epochs = e-1, e
+			tr.Callbacks = check
+			if _, err := tr.Fit(fd.tr, nil); err != nil {
+				res.err = fmt.Errorf("fold %d: %w", f+1, err)
+				return res
+			}
+			vals[f] = v
+		}
+		mean, _ := meanStd(vals)
+		res.curve = append(res.curve, mean)
 	}
 	var acc, trainL float64
 	res.foldLoss = make([]float64, k)
 	for f, fd := range folds {
 		tr := run.trainers[f]
-		tr.Model = md
-		tr.StartEpoch, tr.Epochs = from, to
-		vl := make([]float64, 0, epochs)
-		val := fd.val
-		tr.Callbacks = []func(train.EpochStats) error{func(st train.EpochStats) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			v := md.Loss(tr.Theta, val.X, val.Y)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return &train.NonFiniteError{Epoch: st.Epoch, Loss: v}
-			}
-			vl = append(vl, v)
-			return nil
-		}}
-		_, err := tr.Fit(fd.tr, nil)
-		if cerr := ctx.Err(); cerr != nil {
-			res.ctxErr = cerr
-			return res
-		}
-		if err != nil {
-			return fail(f, err, min(len(vl)+1, epochs))
-		}
-		m := train.Evaluate(md, tr.Theta, val)
+		m := train.Evaluate(md, tr.Theta, fd.val)
 		res.foldLoss[f] = m.Loss
 		acc += m.Accuracy / float64(k)
 		trainL += md.Loss(tr.Theta, fd.tr.X, fd.tr.Y) / float64(k)
-		perFold[f] = vl
 	}
-	res.curve = make([]float64, epochs)
-	col := make([]float64, k)
-	for e := range res.curve {
-		for f := range perFold {
-			col[f] = perFold[f][e]
-		}
-		res.curve[e], _ = meanStd(col)
-	}
-	res.acc, res.trainL, res.trained = acc, trainL, epochs
+	res.acc, res.trainL = acc, trainL
 	return res
 }

@@ -269,6 +269,11 @@ func TestSchedulerDiverged(t *testing.T) {
 		if last.Index != 1 || !last.Diverged() || !errors.As(last.Err, &nf) || !math.IsInf(last.MeanLoss, 1) {
 			t.Errorf("%v: last %+v", s, last)
 		}
+		// Folds train epoch by epoch: the curve has every epoch all folds
+		// completed before one diverged (at epoch 4 or later).
+		if len(last.Curve) < 3 || len(last.Curve) != last.Epochs {
+			t.Errorf("%v: diverged after %d epochs, curve %v", s, last.Epochs, last.Curve)
+		}
 		for _, v := range last.Curve {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Errorf("%v: curve %v", s, last.Curve)

@@ -81,8 +81,9 @@ type Result struct {
 	MeanTrain float64   // mean final training loss over the folds
 	Err       error     // why the trial diverged (a *train.NonFiniteError), or nil
 	// Epochs is the number of epochs the trial trained on every fold: the
-	// budget, or the rung at which it was pruned (or the last rung it
-	// completed before diverging). FoldLoss, MeanLoss … are at that epoch.
+	// budget, or the rung at which it was pruned, or for a diverged trial
+	// the epochs all its folds completed. FoldLoss, MeanLoss … are at that
+	// epoch (+Inf for a diverged trial).
 	Epochs int
 	// Pruned reports that a scheduler stopped the trial before the budget.
 	Pruned bool

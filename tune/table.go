@@ -132,8 +132,6 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 			switch {
 			case r.Pruned:
 				fmt.Fprintf(tw, "%d pruned\t", r.Epochs)
-			case r.Diverged():
-				fmt.Fprintf(tw, "%d\t", len(r.Curve))
 			default:
 				fmt.Fprintf(tw, "%d\t", r.Epochs)
 			}
