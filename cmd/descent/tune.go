@@ -162,6 +162,12 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	if *compare && flagSet(fs, "scheduler") {
 		return errors.New("--compare runs every scheduler: leave out --scheduler")
 	}
+	if *compare && (*asJSON || *svg != "" || *lrFind) {
+		return errors.New("--compare prints its own table: leave out --json, --svg and --lr-find")
+	}
+	if *asJSON && *lrFind {
+		return errors.New("--json and --lr-find exclude each other (the range test prints text)")
+	}
 	ds, model, err := df.load()
 	if err != nil {
 		return err
@@ -250,6 +256,9 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	if !*quiet {
 		watchProgress(&cfg, stderr, name)
 	}
+	if !*asJSON {
+		head(stdout, name)
+	}
 	start := time.Now()
 	tab, err := tune.Search(context.Background(), cfg, trials)
 	if err != nil {
@@ -275,7 +284,6 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		head(stdout, name)
 		if _, err := tab.WriteTo(stdout); err != nil {
 			return err
 		}

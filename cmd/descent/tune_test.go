@@ -98,6 +98,8 @@ func TestTuneBadInput(t *testing.T) {
 		{[]string{"--budget", "0", "--scheduler", "asha"}, 1, "need at least 2 folds and 1 epoch"},
 		{[]string{"--budget", "5", "--epochs", "6"}, 1, "--budget 5 and --epochs 6: give one"},
 		{[]string{"--compare", "--scheduler", "asha"}, 1, "--compare runs every scheduler"},
+		{[]string{"--compare", "--json"}, 1, "--compare prints its own table"},
+		{[]string{"--json", "--lr-find"}, 1, "--json and --lr-find exclude each other"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"tune", "--quiet"}, c.args...)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
