@@ -213,3 +213,37 @@ func TestTuneCompare(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A trial that diverges under a scheduler: the table says so, --json has
+// it with status "diverged", a null loss and the finite part of its curve,
+// and the search still succeeds.
+func TestTuneSchedulerDiverged(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "d.svg")
+	code, js, errOut := runCmd(t, "tune", "--quiet", "--dataset", "diabetes", "--optims", "sgd", "--lrs", "0.01,10000,0.1",
+		"--scheduler", "asha", "--budget", "9", "--grace", "5", "--eta", "2", "--folds", "3", "--json", "--svg", svg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Diverged int `json:"diverged"`
+		Trials   []struct {
+			Index   int       `json:"index"`
+			Status  string    `json:"status"`
+			Epochs  int       `json:"epochs"`
+			ValLoss *float64  `json:"val_loss"`
+			Curve   []float64 `json:"curve"`
+			Error   string    `json:"error"`
+		} `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	last := rep.Trials[len(rep.Trials)-1]
+	if rep.Diverged != 1 || last.Index != 1 || last.Status != "diverged" || last.ValLoss != nil || len(last.Curve) != last.Epochs ||
+		last.Epochs == 0 || !strings.Contains(last.Error, "+Inf") {
+		t.Errorf("diverged trial: %+v (of %d diverged)\n%s", last, rep.Diverged, js)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "diverged") {
+		t.Errorf("svg: %v", err)
+	}
+}
