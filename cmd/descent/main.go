@@ -7,8 +7,8 @@
 //	                                  kernel throughput beside the roofline
 //	descent train [--dataset NAME | --csv FILE --model M] [--optim adam] [--save FILE | --resume FILE]
 //	                                  train a linear model (default: softmax on digits)
-//	descent tune [--grid | --random N] [--scheduler asha --budget 27] [--compare] [--lr-find]
-//	                                  cross-validated hyper-parameter search, pruned
+//	descent tune [--grid | --random N] [--lr-find]
+//	                                  cross-validated hyper-parameter search
 //
 // Run a sub-command with -h for its flags.
 package main
