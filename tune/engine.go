@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/descent-go/descent/datasets"
@@ -151,6 +152,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	decideAll := func() {
 		for changed := true; changed; {
 			changed = false
+			cache := map[[2]int]*rungRank{}
 			for i, r := range runs {
 				if r.state != waiting {
 					continue
@@ -161,7 +163,7 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 					changed = true
 					continue
 				}
-				ok, promote := pl.decide(runs, i, k)
+				ok, promote := pl.decide(runs, i, k, cache)
 				if !ok {
 					continue
 				}
@@ -265,37 +267,88 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 	return out, spent, nil
 }
 
+// rungRank is successive halving's view of one rung of one bracket: whether
+// every trial of the bracket has reached it or stopped below it, and if so
+// the rank of each trial that reached it (0 the best) and how many go on.
+type rungRank struct {
+	ok   bool
+	rank map[int]int
+	keep int
+}
+
 // decide returns whether trial i's decision at its checkpoint k can be
-// taken from the results so far, and if so whether it is promoted.
-func (pl *plan) decide(runs []*trialRun, i, k int) (ok, promote bool) {
+// taken from the results so far, and if so whether it is promoted. cache
+// holds successive halving's rungs, computed once per pass over the trials
+// (the results do not change within a pass).
+func (pl *plan) decide(runs []*trialRun, i, k int, cache map[[2]int]*rungRank) (ok, promote bool) {
 	// resolved: trial j has reported checkpoint k or ended before it.
 	resolved := func(j int) bool { return len(runs[j].vals) > k || runs[j].state.ended() }
 	reached := func(j int) bool { return len(runs[j].vals) > k }
-	vi := runs[i].vals[k]
+	// before: j is ranked ahead of i at checkpoint k.
+	before := func(j, i int) bool {
+		vj, vi := runs[j].vals[k], runs[i].vals[k]
+		return vj < vi || (vj == vi && pl.pos[j] < pl.pos[i])
+	}
 	switch pl.rule {
 	case ruleNone:
 		return true, true
-	case ruleSH, ruleASHA:
-		var peers []int // the trials i is ranked among, i included
+	case ruleSH:
+		key := [2]int{pl.group[i], k}
+		rr := cache[key]
+		if rr == nil {
+			rr = &rungRank{ok: true}
+			var peers []int
+			for j := range runs {
+				if pl.group[j] != pl.group[i] {
+					continue
+				}
+				if !resolved(j) {
+					rr.ok = false
+					break
+				}
+				if reached(j) {
+					peers = append(peers, j)
+				}
+			}
+			if rr.ok {
+				slices.SortFunc(peers, func(a, b int) int {
+					switch {
+					case before(a, b):
+						return -1
+					case before(b, a):
+						return 1
+					}
+					return 0
+				})
+				rr.rank = make(map[int]int, len(peers))
+				for r, j := range peers {
+					rr.rank[j] = r
+				}
+				rr.keep = max(1, len(peers)/pl.eta)
+			}
+			cache[key] = rr
+		}
+		if !rr.ok {
+			return false, false
+		}
+		return true, rr.rank[i] < rr.keep
+	case ruleASHA:
+		n, ahead := 0, 0 // trials at the rung up to i in the order of arrival, i included; those ranked ahead of i
 		for j := range runs {
-			if pl.group[j] != pl.group[i] || (pl.rule == ruleASHA && pl.pos[j] > pl.pos[i]) {
+			if pl.pos[j] > pl.pos[i] {
 				continue
 			}
 			if !resolved(j) {
 				return false, false
 			}
 			if reached(j) {
-				peers = append(peers, j)
+				n++
+				if j != i && before(j, i) {
+					ahead++
+				}
 			}
 		}
-		keep := max(1, len(peers)/pl.eta)
-		ahead := 0
-		for _, j := range peers {
-			if vj := runs[j].vals[k]; vj < vi || (vj == vi && pl.pos[j] < pl.pos[i]) {
-				ahead++
-			}
-		}
-		return true, ahead < keep
+		return true, ahead < max(1, n/pl.eta)
 	case ruleMedian:
 		var others []float64
 		for _, j := range pl.order[:pl.pos[i]] {
@@ -319,13 +372,8 @@ func (pl *plan) decide(runs []*trialRun, i, k int) (ok, promote bool) {
 }
 
 func median(x []float64) float64 {
-	s := append([]float64(nil), x...)
-	// insertion sort: x is small, and sort order must not depend on anything but values
-	for a := 1; a < len(s); a++ {
-		for b := a; b > 0 && s[b] < s[b-1]; b-- {
-			s[b], s[b-1] = s[b-1], s[b]
-		}
-	}
+	s := slices.Clone(x)
+	slices.Sort(s) // finite values: the order depends on them alone
 	m := len(s) / 2
 	if len(s)%2 == 1 {
 		return s[m]
