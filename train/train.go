@@ -137,7 +137,9 @@ type Trainer struct {
 	Net Model
 	// Model, Theta and Grad are the linear model, its parameters θ (zero at
 	// New) and their gradient when the Trainer was made by New (Net is then
-	// a *Linear over them); nil for NewModel's.
+	// a *Linear over them); nil for NewModel's. Model may be replaced
+	// between calls by another model of the same kind and shape (one per
+	// goroutine, for its workspace): TrainBatch and Fit use the current one.
 	Model *linear.Model[float64]
 	Theta []float64
 	Grad  []float64
@@ -220,6 +222,7 @@ func (t *Trainer) batchSize(rows int) int {
 // d's shape is not checked here (Fit checks it once): its rows must have
 // the model's number of features.
 func (t *Trainer) TrainBatch(d *datasets.Dataset, rows []int) (float64, error) {
+	t.syncLinear()
 	loss := t.Net.LossGrad(d, rows)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, optim.ErrNonFinite
@@ -237,6 +240,7 @@ func (t *Trainer) TrainBatch(d *datasets.Dataset, rows []int) (float64, error) {
 // non-finite (a *NonFiniteError naming the epoch and batch), the optimizer
 // fails, or a callback returns an error other than ErrStop.
 func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
+	t.syncLinear()
 	if t.Opt == nil {
 		return nil, errors.New("train: no optimizer (call Build first)")
 	}
@@ -353,6 +357,13 @@ func CheckData(md *linear.Model[float64], d *datasets.Dataset) error {
 		return fmt.Errorf("%d features, the model takes %d", d.Cols, md.Features())
 	}
 	return md.Check(d.X, d.Y)
+}
+
+// syncLinear points a linear Net at the current Model (see Model).
+func (t *Trainer) syncLinear() {
+	if l, ok := t.Net.(*Linear); ok && t.Model != nil {
+		l.Model = t.Model
+	}
 }
 
 func (t *Trainer) restore(h *History) {

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
@@ -30,11 +28,17 @@ type Config struct {
 	// part, and its validation part with the same statistics, so no
 	// validation row leaks into the scaling.
 	Standardize bool
-	// Epochs per fold (≥ 1); 0 means 10.
+	// Epochs per fold (≥ 1); 0 means 10. It is the budget: the most
+	// epochs a trial trains, the last rung of a Scheduler.
 	Epochs int
 	// Schedule applies to every trial (built for Epochs × batches per epoch
-	// steps).
+	// steps, also when a Scheduler stops the trial earlier, so that a
+	// promoted trial continues exactly as an unpruned one would).
 	Schedule train.ScheduleSpec
+	// Scheduler, if set, prunes trials whose validation loss lags
+	// (SuccessiveHalving, ASHA, Hyperband, MedianPruner); nil trains every
+	// trial for Epochs epochs.
+	Scheduler Scheduler
 	// Parallel is the number of trials trained at once; ≤ 0 means
 	// runtime.GOMAXPROCS(0). Results do not depend on it.
 	Parallel int
@@ -42,10 +46,28 @@ type Config struct {
 	// on the same splits) and each trial's shuffling, seeded from (Seed,
 	// trial index, fold).
 	Seed uint64
-	// Progress, if set, is called after each trial, one call at a time,
-	// with the number of trials done and the trial's result (in completion
-	// order, which varies with scheduling; the results do not).
+	// Progress, if set, is called after each trial ends (finished, pruned
+	// or diverged), one call at a time, with the number of trials ended and
+	// the trial's result (in completion order, which varies with
+	// scheduling; the results do not).
 	Progress func(done, total int, r Result)
+	// OnStatus, if set, is called after every change of a trial's state
+	// (started, reported, paused, pruned, finished), one call at a time,
+	// with the counts of trials in each state.
+	OnStatus func(Status)
+}
+
+// Status is a snapshot of a search's progress.
+type Status struct {
+	Trials   int // in the search
+	Queued   int // not started yet
+	Running  int // training now
+	Waiting  int // paused at a rung, awaiting its scheduler's decision
+	Pruned   int // stopped by the scheduler
+	Finished int // trained for the whole budget
+	Diverged int // stopped by a non-finite loss
+	Epochs   int // trial-epochs trained so far (an epoch of a trial covers all its folds)
+	Full     int // trial-epochs of the search without pruning: Trials × budget
 }
 
 // Result is a trial's cross-validated outcome.
@@ -58,16 +80,42 @@ type Result struct {
 	MeanAcc   float64   // mean validation accuracy (classifiers); NaN for least squares
 	MeanTrain float64   // mean final training loss over the folds
 	Err       error     // why the trial diverged (a *train.NonFiniteError), or nil
+	// Epochs is the number of epochs the trial trained on every fold: the
+	// budget, or the rung at which it was pruned, or for a diverged trial
+	// the epochs all its folds completed. FoldLoss, MeanLoss … are at that
+	// epoch (+Inf for a diverged trial).
+	Epochs int
+	// Pruned reports that a scheduler stopped the trial before the budget.
+	Pruned bool
+	// Curve is the mean validation loss over the folds after each of the
+	// trial's epochs: Curve[e-1] after epoch e.
+	Curve []float64
+	// Bracket is the trial's Hyperband bracket (0 prunes most), 0 for the
+	// other schedulers.
+	Bracket int
+	// Order is the trial's position in the order in which ASHA and the
+	// median pruner consider trials (a shuffle seeded from Config.Seed);
+	// the trial's index for the other schedulers.
+	Order int
 }
 
 // Diverged reports whether a fold's loss became non-finite.
 func (r Result) Diverged() bool { return r.Err != nil }
 
-// Search trains every trial on every fold and returns the table of results
-// ranked by mean validation loss. A trial whose loss becomes non-finite in
-// some fold is marked diverged, with +Inf loss, and ranked after all others;
-// its remaining folds are skipped. Search returns an error for a bad
-// configuration, a trial whose optimizer cannot be built, or a cancelled ctx.
+// Search trains the trials on every fold and returns the table of results
+// ranked by mean validation loss. Without a Scheduler every trial trains
+// Config.Epochs epochs; with one, trials report their mean validation loss
+// over the folds at the scheduler's rungs and the scheduler stops those
+// that lag: their folds stop at once, their memory is released. A promoted
+// trial continues from where it stopped (its trainers and optimizer state
+// stay in memory between rungs), so its results at any epoch are those of
+// an unpruned run. A trial whose loss becomes non-finite in some fold is
+// marked diverged, with +Inf loss, and ranked after all others; its
+// remaining folds are skipped. Trials that reached the budget rank first,
+// pruned ones after them by the epochs they reached (most first), each group
+// by loss. Search returns an error for a bad configuration (no trials, a
+// scheduler's bad settings), a trial whose optimizer cannot be built, or a
+// cancelled ctx.
 func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	if cfg.Model == nil {
 		return nil, errors.New("tune: no model")
@@ -80,6 +128,9 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	}
 	if cfg.Data == nil {
 		return nil, errors.New("tune: no data")
+	}
+	if len(trials) == 0 {
+		return nil, errors.New("tune: no trials to search")
 	}
 	if err := cfg.Data.Check(); err != nil {
 		return nil, fmt.Errorf("tune: %w", err)
@@ -113,49 +164,24 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 		}
 		o.Close()
 	}
-	folds := makeFolds(cfg.Data, cfg.Folds, cfg.Seed, cfg.Standardize)
-
-	par := cfg.Parallel
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
+	sch := cfg.Scheduler
+	if sch == nil {
+		sch = noScheduler{}
 	}
-	par = min(par, max(len(trials), 1))
-	results := make([]Result, len(trials))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for w := 0; w < par; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			md := cfg.Model()
-			for i := range next {
-				r := runTrial(ctx, md, cfg, folds, trials[i])
-				results[i] = r
-				if cfg.Progress != nil {
-					mu.Lock()
-					done++
-					cfg.Progress(done, len(trials), r)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range trials {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	pl, err := sch.plan(len(trials), cfg.Epochs, cfg.Seed)
+	if err != nil {
 		return nil, err
 	}
-	return newTable(results, cfg.Folds, probe.Objective()), nil
+	folds := makeFolds(cfg.Data, cfg.Folds, cfg.Seed, cfg.Standardize)
+	results, spent, err := runSearch(ctx, cfg, folds, trials, pl)
+	if err != nil {
+		return nil, err
+	}
+	tab := newTable(results, cfg.Folds, probe.Objective())
+	tab.Scheduler = sch.String()
+	tab.Budget = cfg.Epochs
+	tab.EpochsSpent = spent
+	return tab, nil
 }
 
 type fold struct{ tr, val *datasets.Dataset }
@@ -184,55 +210,6 @@ func makeFolds(d *datasets.Dataset, k int, seed uint64, standardize bool) []fold
 	return out
 }
 
-func runTrial(ctx context.Context, md *linear.Model[float64], cfg Config, folds []fold, t Trial) Result {
-	r := Result{Trial: t, MeanAcc: math.NaN()}
-	var acc float64
-	for f, fd := range folds {
-		if ctx.Err() != nil {
-			break
-		}
-		tr := train.New(md, train.Config{Epochs: cfg.Epochs, BatchSize: t.BatchSize,
-			Seed: train.DeriveSeed(cfg.Seed, uint64(t.Index), uint64(f))})
-		sched, err := cfg.Schedule.New(cfg.Epochs * tr.BatchesPerEpoch(fd.tr.Rows))
-		if err == nil {
-			spec := t.Optim
-			spec.Workers = 1
-			err = tr.Build(spec, sched)
-		}
-		if err == nil {
-			_, err = tr.Fit(fd.tr, nil)
-		}
-		if tr.Opt != nil {
-			tr.Opt.Close()
-		}
-		var val train.Metrics
-		if err == nil {
-			val = train.Evaluate(md, tr.Theta, fd.val)
-			if math.IsNaN(val.Loss) || math.IsInf(val.Loss, 0) {
-				err = &train.NonFiniteError{Epoch: cfg.Epochs, Loss: val.Loss}
-			}
-		}
-		if err != nil {
-			r.Err = fmt.Errorf("fold %d: %w", f+1, err)
-			for len(r.FoldLoss) < len(folds) {
-				r.FoldLoss = append(r.FoldLoss, math.Inf(1))
-			}
-			r.MeanLoss, r.StdLoss, r.MeanTrain, r.MeanAcc = math.Inf(1), math.NaN(), math.NaN(), math.NaN()
-			return r
-		}
-		r.FoldLoss = append(r.FoldLoss, val.Loss)
-		r.MeanTrain += md.Loss(tr.Theta, fd.tr.X, fd.tr.Y) / float64(len(folds))
-		acc += val.Accuracy / float64(len(folds))
-	}
-	if len(r.FoldLoss) < len(folds) { // cancelled
-		r.MeanLoss = math.NaN()
-		return r
-	}
-	r.MeanLoss, r.StdLoss = meanStd(r.FoldLoss)
-	r.MeanAcc = acc
-	return r
-}
-
 func meanStd(x []float64) (mean, std float64) {
 	for _, v := range x {
 		mean += v
@@ -247,9 +224,28 @@ func meanStd(x []float64) (mean, std float64) {
 	return mean, math.Sqrt(std / float64(len(x)-1))
 }
 
-// rankLess orders results by mean validation loss, NaN and +Inf last, ties
-// by trial index.
+// group ranks the trials that reached the budget first, pruned ones next,
+// diverged and cancelled ones last.
+func (r Result) group() int {
+	switch {
+	case r.Diverged() || math.IsNaN(r.MeanLoss):
+		return 2
+	case r.Pruned:
+		return 1
+	}
+	return 0
+}
+
+// rankLess orders results: those that reached the budget, then pruned ones
+// by epochs reached (most first), then diverged or cancelled ones; within
+// each by mean validation loss, NaN and +Inf last, ties by trial index.
 func rankLess(a, b Result) bool {
+	if ga, gb := a.group(), b.group(); ga != gb {
+		return ga < gb
+	}
+	if a.Epochs != b.Epochs && a.Pruned {
+		return a.Epochs > b.Epochs
+	}
 	ka, kb := a.MeanLoss, b.MeanLoss
 	if math.IsNaN(ka) {
 		ka = math.Inf(1)

@@ -18,12 +18,44 @@ type Table struct {
 	Results    []Result // ranked: Results[0] is the best
 	Folds      int
 	Classifier bool // the model classifies: the table shows accuracy
+	// Scheduler names the search's scheduler with its settings ("none",
+	// "asha(η=3, grace=1)" …).
+	Scheduler string
+	// Budget is the most epochs a trial trained (Config.Epochs).
+	Budget int
+	// EpochsSpent is the number of trial-epochs trained (an epoch of a
+	// trial covers all its folds; a segment that diverged counts the epochs
+	// its first fold trained); a search without pruning spends
+	// len(Results) × Budget.
+	EpochsSpent int
 }
 
-// Best returns the best trial's result; ok is false when the table is empty
-// or every trial diverged.
+// Pruning reports whether the search had a scheduler that may prune.
+func (t *Table) Pruning() bool { return t.Scheduler != "" && t.Scheduler != "none" }
+
+// Counts returns the number of trials that reached the budget, were pruned
+// and diverged.
+func (t *Table) Counts() (finished, pruned, diverged int) {
+	for _, r := range t.Results {
+		switch r.group() {
+		case 0:
+			finished++
+		case 1:
+			pruned++
+		default:
+			if r.Diverged() {
+				diverged++
+			}
+		}
+	}
+	return
+}
+
+// Best returns the best trial's result: the trial with the lowest mean
+// validation loss among those that reached the budget; ok is false when the
+// table is empty or no trial reached the budget (every trial diverged).
 func (t *Table) Best() (r Result, ok bool) {
-	if len(t.Results) == 0 || t.Results[0].Diverged() || math.IsNaN(t.Results[0].MeanLoss) {
+	if len(t.Results) == 0 || t.Results[0].group() != 0 {
 		return Result{}, false
 	}
 	return t.Results[0], true
@@ -49,7 +81,10 @@ func num(x float64) string {
 // WriteTo writes the table as aligned text: one row per trial with its rank,
 // optimizer, hyper-parameters ("-" where the optimizer has none), the mean
 // validation loss over the folds ± its standard deviation, the mean
-// validation accuracy (classifiers) and the mean final training loss. The
+// validation accuracy (classifiers) and the mean final training loss; with
+// a scheduler that prunes, also the epochs each trial reached ("9 pruned"
+// for a trial stopped at the rung of 9 epochs), its losses being those at
+// that epoch. The
 // hyper-parameter columns are the learning rate, those the trials' kinds
 // vary by default or are given (in the registry's order of first
 // appearance), and the weight decay.
@@ -65,7 +100,11 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	for i, c := range cols {
 		labels[i] = c.label
 	}
-	fmt.Fprintf(tw, "rank\toptimizer\t%s\tbatch\tval loss (%d folds)\t± std\t%strain loss\t\n", strings.Join(labels, "\t"), t.Folds, acc)
+	ep := ""
+	if t.Pruning() {
+		ep = "epochs\t"
+	}
+	fmt.Fprintf(tw, "rank\toptimizer\t%s\tbatch\t%sval loss (%d folds)\t± std\t%strain loss\t\n", strings.Join(labels, "\t"), ep, t.Folds, acc)
 	for _, r := range t.Results {
 		o := r.Optim
 		kind := strings.ToLower(o.Kind)
@@ -89,6 +128,14 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 			}
 		}
 		fmt.Fprintf(tw, "%d\t", r.BatchSize)
+		if t.Pruning() {
+			switch {
+			case r.Pruned:
+				fmt.Fprintf(tw, "%d pruned\t", r.Epochs)
+			default:
+				fmt.Fprintf(tw, "%d\t", r.Epochs)
+			}
+		}
 		switch {
 		case r.Diverged():
 			fmt.Fprintf(tw, "diverged\t\t")

@@ -1,7 +1,8 @@
 package main
 
 // descent tune: grid or random search of optimizer hyper-parameters with
-// k-fold cross-validation, and the learning-rate range test.
+// k-fold cross-validation, pruned by a scheduler (successive halving, ASHA,
+// Hyperband, median), and the learning-rate range test.
 
 import (
 	"context"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
@@ -110,7 +112,14 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	grid := fs.Bool("grid", true, "grid search over the lists (the default; --random replaces it)")
 	random := fs.Int("random", 0, "random search: this many trials drawn from the --…-range intervals and each optimizer's default ones")
 	folds := fs.Int("folds", 5, "k of k-fold cross-validation")
-	epochs := fs.Int("epochs", 10, "epochs per fold")
+	epochs := fs.Int("epochs", 10, "epochs per fold (the budget of a trial)")
+	budget := fs.Int("budget", 0, "the most epochs a trial trains, the last rung of --scheduler (default --epochs; the same flag)")
+	schedName := fs.String("scheduler", "none", "prune trials that lag: "+strings.Join(tune.SchedulerNames(), ", ")+" (sh: successive halving; median: Optuna's median pruner)")
+	eta := fs.Int("eta", 3, "reduction factor η of sh, asha and hyperband: a rung keeps the best 1/η (≥ 2)")
+	grace := fs.Int("grace", 1, "grace period: epochs of the first rung (sh, asha, hyperband) or before the first check (median) (≥ 1)")
+	compare := fs.Bool("compare", false, "run the same trials with no scheduler (the full search), sh, asha, hyperband and median, and compare best loss, epochs spent and wall time")
+	asJSON := fs.Bool("json", false, "print the results as JSON (trials with their learning curves)")
+	svg := fs.String("svg", "", "draw validation loss against epochs for every trial into this SVG file (pruned trials faded)")
 	sched := fs.String("schedule", train.Constant, "learning-rate schedule of every trial: "+strings.Join(train.ScheduleKinds(), ", "))
 	warmup := fs.Int("warmup", 0, "linear warm-up steps")
 	parallel := fs.Int("parallel", 0, "trials run at once (default GOMAXPROCS); the results do not depend on it")
@@ -128,10 +137,36 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"random", *random}, {"warmup", *warmup}, {"parallel", *parallel}, {"top", *top}} {
+	}{{"random", *random}, {"warmup", *warmup}, {"parallel", *parallel}, {"top", *top}, {"budget", *budget}} {
 		if f.v < 0 {
 			return fmt.Errorf("--%s %d: must be ≥ 0", f.name, f.v)
 		}
+	}
+	if *eta < 2 {
+		return fmt.Errorf("--eta %d: the reduction factor must be at least 2", *eta)
+	}
+	if *grace < 1 {
+		return fmt.Errorf("--grace %d: the grace period must be at least 1 epoch", *grace)
+	}
+	if flagSet(fs, "budget") {
+		if flagSet(fs, "epochs") && *epochs != *budget {
+			return fmt.Errorf("--budget %d and --epochs %d: give one (they are the same)", *budget, *epochs)
+		}
+		*epochs = *budget
+	}
+	*schedName = strings.ToLower(*schedName)
+	scheduler, err := tune.ParseScheduler(*schedName, *eta, *grace)
+	if err != nil {
+		return fmt.Errorf("--scheduler %q: want one of %s", *schedName, strings.Join(tune.SchedulerNames(), ", "))
+	}
+	if *compare && flagSet(fs, "scheduler") {
+		return errors.New("--compare runs every scheduler: leave out --scheduler")
+	}
+	if *compare && (*asJSON || *svg != "" || *lrFind) {
+		return errors.New("--compare prints its own table: leave out --json, --svg and --lr-find")
+	}
+	if *asJSON && *lrFind {
+		return errors.New("--json and --lr-find exclude each other (the range test prints text)")
 	}
 	ds, model, err := df.load()
 	if err != nil {
@@ -197,41 +232,76 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	if *folds < 2 || *epochs < 1 {
 		return fmt.Errorf("--folds %d, --epochs %d: need at least 2 folds and 1 epoch", *folds, *epochs)
 	}
-	if !*quiet {
-		tty := isTerminal(stderr)
-		cfg.Progress = func(done, total int, r tune.Result) {
-			if tty {
-				fmt.Fprintf(stderr, "\rtune: %d/%d trials", done, total)
-				if done == total {
-					fmt.Fprintf(stderr, "\r%-40s\r", "")
-				}
-				return
-			}
-			if done == total || done*10/total > (done-1)*10/total {
-				fmt.Fprintf(stderr, "tune: %d/%d trials\n", done, total)
-			}
-		}
+	if len(trials) == 0 {
+		return errors.New("the search space has no trials")
 	}
 	src := ds.Name
 	if !df.noStandardize {
 		src += ", standardized per fold"
 	}
-	fmt.Fprintf(stdout, "data:   %s: %d rows, %d features; model %s\n", src, ds.Rows, ds.Cols, model)
-	fmt.Fprintf(stdout, "search: %s, %d trials × %d folds × %d epochs, %s schedule, seed %d\n\n", search, len(trials), *folds, *epochs, cfg.Schedule.Kind, *seed)
+	head := func(w io.Writer, name string) {
+		fmt.Fprintf(w, "data:   %s: %d rows, %d features; model %s\n", src, ds.Rows, ds.Cols, model)
+		fmt.Fprintf(w, "search: %s, %d trials × %d folds × %d epochs, %s schedule, seed %d\n", search, len(trials), *folds, *epochs, cfg.Schedule.Kind, *seed)
+		if name != "" {
+			fmt.Fprintf(w, "pruned: %s\n", name)
+		}
+		fmt.Fprintln(w)
+	}
+	if *compare {
+		head(stdout, "")
+		return compareSchedulers(stdout, stderr, cfg, trials, *eta, *grace, *quiet)
+	}
+	cfg.Scheduler = scheduler
+	name := ""
+	if scheduler != nil {
+		name = scheduler.String()
+	}
+	if !*quiet {
+		watchProgress(&cfg, stderr, name)
+	}
+	if !*asJSON {
+		head(stdout, name)
+	}
+	start := time.Now()
 	tab, err := tune.Search(context.Background(), cfg, trials)
 	if err != nil {
 		return err
 	}
+	wall := time.Since(start)
+	if !*quiet {
+		fmt.Fprintf(stderr, "tune: %s\n", summary(tab, wall))
+	}
+	if *svg != "" {
+		title := fmt.Sprintf("%s, %s: validation loss of %d trials", ds.Name, tab.Scheduler, len(tab.Results))
+		if err := plotTune(*svg, title, tab); err != nil {
+			return fmt.Errorf("--svg: %w", err)
+		}
+	}
+	best, ok := tab.Best()
 	if *top > 0 && *top < len(tab.Results) {
 		tab.Results = tab.Results[:*top]
 	}
-	if _, err := tab.WriteTo(stdout); err != nil {
-		return err
-	}
-	if best, ok := tab.Best(); ok {
-		fmt.Fprintf(stdout, "\nbest:   %v, batch %d: validation loss %.4f ± %.4f\n", best.Optim, best.BatchSize, best.MeanLoss, best.StdLoss)
+	if *asJSON {
+		if err := writeTuneJSON(stdout, tab, wall, tuneJSONHead{Data: ds.Name, Rows: ds.Rows, Features: ds.Cols, Model: model,
+			Search: search, Folds: *folds, Seed: *seed, Schedule: cfg.Schedule.Kind}); err != nil {
+			return err
+		}
 	} else {
-		fmt.Fprintln(stdout, "\nbest:   none: every trial diverged")
+		if _, err := tab.WriteTo(stdout); err != nil {
+			return err
+		}
+		if tab.Pruning() {
+			f, p, d := tab.Counts()
+			fmt.Fprintf(stdout, "\nepochs: %d of %d trial-epochs (%.1f %%): %d trials finished, %d pruned, %d diverged\n",
+				tab.EpochsSpent, len(trials)**epochs, 100*float64(tab.EpochsSpent)/float64(len(trials)**epochs), f, p, d)
+		}
+		if ok {
+			fmt.Fprintf(stdout, "\nbest:   %v, batch %d: validation loss %.4f ± %.4f\n", best.Optim, best.BatchSize, best.MeanLoss, best.StdLoss)
+		} else {
+			fmt.Fprintln(stdout, "\nbest:   none: every trial diverged")
+		}
+	}
+	if !ok {
 		return errors.New("every trial diverged")
 	}
 	if *lrFind {

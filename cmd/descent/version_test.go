@@ -35,7 +35,10 @@ func TestHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(help, "usage: descent "+c.name+" [flags]") {
 			t.Errorf("%s -h: exit %d\n%s", c.name, code, help)
 		}
-		for _, bad := range []string{"(default -", "(default 0)", "(default false)", "Usage of"} {
+		if m := regexp.MustCompile(`\(default -[0-9]`).FindString(help); m != "" {
+			t.Errorf("%s -h shows %q:\n%s", c.name, m, help)
+		}
+		for _, bad := range []string{"(default 0)", "(default false)", "Usage of"} {
 			if strings.Contains(help, bad) {
 				t.Errorf("%s -h shows %q:\n%s", c.name, bad, help)
 			}
