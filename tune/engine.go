@@ -88,7 +88,10 @@ func runSearch(ctx context.Context, cfg Config, folds []fold, trials []Trial, pl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			md := cfg.Model()
+			var md *linear.Model[float64] // this worker's, for its workspace
+			if cfg.Model != nil {
+				md = cfg.Model()
+			}
 			for tk := range tasks {
 				tk.result = trainSegment(ctx, md, cfg, folds, tk.run, tk.to)
 				results <- tk
@@ -418,8 +421,14 @@ func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, fo
 	if run.trainers == nil {
 		run.trainers = make([]*train.Trainer, k)
 		for f, fd := range folds {
-			tr := train.New(md, train.Config{Epochs: cfg.Epochs, BatchSize: t.BatchSize,
-				Seed: train.DeriveSeed(cfg.Seed, uint64(t.Index), uint64(f))})
+			tc := train.Config{Epochs: cfg.Epochs, BatchSize: t.BatchSize,
+				Seed: train.DeriveSeed(cfg.Seed, uint64(t.Index), uint64(f))}
+			var tr *train.Trainer
+			if md != nil {
+				tr = train.New(md, tc)
+			} else {
+				tr = train.NewModel(cfg.Net(), tc)
+			}
 			run.trainers[f] = tr
 			sched, err := cfg.Schedule.New(cfg.Epochs * tr.BatchesPerEpoch(fd.tr.Rows))
 			if err == nil {
@@ -438,7 +447,7 @@ func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, fo
 	var tr *train.Trainer
 	var v float64 // the validation loss after the epoch
 	check := []func(train.EpochStats) error{func(st train.EpochStats) error {
-		v = md.Loss(tr.Theta, val.X, val.Y)
+		v = tr.Net.Loss(val)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return &train.NonFiniteError{Epoch: st.Epoch, Loss: v}
 		}
@@ -452,7 +461,9 @@ func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, fo
 		res.trained++
 		for f, fd := range folds {
 			tr, val = run.trainers[f], fd.val
-			tr.Model = md
+			if md != nil {
+				tr.Model = md
+			}
 			tr.StartEpoch, tr.Epochs = e-1, e
 			tr.Callbacks = check
 			if _, err := tr.Fit(fd.tr, nil); err != nil {
@@ -468,10 +479,13 @@ func trainSegment(ctx context.Context, md *linear.Model[float64], cfg Config, fo
 	res.foldLoss = make([]float64, k)
 	for f, fd := range folds {
 		tr := run.trainers[f]
-		m := train.Evaluate(md, tr.Theta, fd.val)
+		if l, ok := tr.Net.(*train.Linear); ok && md != nil {
+			l.Model = md // this worker's
+		}
+		m := train.EvaluateModel(tr.Net, fd.val)
 		res.foldLoss[f] = m.Loss
 		acc += m.Accuracy / float64(k)
-		trainL += md.Loss(tr.Theta, fd.tr.X, fd.tr.Y) / float64(k)
+		trainL += tr.Net.Loss(fd.tr) / float64(k)
 	}
 	res.acc, res.trainL = acc, trainL
 	return res

@@ -16,9 +16,14 @@ import (
 
 // Config configures a cross-validated search.
 type Config struct {
-	// Model returns a new model; Search calls it once per running trial
+	// Model returns a new linear model; Search calls it once per worker
 	// (models are not safe for concurrent use).
 	Model func() *linear.Model[float64]
+	// Net, instead of Model, returns a new model of any kind (a network of
+	// one's own, models/mlp …) with its own parameters in their initial
+	// state; Search calls it once per fold of every trial it starts. Set
+	// Model or Net, not both.
+	Net func() train.Model
 	// Data is the whole data set; it is cut into Folds folds (it is not
 	// modified).
 	Data *datasets.Dataset
@@ -117,8 +122,8 @@ func (r Result) Diverged() bool { return r.Err != nil }
 // scheduler's bad settings), a trial whose optimizer cannot be built, or a
 // cancelled ctx.
 func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
-	if cfg.Model == nil {
-		return nil, errors.New("tune: no model")
+	if (cfg.Model == nil) == (cfg.Net == nil) {
+		return nil, errors.New("tune: set exactly one of Config.Model and Config.Net")
 	}
 	if cfg.Folds == 0 {
 		cfg.Folds = 5
@@ -147,8 +152,20 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	if err := cfg.Schedule.Check(); err != nil {
 		return nil, fmt.Errorf("tune: %w", err)
 	}
-	probe := cfg.Model()
-	if err := train.CheckData(probe, cfg.Data); err != nil {
+	var err error
+	classifier := false // the table shows accuracy
+	if cfg.Model != nil {
+		probe := cfg.Model()
+		err = train.CheckData(probe, cfg.Data)
+		classifier = probe.Objective() != linear.SquaredError
+	} else if net := cfg.Net(); net == nil {
+		err = errors.New("Config.Net returned nil")
+	} else {
+		err = net.CheckData(cfg.Data)
+		_, eval := net.(train.Evaluator)
+		classifier = eval && cfg.Data.Classes > 0
+	}
+	if err != nil {
 		return nil, fmt.Errorf("tune: %w", err)
 	}
 	for i, t := range trials {
@@ -177,7 +194,7 @@ func Search(ctx context.Context, cfg Config, trials []Trial) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	tab := newTable(results, cfg.Folds, probe.Objective())
+	tab := newTable(results, cfg.Folds, classifier)
 	tab.Scheduler = sch.String()
 	tab.Budget = cfg.Epochs
 	tab.EpochsSpent = spent
@@ -259,11 +276,11 @@ func rankLess(a, b Result) bool {
 	return a.Index < b.Index
 }
 
-func newTable(results []Result, folds int, obj linear.Objective) *Table {
+func newTable(results []Result, folds int, classifier bool) *Table {
 	rs := slices.Clone(results)
 	sort.SliceStable(rs, func(i, j int) bool { return rankLess(rs[i], rs[j]) })
 	for i := range rs {
 		rs[i].Rank = i + 1
 	}
-	return &Table{Results: rs, Folds: folds, Classifier: obj != linear.SquaredError}
+	return &Table{Results: rs, Folds: folds, Classifier: classifier}
 }

@@ -224,7 +224,8 @@ func TestTrainJSON(t *testing.T) {
 }
 
 // descent train --model mlp: the float32 network of models/mlp through the
-// same loop, ≥ 97 % on the digits; saved and resumed bit for bit.
+// same loop, ≥ 97 % on the digits; saved and resumed bit for bit; and
+// searched by descent tune, the same table for any --parallel.
 func TestTrainMLP(t *testing.T) {
 	code, out, e := runCmd(t, "train", "--quiet", "--model", "mlp", "--hidden", "128")
 	if code != 0 {
@@ -247,6 +248,15 @@ func TestTrainMLP(t *testing.T) {
 	if code != 0 || lineOf(resumed, "validation:") == "" || lineOf(resumed, "validation:") != lineOf(full, "validation:") {
 		t.Errorf("resumed %d %s\n%s\nwant the validation line of\n%s", code, e, resumed, full)
 	}
+	tune := []string{"tune", "--quiet", "--dataset", "wine", "--model", "mlp", "--hidden", "16", "--optims", "adam,momentum",
+		"--lrs", "0.001,0.1", "--folds", "3", "--scheduler", "asha", "--budget", "9"}
+	code, t1, e := runCmd(t, append(tune, "--parallel", "1")...)
+	if code != 0 || !strings.Contains(t1, "model mlp") || !strings.Contains(t1, "pruned") || !strings.Contains(t1, "val acc") {
+		t.Fatalf("tune --model mlp: %d %s\n%s", code, e, t1)
+	}
+	if _, t2, _ := runCmd(t, append(tune, "--parallel", "2")...); t2 != t1 {
+		t.Errorf("--parallel 2 gives another table:\n%s\nwant\n%s", t2, t1)
+	}
 	for _, c := range []struct {
 		cmd  []string
 		want string
@@ -254,7 +264,8 @@ func TestTrainMLP(t *testing.T) {
 		{[]string{"train", "--model", "softmax", "--hidden", "8"}, "--hidden applies to --model mlp"},
 		{[]string{"train", "--model", "mlp", "--hidden", "0"}, "--hidden 0"},
 		{[]string{"train", "--dataset", "diabetes", "--model", "mlp"}, "regression data set"},
-		{[]string{"tune", "--model", "mlp"}, "tune searches the linear models"},
+		{[]string{"tune", "--model", "mlp", "--lr-find"}, "--lr-find runs the linear models"},
+		{[]string{"tune", "--model", "softmax", "--hidden", "8"}, "--hidden applies to --model mlp"},
 	} {
 		if code, _, e := runCmd(t, append(c.cmd, "--quiet")...); code != 1 || !strings.Contains(e, c.want) {
 			t.Errorf("%v: exit %d, %q; want %q", c.cmd, code, e, c.want)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/descent-go/descent/datasets"
 	"github.com/descent-go/descent/linear"
+	"github.com/descent-go/descent/models/mlp"
 	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/train"
 	"github.com/descent-go/descent/tune"
@@ -127,6 +128,7 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 0, "print only the best N trials (0: all)")
 	lrFind := fs.Bool("lr-find", false, "also run the learning-rate range test for each optimizer of --optims")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	hidden := fs.Int("hidden", 128, "--model mlp: hidden ReLU units")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -172,8 +174,13 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if model == modelMLP {
-		return errors.New("--model mlp: tune searches the linear models (leastsq, logistic, softmax); train the MLP with descent train")
+	switch {
+	case model == modelMLP && *hidden < 1:
+		return fmt.Errorf("--hidden %d: want at least 1", *hidden)
+	case model != modelMLP && flagSet(fs, "hidden"):
+		return fmt.Errorf("--hidden applies to --model mlp, not %s", model)
+	case model == modelMLP && *lrFind:
+		return errors.New("--lr-find runs the linear models; with --model mlp search --lrs instead")
 	}
 	kinds := strings.Split(strings.ToLower(*optims), ",")
 	for i, k := range kinds {
@@ -220,7 +227,6 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 	}
 
 	cfg := tune.Config{
-		Model:       func() *linear.Model[float64] { return newModel(model, ds.Cols, ds.Classes, df.l2) },
 		Data:        ds,
 		Folds:       *folds,
 		Standardize: !df.noStandardize,
@@ -228,6 +234,15 @@ func runTune(args []string, stdout, stderr io.Writer) error {
 		Schedule:    train.ScheduleSpec{Kind: strings.ToLower(*sched), Warmup: *warmup},
 		Parallel:    *parallel,
 		Seed:        *seed,
+	}
+	if model == modelMLP {
+		c := mlp.Config{Features: ds.Cols, Hidden: *hidden, Classes: ds.Classes, Seed: *seed, L2: df.l2}
+		if _, err := mlp.New(c); err != nil {
+			return err
+		}
+		cfg.Net = func() train.Model { net, _ := mlp.New(c); return net }
+	} else {
+		cfg.Model = func() *linear.Model[float64] { return newModel(model, ds.Cols, ds.Classes, df.l2) }
 	}
 	if *folds < 2 || *epochs < 1 {
 		return fmt.Errorf("--folds %d, --epochs %d: need at least 2 folds and 1 epoch", *folds, *epochs)
