@@ -16,7 +16,9 @@ import (
 // in 1000 steps, a property of float32 storage, not of the kernel. (lr is
 // rounded to float32 once.) In float64 the kernel does the
 // formula's operations in its order, so only a fused multiply-add the
-// compiler may form in the formula below (arm64) can tell them apart.
+// compiler might form could tell them apart, and the evaluation converts
+// every product to forbid it (arm64 fused them: TestLionFormula failed
+// under qemu-aarch64).
 var lionBound = map[int]float64{4: 16, 8: 4} // measured over 1000 steps: 7.5, 0
 
 // TestLionFormula: Lion has no torch.optim reference; optim's trajectory
@@ -68,7 +70,9 @@ func TestLionFormula(t *testing.T) {
 				}
 				for i := range theta {
 					g := sgn * f.grads[s][i]
-					c := b1*m[i] + (1-b1)*g
+					// Each product converted: no FMA on arm64, the same
+					// evaluation on every CPU.
+					c := float64(b1*m[i]) + float64((1-b1)*g)
 					sign := 0.0
 					if c > 0 {
 						sign = 1
@@ -76,8 +80,8 @@ func TestLionFormula(t *testing.T) {
 						sign = -1
 					}
 					prev := theta[i]
-					theta[i] -= lr * (sign + wd*theta[i])
-					m[i] = b2*m[i] + (1-b2)*g
+					theta[i] -= float64(lr * (sign + float64(wd*theta[i])))
+					m[i] = float64(b2*m[i]) + float64((1-b2)*g)
 					if f.size == 4 {
 						// float32 storage: θ and m are float32 between steps
 						theta[i], m[i] = float64(float32(theta[i])), float64(float32(m[i]))
