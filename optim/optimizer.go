@@ -23,16 +23,18 @@ const ChunkElems = 1 << 16
 // SGDGroup is a parameter group of an SGD optimizer: parameters with their
 // own hyper-parameters and, optionally, a learning-rate schedule.
 type SGDGroup struct {
-	Params   []Param
-	Hyper    kernels.SGD
-	Schedule Schedule // nil: the learning rate is Hyper.LR at every step
+	Params     []Param
+	Hyper      kernels.SGD
+	Schedule   Schedule    // nil: the learning rate is Hyper.LR at every step
+	Embeddings []Embedding // tables with row-sparse gradients (sparse SGD; see Embedding)
 }
 
 // AdamGroup is a parameter group of an Adam, AdamW or AMSGrad optimizer.
 type AdamGroup struct {
-	Params   []Param
-	Hyper    kernels.Adam
-	Schedule Schedule // nil: the learning rate is Hyper.LR at every step
+	Params     []Param
+	Hyper      kernels.Adam
+	Schedule   Schedule    // nil: the learning rate is Hyper.LR at every step
+	Embeddings []Embedding // tables with row-sparse gradients (lazy Adam; see Embedding)
 }
 
 // ErrNonFinite is returned by Step when a gradient holds NaN or ±Inf, the
@@ -160,6 +162,8 @@ type core struct {
 
 	meta map[string]string // caller metadata (SetMetadata)
 
+	sp *sparseCore // the embeddings (sparse.go); nil when there are none
+
 	pool *pool
 }
 
@@ -170,7 +174,7 @@ type core struct {
 func NewSGD(groups []SGDGroup, opts ...Option) (*Optimizer, error) {
 	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule, Embeddings: g.Embeddings}
 	}
 	return New(string(KindSGD), gs, opts...)
 }
@@ -183,12 +187,12 @@ func NewSGD(groups []SGDGroup, opts ...Option) (*Optimizer, error) {
 func NewAdam(groups []AdamGroup, opts ...Option) (*Optimizer, error) {
 	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule, Embeddings: g.Embeddings}
 	}
 	return New(string(KindAdam), gs, opts...)
 }
 
-func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Optimizer, error) {
+func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, opts []Option) (*Optimizer, error) {
 	var op option
 	for _, f := range opts {
 		f(&op)
@@ -210,7 +214,7 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 	}
 	var all []*Param
 	for gi := range ps {
-		if len(ps[gi]) == 0 {
+		if len(ps[gi]) == 0 && len(es[gi]) == 0 {
 			return nil, fmt.Errorf("optim: group %d has no parameters", gi)
 		}
 		for pi := range ps[gi] {
@@ -218,6 +222,9 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 		}
 	}
 	if err := checkParams(all); err != nil {
+		return nil, err
+	}
+	if err := checkEmbeddings(alg, gs, all, es); err != nil {
 		return nil, err
 	}
 	c.byName = make(map[string]int, len(all))
@@ -237,6 +244,7 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 		}
 	}
 	c.partition(ChunkElems)
+	c.addEmbeddings(es)
 	workers := op.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -298,6 +306,10 @@ func (c *core) partition(chunk int) {
 func (c *core) nItems() int { return len(c.items) - 1 }
 
 func (c *core) runItem(i int) {
+	if i >= c.nItems() {
+		c.sp.runItem(i - c.nItems())
+		return
+	}
 	for si := c.items[i]; si < c.items[i+1]; si++ {
 		if c.phase == phasePre {
 			c.pre(si)
@@ -373,11 +385,14 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	if c.clipValue > 0 {
 		c.clamp = c.clipValue * scale
 	}
+	if err := c.sp.prepare(c.clamp, c.needPre()); err != nil {
+		return info, err
+	}
 	gradScale := 1.0
 	if c.needPre() {
 		c.phase = phasePre
 		c.pool.run(c.nItems())
-		sum, finite := c.combine()
+		sum, finite := c.sp.addNorm(c.combine())
 		if !finite {
 			info.Skipped = true
 			if c.scaler != nil {
@@ -418,7 +433,7 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	}
 	c.first = c.step == 0
 	c.phase = phaseUpdate
-	c.pool.run(c.nItems())
+	c.pool.run(c.nItems() + c.sp.nItems())
 	c.step = t
 	info.Step = t
 	if c.scaler != nil {
