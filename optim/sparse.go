@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/descent-go/descent/kernels"
 	"github.com/descent-go/descent/safetensors"
@@ -263,14 +264,16 @@ type sparser interface {
 	coalesce(clamp float64, norm bool) error
 	norm() (float64, bool)
 	nRows() int
-	// updateRows updates the table at coalesced rows [a, b).
-	updateRows(a, b int)
+	// updateRows updates the table at coalesced rows [a, b); it returns
+	// a value read from the rows (see touch).
+	updateRows(a, b int) float64
 }
 
 // sparseItem is coalesced rows [a, b) of tensor t.
 type sparseItem struct {
 	t    sparser
 	a, b int
+	sink float64 // what updateRows returned: kept so its reads are not optimized away
 }
 
 // sparseCore is the optimizer's embeddings and the current step's work
@@ -322,7 +325,7 @@ func (s *sparseCore) prepare(clamp float64, norm bool) error {
 		n := t.nRows()
 		per := max(1, sparseItemElems/t.base().shape[1])
 		for a := 0; a < n; a += per {
-			s.items = append(s.items, sparseItem{t, a, min(a+per, n)})
+			s.items = append(s.items, sparseItem{t: t, a: a, b: min(a+per, n)})
 		}
 	}
 	return nil
@@ -349,8 +352,8 @@ func (s *sparseCore) nItems() int {
 }
 
 func (s *sparseCore) runItem(i int) {
-	it := s.items[i]
-	it.t.updateRows(it.a, it.b)
+	it := &s.items[i]
+	it.sink = it.t.updateRows(it.a, it.b)
 }
 
 // sparseRule selects a sparse tensor's row update.
@@ -379,12 +382,11 @@ type sparseTensor[T kernels.Float] struct {
 
 	// The coalesced gradient: ids[u] (increasing) has the row
 	// vals[u·dim:(u+1)·dim].
-	keys   []uint64
-	perm   []int
-	ids    []int
-	vals   []T
-	sum    float64
-	finite bool
+	perm, tmp []int // the entries in coalescing order (sortEntries), scratch
+	ids       []int
+	vals      []T
+	sum       float64
+	finite    bool
 }
 
 func newSparse[T kernels.Float](b tensorBase, e *Embedding, p []T, g *RowGrad[T], state []StateTensor, h groupHyper) *sparseTensor[T] {
@@ -399,6 +401,7 @@ func newSparse[T kernels.Float](b tensorBase, e *Embedding, p []T, g *RowGrad[T]
 			n = e.Rows
 		}
 		s := make([]T, n)
+		adviseHuge(s)
 		if k := state[i].Init; k != "" && v[k] != 0 {
 			init := T(v[k])
 			for j := range s {
@@ -519,52 +522,97 @@ func (t *sparseTensor[T]) coalesce(clamp float64, norm bool) error {
 	return nil
 }
 
-// forceIndexSort makes sortEntries take its general path (tests).
-var forceIndexSort = false
-
-// sortEntries sets t.perm to the entries' indices sorted by (id, index):
-// by packed 64-bit keys when id and index fit, otherwise by comparison.
+// sortEntries sets t.perm to the entries' indices sorted by id, equal ids
+// in input order: a least-significant-digit radix sort (stable) over the
+// bits of the largest possible id, 8 bits a pass — linear in the number
+// of entries, so a step's cost follows the touched rows, not log factors
+// or the table.
 func (t *sparseTensor[T]) sortEntries(ids []int) {
 	n := len(ids)
 	t.perm = slices.Grow(t.perm[:0], n)[:n]
-	shift := bits.Len(uint(n))
-	if !forceIndexSort && shift+bits.Len(uint(t.rows)) <= 64 {
-		t.keys = slices.Grow(t.keys[:0], n)[:n]
-		for k, id := range ids {
-			t.keys[k] = uint64(id)<<shift | uint64(k)
+	t.tmp = slices.Grow(t.tmp[:0], n)[:n]
+	src, dst := t.perm, t.tmp
+	for k := range src {
+		src[k] = k
+	}
+	nb := bits.Len(uint(max(t.rows-1, 0)))
+	if n == 0 {
+		nb = 0
+	}
+	for shift := 0; shift < nb; shift += 8 {
+		var cnt [257]int
+		for _, k := range src {
+			cnt[(ids[k]>>shift)&255+1]++
 		}
-		slices.Sort(t.keys)
-		mask := uint64(1)<<shift - 1
-		for k, key := range t.keys {
-			t.perm[k] = int(key & mask)
+		if cnt[(ids[src[0]]>>shift)&255+1] == n {
+			continue // every entry has this digit: the pass would not move any
 		}
-		return
+		for i := 1; i < len(cnt); i++ {
+			cnt[i] += cnt[i-1]
+		}
+		for _, k := range src {
+			d := (ids[k] >> shift) & 255
+			dst[cnt[d]] = k
+			cnt[d]++
+		}
+		src, dst = dst, src
 	}
-	for k := range t.perm {
-		t.perm[k] = k
-	}
-	sort.Sort(&byIDIndex{ids, t.perm})
+	t.perm, t.tmp = src, dst
 }
 
-// byIDIndex sorts entry indices by (id, index): a total order, so any sort
-// gives the same permutation.
-type byIDIndex struct {
-	ids  []int
-	perm []int
-}
+// touchRows is the number of rows whose memory updateRows touches before
+// updating them.
+const touchRows = 16
 
-func (s *byIDIndex) Len() int      { return len(s.perm) }
-func (s *byIDIndex) Swap(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] }
-func (s *byIDIndex) Less(i, j int) bool {
-	a, b := s.perm[i], s.perm[j]
-	if s.ids[a] != s.ids[b] {
-		return s.ids[a] < s.ids[b]
+// updateRows: see sparser. The rows of a large table are scattered far
+// beyond the caches and the TLB's reach: updated one after another, each
+// row's loads would wait for memory in turn. So the rows are updated in
+// blocks of touchRows, and a block's cache lines (parameters and state)
+// are first read all at once — independent loads the CPU overlaps — which
+// brings them into the cache for the kernels that follow.
+func (t *sparseTensor[T]) updateRows(a, b int) float64 {
+	var sink T
+	for lo := a; lo < b; lo += touchRows {
+		hi := min(lo+touchRows, b)
+		if t.rows*t.dim > touchMinElems {
+			sink += t.touch(lo, hi)
+		}
+		t.update1(lo, hi)
 	}
-	return a < b
+	return float64(sink)
 }
 
-// updateRows: see sparser.
-func (t *sparseTensor[T]) updateRows(a, b int) {
+// touchMinElems is the table size from which updateRows touches rows
+// first: below it the table is likely in cache.
+const touchMinElems = 1 << 18
+
+// touch reads one element of every cache line of coalesced rows [a, b) of
+// the parameters and the element-wise state, and returns their sum, which
+// the caller keeps so that the reads are not optimized away.
+func (t *sparseTensor[T]) touch(a, b int) T {
+	d := t.dim
+	line := 64 / int(unsafe.Sizeof(T(0)))
+	var x T
+	for u := a; u < b; u++ {
+		lo := t.ids[u] * d
+		for j := lo; j < lo+d; j += line {
+			x += t.p[j]
+		}
+		if t.rule != sparseRowAdagrad {
+			for _, s := range t.state {
+				if s != nil {
+					for j := lo; j < lo+d; j += line {
+						x += s[j]
+					}
+				}
+			}
+		}
+	}
+	return x
+}
+
+// update1 updates the table at coalesced rows [a, b).
+func (t *sparseTensor[T]) update1(a, b int) {
 	d := t.dim
 	p := t.p
 	switch t.rule {

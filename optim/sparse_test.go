@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -117,7 +119,7 @@ func stableShuffle[T kernels.Float](r *rand.Rand, g *RowGrad[T], dim int) *RowGr
 }
 
 // TestSparseCoalesceDeterminism: shuffled entries (equal ids keeping their
-// order), 1, 2, 3 and 8 workers, and the comparison sort give the same bits,
+// order) and 1, 2, 3 and 8 workers give the same bits,
 // with clipping by norm and a loss scaler in the step.
 func TestSparseCoalesceDeterminism(t *testing.T) {
 	const rows, dim, n = 20000, 7, 8000
@@ -129,7 +131,6 @@ func TestSparseCoalesceDeterminism(t *testing.T) {
 			var wantNorm float64
 			for trial, workers := range []int{1, 2, 3, 8, 2} {
 				g := stableShuffle(r, base, dim)
-				forceIndexSort = trial == 4
 				m := newSparseModel(t, c, rows, dim, g, WithWorkers(workers), WithClipNorm(1), WithLossScaler(DefaultScaler()))
 				var info StepInfo
 				for range 3 {
@@ -151,7 +152,6 @@ func TestSparseCoalesceDeterminism(t *testing.T) {
 						g.Values[i] /= s
 					}
 				}
-				forceIndexSort = false
 				got := snapshot(t, m.o)
 				m.o.Close()
 				if trial == 0 {
@@ -183,6 +183,33 @@ func refCoalesce[T kernels.Float](g *RowGrad[T], dim int) map[int][]T {
 		}
 	}
 	return out
+}
+
+// TestSparseSort checks the radix sort against a stable comparison sort,
+// for ids of up to 62 bits (a table that large is never allocated here).
+func TestSparseSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, rows := range []int{1, 2, 255, 256, 257, 1 << 16, 1<<16 + 1, 1 << 40, 1 << 62} {
+		for _, n := range []int{0, 1, 2, 100, 3000} {
+			st := &sparseTensor[float32]{rows: rows}
+			ids := make([]int, n)
+			for k := range ids {
+				ids[k] = r.IntN(rows)
+				if k > 0 && r.IntN(3) == 0 {
+					ids[k] = ids[r.IntN(k)]
+				}
+			}
+			st.sortEntries(ids)
+			want := make([]int, n)
+			for k := range want {
+				want[k] = k
+			}
+			sort.SliceStable(want, func(i, j int) bool { return ids[want[i]] < ids[want[j]] })
+			if !slices.Equal(st.perm, want) {
+				t.Fatalf("rows %d, n %d: order %v, want %v", rows, n, st.perm, want)
+			}
+		}
+	}
 }
 
 // TestSparseCoalesce checks the coalesced rows against a map-based
@@ -524,6 +551,10 @@ func TestSparseConfig(t *testing.T) {
 	o.ZeroGrad()
 	if grad.Len() != 0 {
 		t.Fatal("ZeroGrad kept the sparse gradient")
+	}
+	before := append([]float32(nil), data...)
+	if _, err := o.Step(); err != nil || !slicesEqual(before, data) {
+		t.Fatalf("a step with no touched rows: %v, data %v, want %v", err, data, before)
 	}
 }
 
