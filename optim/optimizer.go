@@ -362,6 +362,9 @@ func (c *core) combine() (float64, bool) {
 // and finiteness check, clipping, the groups' learning rates from their
 // schedules, then one pass per tensor through the fused kernels, chunked
 // over the workers. It allocates nothing (given schedules that do not).
+// Embeddings' gradients are checked and coalesced first (see Embedding): a
+// row id outside the table, or a RowGrad whose values do not match its
+// ids, returns an error naming it and changes nothing.
 //
 // When a gradient is not finite (checked with a loss scaler, clipping by
 // norm or WithFiniteCheck), nothing is updated and the step count does not
