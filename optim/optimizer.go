@@ -446,7 +446,8 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	return info, nil
 }
 
-// ZeroGrad sets every gradient to zero.
+// ZeroGrad sets every gradient to zero and empties every embedding's
+// RowGrad (RowGrad.Reset).
 func (o *Optimizer) ZeroGrad() {
 	for _, t := range o.c.tensors {
 		t.zeroGrad()
