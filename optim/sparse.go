@@ -161,6 +161,21 @@ func Embedding64(name string, rows, dim int, data []float64, grad *RowGrad[float
 	return Embedding{Name: name, Rows: rows, Dim: dim, Data64: data, Grad64: grad}
 }
 
+// MakeTable returns a zeroed table of rows×dim elements for an Embedding.
+// On Linux it asks the kernel to back the table with transparent huge pages
+// (madvise MADV_HUGEPAGE; the optimizer does the same for an embedding's
+// state), which a row-sparse step needs to be fast: its rows are scattered
+// over the whole table, and with 4 KiB pages nearly every row costs a TLB
+// miss. It panics if rows < 0, dim < 1 or rows·dim overflows.
+func MakeTable[T kernels.Float](rows, dim int) []T {
+	if rows < 0 || dim < 1 || (rows > 0 && dim > math.MaxInt/rows) {
+		panic(fmt.Sprintf("optim: MakeTable: bad shape %d×%d", rows, dim))
+	}
+	x := make([]T, rows*dim)
+	adviseHuge(x)
+	return x
+}
+
 // check validates e on its own, for a group with hyper-parameters h.
 func (e *Embedding) check(alg *Algorithm, h groupHyper) error {
 	if err := ValidName(e.Name); err != nil {

@@ -62,8 +62,7 @@ func BenchmarkSparseStep(b *testing.B) {
 		distinct += len(seen)
 	}
 	elems := float64(distinct) / float64(len(batches)) * float64(dim) // updated per step, on average
-	table := make([]float32, rows*dim)
-	adviseHuge(table)
+	table := MakeTable[float32](rows, dim)
 	for i := range table {
 		table[i] = float32(i%13) * 0.01
 	}

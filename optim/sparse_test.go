@@ -648,3 +648,21 @@ func TestSparseAllocs(t *testing.T) {
 		m.o.Close()
 	}
 }
+
+// TestMakeTable: the shape's elements, zeroed; bad shapes panic.
+func TestMakeTable(t *testing.T) {
+	x := MakeTable[float64](3<<20, 2)
+	if len(x) != 6<<20 || x[0] != 0 || x[len(x)-1] != 0 {
+		t.Fatalf("len %d", len(x))
+	}
+	for _, s := range [][2]int{{-1, 2}, {2, 0}, {math.MaxInt / 2, 3}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("MakeTable(%d, %d) did not panic", s[0], s[1])
+				}
+			}()
+			MakeTable[float32](s[0], s[1])
+		}()
+	}
+}

@@ -123,8 +123,8 @@ type Model struct {
 // tables and the global bias. Close releases the optimizer's workers.
 func NewModel(d *Data, dim int, lr float64, seed uint64) (*Model, error) {
 	r := rand.New(rand.NewPCG(seed, 0xfac7))
-	m := &Model{Dim: dim, P: make([]float32, d.Users*dim), Q: make([]float32, d.Items*dim),
-		Bias: make([]float32, d.Items), B: make([]float32, 1), gB: make([]float32, 1),
+	m := &Model{Dim: dim, P: optim.MakeTable[float32](d.Users, dim), Q: optim.MakeTable[float32](d.Items, dim),
+		Bias: optim.MakeTable[float32](d.Items, 1), B: make([]float32, 1), gB: make([]float32, 1),
 		gP: &optim.RowGrad[float32]{}, gQ: &optim.RowGrad[float32]{}, gBias: &optim.RowGrad[float32]{},
 		r: r, items: d.Items, train: d.Train}
 	for _, x := range [][]float32{m.P, m.Q} {
