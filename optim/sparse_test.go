@@ -666,3 +666,37 @@ func TestMakeTable(t *testing.T) {
 		}()
 	}
 }
+
+// TestSparseAdagradEqualsDense: without weight decay, element-wise sparse
+// Adagrad equals the dense step whatever rows are touched (an untouched
+// row's gradient is zero, which leaves its sum and θ unchanged), as
+// Embedding's doc says.
+func TestSparseAdagradEqualsDense(t *testing.T) {
+	const rows, dim = 200, 6
+	r := rand.New(rand.NewPCG(25, 26))
+	c := sparseCase{"adagrad", "adagrad", Values{"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}, false}
+	g := &RowGrad[float32]{}
+	m := newSparseModel(t, c, rows, dim, g, WithClipNorm(3))
+	w, wg := append([]float32(nil), m.w...), append([]float32(nil), m.wg...)
+	table, tg := append([]float32(nil), m.emb...), make([]float32, rows*dim)
+	d, err := New("adagrad", []Group{{Params: []Param{Float32("w", w, wg), {Name: "emb", Data32: table, Grad32: tg, Shape: []int{rows, dim}}}, Hyper: c.hyper}}, WithClipNorm(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		*g = *entries[float32](r, rows, dim, 40, 0.3)
+		clear(tg)
+		for id, row := range refCoalesce(g, dim) {
+			copy(tg[id*dim:], row)
+		}
+		if _, err := m.o.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(snapshot(t, m.o), snapshot(t, d)) {
+		t.Fatal("sparse and dense Adagrad differ")
+	}
+}
