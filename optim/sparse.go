@@ -124,9 +124,10 @@ func (g *RowGrad[T]) Row(id, dim int) []T {
 //	    θ[j] = θ[j] − μ·g[j]               kernels.SGDStep with LR μ
 //
 //	                      with StepSize = lr/(1 + (t−1)·lr_decay). FBGEMM
-//	                      computes the mean and μ in float32 and folds L2
-//	                      into a factor (1 − μ·λ) on θ; this is the same
-//	                      update with each step rounded as written.
+//	                      computes the mean and μ in float32 (its GPU
+//	                      kernels apply L2 as a factor 1 − μ·λ on θ); this
+//	                      is the same update, each step rounded as written
+//	                      here.
 //
 // Lion and RMSprop have no sparse update: New refuses an Embedding in
 // their optimizers.
