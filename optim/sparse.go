@@ -627,39 +627,35 @@ func (t *sparseTensor[T]) touch(a, b int) T {
 	return x
 }
 
-// update1 updates the table at coalesced rows [a, b).
+// update1 updates the table at coalesced rows [a, b). Rows of consecutive
+// ids are contiguous in the table and in the coalesced gradient, so each
+// run of them is one kernel call (the kernels are elementwise: the same
+// bits as a call per row), which matters for narrow tables such as biases.
 func (t *sparseTensor[T]) update1(a, b int) {
+	if t.rule == sparseRowAdagrad {
+		t.rowAdagrad(a, b)
+		return
+	}
 	d := t.dim
 	p := t.p
-	switch t.rule {
-	case sparseAdam:
-		m, v := t.state[0], t.state[1]
-		for u := a; u < b; u++ {
-			lo := t.ids[u] * d
-			hi := lo + d
-			kernels.AdamStep(p[lo:hi], t.vals[u*d:(u+1)*d], m[lo:hi], v[lo:hi], t.adam)
+	for u := a; u < b; {
+		w := u + 1
+		for w < b && t.ids[w] == t.ids[w-1]+1 {
+			w++
 		}
-	case sparseAMSGrad:
-		m, v, vmax := t.state[0], t.state[1], t.state[2]
-		for u := a; u < b; u++ {
-			lo := t.ids[u] * d
-			hi := lo + d
-			kernels.AMSGradStep(p[lo:hi], t.vals[u*d:(u+1)*d], m[lo:hi], v[lo:hi], vmax[lo:hi], t.adam)
+		lo, hi := t.ids[u]*d, (t.ids[w-1]+1)*d
+		g := t.vals[u*d : w*d]
+		switch t.rule {
+		case sparseAdam:
+			kernels.AdamStep(p[lo:hi], g, t.state[0][lo:hi], t.state[1][lo:hi], t.adam)
+		case sparseAMSGrad:
+			kernels.AMSGradStep(p[lo:hi], g, t.state[0][lo:hi], t.state[1][lo:hi], t.state[2][lo:hi], t.adam)
+		case sparseSGD:
+			kernels.SGDStep(p[lo:hi], g, t.sgd)
+		case sparseAdagrad:
+			kernels.AdagradStep(p[lo:hi], g, t.state[0][lo:hi], t.ada)
 		}
-	case sparseSGD:
-		for u := a; u < b; u++ {
-			lo := t.ids[u] * d
-			kernels.SGDStep(p[lo:lo+d], t.vals[u*d:(u+1)*d], t.sgd)
-		}
-	case sparseAdagrad:
-		sum := t.state[0]
-		for u := a; u < b; u++ {
-			lo := t.ids[u] * d
-			hi := lo + d
-			kernels.AdagradStep(p[lo:hi], t.vals[u*d:(u+1)*d], sum[lo:hi], t.ada)
-		}
-	case sparseRowAdagrad:
-		t.rowAdagrad(a, b)
+		u = w
 	}
 }
 
