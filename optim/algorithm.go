@@ -301,6 +301,11 @@ type Group struct {
 	Params   []Param
 	Hyper    any
 	Schedule Schedule // nil: the learning rate is the base "lr" at every step
+
+	// Embeddings are tables with row-sparse gradients, updated with the
+	// group's hyper-parameters by the rule's sparse update (see Embedding).
+	// A group needs a parameter or an embedding.
+	Embeddings []Embedding
 }
 
 // New returns an optimizer of the named algorithm (see Algorithms) over the
@@ -318,15 +323,16 @@ func New(name string, groups []Group, opts ...Option) (*Optimizer, error) {
 func (a *Algorithm) New(groups []Group, opts ...Option) (*Optimizer, error) {
 	gs := make([]group, len(groups))
 	ps := make([][]Param, len(groups))
+	es := make([][]Embedding, len(groups))
 	for i, g := range groups {
 		h, err := a.rule.newHyper(a, g.Hyper)
 		if err != nil {
 			return nil, fmt.Errorf("optim: group %d: %w", i, err)
 		}
 		gs[i] = group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h)}
-		ps[i] = g.Params
+		ps[i], es[i] = g.Params, g.Embeddings
 	}
-	return newOptimizer(a, gs, ps, opts)
+	return newOptimizer(a, gs, ps, es, opts)
 }
 
 // compatible reports why a checkpoint's complete hyper-parameters ck cannot

@@ -77,6 +77,17 @@
 // norm is computed on the scaled gradients and divided by the scale, and the
 // value clamp is applied with the bound c·scale.
 //
+// Embedding tables. A Group's Embeddings are tables (rows × dim) whose
+// gradient is row-sparse (RowGrad: row ids, which may repeat, and a block
+// of rows): Step coalesces the duplicates in a fixed order (ids sorted,
+// equal ids summed in input order) and updates the touched rows alone —
+// lazy Adam/AdamW/AMSGrad (torch.optim.SparseAdam's semantics), sparse SGD,
+// Adagrad element-wise or row-wise (FBGEMM's EXACT_ROWWISE_ADAGRAD) —
+// through the catalog's kernels, so a step costs what the batch touches,
+// not the table. Clipping, the loss scaler and checkpoints include them;
+// see Embedding for the exact updates and how lazy Adam differs from
+// dense Adam.
+//
 // Schedules. A group's Schedule (see Schedule, Stateful, LossObserver;
 // implementations in optim/schedule) is asked for the group's learning rate
 // once per update, with the number of updates already taken.

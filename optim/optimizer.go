@@ -23,16 +23,18 @@ const ChunkElems = 1 << 16
 // SGDGroup is a parameter group of an SGD optimizer: parameters with their
 // own hyper-parameters and, optionally, a learning-rate schedule.
 type SGDGroup struct {
-	Params   []Param
-	Hyper    kernels.SGD
-	Schedule Schedule // nil: the learning rate is Hyper.LR at every step
+	Params     []Param
+	Hyper      kernels.SGD
+	Schedule   Schedule    // nil: the learning rate is Hyper.LR at every step
+	Embeddings []Embedding // tables with row-sparse gradients (sparse SGD; see Embedding)
 }
 
 // AdamGroup is a parameter group of an Adam, AdamW or AMSGrad optimizer.
 type AdamGroup struct {
-	Params   []Param
-	Hyper    kernels.Adam
-	Schedule Schedule // nil: the learning rate is Hyper.LR at every step
+	Params     []Param
+	Hyper      kernels.Adam
+	Schedule   Schedule    // nil: the learning rate is Hyper.LR at every step
+	Embeddings []Embedding // tables with row-sparse gradients (lazy Adam; see Embedding)
 }
 
 // ErrNonFinite is returned by Step when a gradient holds NaN or ±Inf, the
@@ -162,6 +164,8 @@ type core struct {
 
 	meta map[string]string // caller metadata (SetMetadata)
 
+	sp *sparseCore // the embeddings (sparse.go); nil when there are none
+
 	pool *pool
 }
 
@@ -172,7 +176,7 @@ type core struct {
 func NewSGD(groups []SGDGroup, opts ...Option) (*Optimizer, error) {
 	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule, Embeddings: g.Embeddings}
 	}
 	return New(string(KindSGD), gs, opts...)
 }
@@ -185,12 +189,12 @@ func NewSGD(groups []SGDGroup, opts ...Option) (*Optimizer, error) {
 func NewAdam(groups []AdamGroup, opts ...Option) (*Optimizer, error) {
 	gs := make([]Group, len(groups))
 	for i, g := range groups {
-		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule}
+		gs[i] = Group{Params: g.Params, Hyper: g.Hyper, Schedule: g.Schedule, Embeddings: g.Embeddings}
 	}
 	return New(string(KindAdam), gs, opts...)
 }
 
-func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Optimizer, error) {
+func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, opts []Option) (*Optimizer, error) {
 	var op option
 	for _, f := range opts {
 		f(&op)
@@ -212,7 +216,7 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 	}
 	var all []*Param
 	for gi := range ps {
-		if len(ps[gi]) == 0 {
+		if len(ps[gi]) == 0 && len(es[gi]) == 0 {
 			return nil, fmt.Errorf("optim: group %d has no parameters", gi)
 		}
 		for pi := range ps[gi] {
@@ -220,6 +224,9 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 		}
 	}
 	if err := checkParams(all); err != nil {
+		return nil, err
+	}
+	if err := checkEmbeddings(alg, gs, all, es); err != nil {
 		return nil, err
 	}
 	c.byName = make(map[string]int, len(all))
@@ -239,6 +246,7 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, opts []Option) (*Opt
 		}
 	}
 	c.partition(ChunkElems)
+	c.addEmbeddings(es)
 	workers := op.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -300,6 +308,10 @@ func (c *core) partition(chunk int) {
 func (c *core) nItems() int { return len(c.items) - 1 }
 
 func (c *core) runItem(i int) {
+	if i >= c.nItems() {
+		c.sp.runItem(i - c.nItems())
+		return
+	}
 	for si := c.items[i]; si < c.items[i+1]; si++ {
 		if c.phase == phasePre {
 			c.pre(si)
@@ -352,6 +364,9 @@ func (c *core) combine() (float64, bool) {
 // and finiteness check, clipping, the groups' learning rates from their
 // schedules, then one pass per tensor through the fused kernels, chunked
 // over the workers. It allocates nothing (given schedules that do not).
+// Embeddings' gradients are checked and coalesced first (see Embedding): a
+// row id outside the table, or a RowGrad whose values do not match its
+// ids, returns an error naming it and changes nothing.
 //
 // When a gradient is not finite (checked with a loss scaler, clipping by
 // norm or WithFiniteCheck), nothing is updated and the step count does not
@@ -375,11 +390,14 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	if c.clipValue > 0 {
 		c.clamp = c.clipValue * scale
 	}
+	if err := c.sp.prepare(c.clamp, c.needPre()); err != nil {
+		return info, err
+	}
 	gradScale := 1.0
 	if c.needPre() {
 		c.phase = phasePre
 		c.pool.run(c.nItems())
-		sum, finite := c.combine()
+		sum, finite := c.sp.addNorm(c.combine())
 		if !finite {
 			info.Skipped = true
 			if c.scaler != nil {
@@ -426,7 +444,7 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	}
 	c.first = c.step == 0
 	c.phase = phaseUpdate
-	c.pool.run(c.nItems())
+	c.pool.run(c.nItems() + c.sp.nItems())
 	c.step = t
 	info.Step = t
 	if c.scaler != nil {
@@ -436,7 +454,8 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	return info, nil
 }
 
-// ZeroGrad sets every gradient to zero.
+// ZeroGrad sets every gradient to zero and empties every embedding's
+// RowGrad (RowGrad.Reset).
 func (o *Optimizer) ZeroGrad() {
 	for _, t := range o.c.tensors {
 		t.zeroGrad()

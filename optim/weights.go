@@ -53,8 +53,10 @@ func (o *Optimizer) SaveWeights(path string) error {
 	return SaveWeights(path, o.Params(), o.c.meta)
 }
 
-// Params returns the optimizer's parameters, in order (copies of the Param
-// values: the slices are the caller's own).
+// Params returns the optimizer's parameters, in order, embedding tables
+// included (their data only: a table's gradient is row-sparse, not a
+// slice). They are copies of the Param values; the slices are the
+// caller's own.
 func (o *Optimizer) Params() []Param {
 	ps := make([]Param, len(o.c.tensors))
 	for i, t := range o.c.tensors {
