@@ -41,6 +41,9 @@ import (
 //	                          dampening, weight_decay, nesterov, maximize
 //	                          (sgd); … (switches "true" or "false")
 //	group.<g>.last_lr         learning rate of the last update
+//	group.<g>.born            the step count when the group was added
+//	                          (AddGroup; absent: 0): its updates count from
+//	                          there (bias correction, first momentum step)
 //	group.<g>.schedule_state  "1" when the group's schedule is Stateful,
 //	group.<g>.schedule.<key>  with its State entries
 //	scaler.scale, scaler.growth_tracker (with a loss scaler; scaler.init_scale,
@@ -293,6 +296,9 @@ func (o *Optimizer) WriteTo(w io.Writer) (int64, error) {
 		j, _ := json.Marshal(names)
 		meta[p+"params"] = string(j)
 		meta[p+"last_lr"] = fstr(g.lr)
+		if g.born != 0 {
+			meta[p+"born"] = strconv.Itoa(g.born)
+		}
 		g.h.meta(meta, p)
 		if s, ok := g.sched.(Stateful); ok {
 			meta[p+"schedule_state"] = "1"
@@ -495,6 +501,7 @@ type restorePlan struct {
 
 type groupPlan struct {
 	h      groupHyper
+	born   int
 	lastLR float64
 	sched  map[string]float64
 }
@@ -541,6 +548,14 @@ func (o *Optimizer) plan(ck *Checkpoint) (*restorePlan, error) {
 		var err error
 		if pl.lastLR, err = metaFloat(m, p+"last_lr"); err != nil {
 			return nil, err
+		}
+		if _, ok := m[p+"born"]; ok {
+			if pl.born, err = metaInt(m, p+"born"); err != nil {
+				return nil, err
+			}
+			if pl.born > ck.Step {
+				return nil, fmt.Errorf("optim: checkpoint group %d was added at step %d, after the checkpoint's step %d", gi, pl.born, ck.Step)
+			}
 		}
 		if pl.h, err = c.alg.rule.metaHyper(c.alg, m, p); err != nil {
 			return nil, err
@@ -638,6 +653,7 @@ func (o *Optimizer) commit(rp *restorePlan) error {
 		g := &c.groups[gi]
 		g.h.assign(rp.groups[gi].h)
 		g.lr = rp.groups[gi].lastLR
+		g.born = rp.groups[gi].born
 	}
 	if c.scaler != nil {
 		c.scaler.scale, c.scaler.tracker = rp.scale, rp.tracker

@@ -123,6 +123,7 @@ type group struct {
 	nextLR float64
 	cycle  int     // hyper-parameter the schedule's momentum sets (MomentumCycler), or -1
 	mom    float64 // its value for the next update
+	born   int     // the optimizer's step count when the group was added (AddGroup); its own count is step − born
 	params []int   // indices into core.tensors
 }
 
@@ -154,7 +155,6 @@ type core struct {
 
 	step  int
 	phase int
-	first bool // this update is the first (momentum buffers take the gradient)
 
 	clipNorm    float64
 	clipValue   float64
@@ -266,6 +266,9 @@ func (c *core) partition(chunk int) {
 	var pending []segment
 	pendingN := 0
 	for ti := range c.tensors {
+		if _, ok := c.tensors[ti].(sparser); ok {
+			continue // embeddings: their items come from their touched rows (sparse.go)
+		}
 		n := c.tensors[ti].base().n
 		for lo := 0; lo < n; lo += chunk {
 			hi := min(lo+chunk, n)
@@ -336,7 +339,9 @@ func (c *core) update(si int) {
 	if c.needPre() {
 		clamp = 0
 	}
-	c.tensors[s.t].update(s.lo, s.hi, c.first, clamp)
+	t := c.tensors[s.t]
+	first := c.step == c.groups[t.base().group].born // the group's first update: momentum buffers take the gradient
+	t.update(s.lo, s.hi, first, clamp)
 }
 
 func (c *core) needPre() bool { return c.clipNorm > 0 || c.scaler != nil || c.checkFinite }
@@ -440,9 +445,8 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		g.lr = g.nextLR
-		g.h.setScalars(g.lr, g.cycle, g.mom, t, gradScale)
+		g.h.setScalars(g.lr, g.cycle, g.mom, t-g.born, gradScale)
 	}
-	c.first = c.step == 0
 	c.phase = phaseUpdate
 	c.pool.run(c.nItems() + c.sp.nItems())
 	c.step = t
