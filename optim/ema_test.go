@@ -30,7 +30,7 @@ func TestEMA(t *testing.T) {
 			r32[i] += float32(float32(1-0.9) * (w32[i] - r32[i]))
 		}
 		for i := range r64 {
-			r64[i] += (1 - 0.9) * (w64[i] - r64[i])
+			r64[i] += float64((1 - 0.9) * (w64[i] - r64[i])) // converted: no FMA on arm64
 		}
 	}
 	av := e.Averages()
