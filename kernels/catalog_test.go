@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -47,7 +46,7 @@ func testCatalog[T float](t *testing.T) {
 						if flags&asm.FlagUnitScale != 0 {
 							c[0] = 1 // UnitScale promises that the gradient scale (slot 0) is 1
 						}
-						compareImplsAt(t, catalogLengths(), moments[T](len(k.Streams), special), func(s [][]T) []float64 {
+						compareImplsAt(t, lengths(), moments[T](len(k.Streams), special), func(s [][]T) []float64 {
 							f, err := Bind[T]("", k.Name)
 							if err != nil {
 								t.Fatal(err)
@@ -65,20 +64,6 @@ func testCatalog[T float](t *testing.T) {
 			}
 		}
 	}
-}
-
-// catalogLengths are the lengths of the catalog test: all of lengths(), or
-// under qemu-user (where it would take many minutes) every length up to one
-// unrolled block past the widest NEON loop and two large odd ones.
-func catalogLengths() []int {
-	if os.Getenv("QEMU_CPU") == "" {
-		return lengths()
-	}
-	var ls []int
-	for n := 0; n <= 4*4+3; n++ {
-		ls = append(ls, n)
-	}
-	return append(ls, 255, 1001)
 }
 
 // variantSets returns every combination of k's variant flags.

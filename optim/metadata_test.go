@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/descent-go/descent/internal/selfexec"
 )
 
 func TestMetadataRoundTrip(t *testing.T) {
@@ -125,7 +127,7 @@ func TestSaveRemovesStaleTemps(t *testing.T) {
 	if err := tr.o.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	cmd := selfCommand("-test.run=^$")
+	cmd := selfexec.Command("-test.run=^$")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}

@@ -137,17 +137,24 @@ func (p *Param) check() error {
 	case has64 && len(p.Data64) != len(p.Grad64):
 		return fmt.Errorf("optim: parameter %q: len(data)=%d len(grad)=%d", p.Name, len(p.Data64), len(p.Grad64))
 	}
-	if p.Shape != nil {
-		n := 1
-		for _, d := range p.Shape {
-			if d < 0 || (d > 0 && n > int(^uint(0)>>1)/d) {
-				return fmt.Errorf("optim: parameter %q: bad shape %v", p.Name, p.Shape)
-			}
-			n *= d
+	return p.checkShape()
+}
+
+// checkShape checks that Shape, when set, has non-negative dimensions
+// whose product (without overflow) is the data's length.
+func (p *Param) checkShape() error {
+	if p.Shape == nil {
+		return nil
+	}
+	n := 1
+	for _, d := range p.Shape {
+		if d < 0 || (d > 0 && n > int(^uint(0)>>1)/d) {
+			return fmt.Errorf("optim: parameter %q: bad shape %v", p.Name, p.Shape)
 		}
-		if n != p.Len() {
-			return fmt.Errorf("optim: parameter %q: shape %v has %d elements, slices have %d", p.Name, p.Shape, n, p.Len())
-		}
+		n *= d
+	}
+	if n != p.Len() {
+		return fmt.Errorf("optim: parameter %q: shape %v has %d elements, the data %d", p.Name, p.Shape, n, p.Len())
 	}
 	return nil
 }

@@ -102,17 +102,8 @@ func checkWeights(params []Param) error {
 		if (p.Data32 == nil) == (p.Data64 == nil) {
 			return fmt.Errorf("optim: parameter %q: set exactly one of Data32 and Data64", p.Name)
 		}
-		if p.Shape != nil {
-			n := 1
-			for _, d := range p.Shape {
-				if d < 0 || (d > 0 && n > int(^uint(0)>>1)/d) {
-					return fmt.Errorf("optim: parameter %q: bad shape %v", p.Name, p.Shape)
-				}
-				n *= d
-			}
-			if n != p.Len() {
-				return fmt.Errorf("optim: parameter %q: shape %v has %d elements, the data %d", p.Name, p.Shape, n, p.Len())
-			}
+		if err := p.checkShape(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/descent-go/descent/internal/selfexec"
 	"github.com/descent-go/descent/optim"
 	"github.com/descent-go/descent/safetensors"
 )
@@ -187,7 +188,7 @@ func TestTrainKillLoop(t *testing.T) {
 		t.Fatal(e)
 	}
 	cli := func(args ...string) *exec.Cmd {
-		c := selfCommand(args...)
+		c := selfexec.Command(args...)
 		c.Env = append(os.Environ(), "DESCENT_TEST_CLI=1")
 		var out bytes.Buffer
 		c.Stdout, c.Stderr = &out, &out
