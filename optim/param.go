@@ -200,6 +200,12 @@ func checkParams(ps []*Param) error {
 			spans = append(spans, spanOf(p.Name+" data", p.Data64), spanOf(p.Name+" grad", p.Grad64))
 		}
 	}
+	return checkOverlap(spans)
+}
+
+// checkOverlap returns an error naming two of the spans that overlap, if
+// any do (empty spans overlap nothing). It reorders spans.
+func checkOverlap(spans []span) error {
 	nz := spans[:0]
 	for _, s := range spans {
 		if s.hi > s.lo {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 	"unsafe"
 
 	"github.com/descent-go/descent/kernels"
@@ -250,19 +249,7 @@ func checkEmbeddings(alg *Algorithm, gs []group, ps []*Param, es [][]Embedding) 
 	if !have {
 		return nil
 	}
-	nz := spans[:0]
-	for _, s := range spans {
-		if s.hi > s.lo {
-			nz = append(nz, s)
-		}
-	}
-	sort.Slice(nz, func(i, j int) bool { return nz[i].lo < nz[j].lo })
-	for i := 1; i < len(nz); i++ {
-		if nz[i].lo < nz[i-1].hi {
-			return fmt.Errorf("optim: slices overlap: %s and %s", nz[i-1].name, nz[i].name)
-		}
-	}
-	return nil
+	return checkOverlap(spans)
 }
 
 // sparseItemElems bounds the elements of one work item of the sparse
