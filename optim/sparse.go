@@ -473,21 +473,7 @@ func (t *sparseTensor[T]) outs(state []StateTensor) []safetensors.Out {
 	return o
 }
 
-func (t *sparseTensor[T]) load(k int, data []byte) {
-	if k == 0 {
-		safetensors.Decode(t.p, data)
-		return
-	}
-	for _, s := range t.state {
-		if s != nil {
-			if k--; k == 0 {
-				safetensors.Decode(s, data)
-				return
-			}
-		}
-	}
-	panic("optim: load: no such tensor")
-}
+func (t *sparseTensor[T]) load(k int, data []byte) { loadTensor(t.p, t.state, k, data) }
 
 func (t *sparseTensor[T]) stateOf(i int) any { return t.state[i] }
 

@@ -115,12 +115,16 @@ func (t *tensor[T]) outs(state []StateTensor) []safetensors.Out {
 	return o
 }
 
-func (t *tensor[T]) load(k int, data []byte) {
+func (t *tensor[T]) load(k int, data []byte) { loadTensor(t.p, t.state, k, data) }
+
+// loadTensor decodes data into the k-th tensor of a parameter's checkpoint
+// tensors: 0 is the data p, then the kept (non-nil) state tensors in order.
+func loadTensor[T kernels.Float](p []T, state [][]T, k int, data []byte) {
 	if k == 0 {
-		safetensors.Decode(t.p, data)
+		safetensors.Decode(p, data)
 		return
 	}
-	for _, s := range t.state {
+	for _, s := range state {
 		if s != nil {
 			if k--; k == 0 {
 				safetensors.Decode(s, data)
