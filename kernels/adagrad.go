@@ -73,10 +73,14 @@ func (h Adagrad) Scalars(t int, gradScale float64) AdagradScalars {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func AdagradStep[T Float](p, g, sum []T, s *AdagradScalars) {
 	checkLens[T]("AdagradStep", "p, g, sum", len(p), len(g), len(sum))
-	var c [asm.AdagradN]T
+	c, f := adagradCoeffs[T](s)
+	table[T]().Adagrad(p, g, sum, c, f)
+}
+
+func adagradCoeffs[T Float](s *AdagradScalars) (c [asm.AdagradN]T, flags uint64) {
 	c[asm.AdagradGradScale], c[asm.AdagradL2] = T(s.GradScale), T(s.L2)
 	c[asm.AdagradStepSize], c[asm.AdagradEps] = T(s.StepSize), T(s.Eps)
-	table[T]().Adagrad(p, g, sum, c, l2Flag(c[asm.AdagradL2]))
+	return c, l2Flag(c[asm.AdagradL2])
 }
 
 func init() { ref32.Adagrad, ref64.Adagrad = adagradRef[float32], adagradRef[float64] }

@@ -33,9 +33,13 @@ func fname[T Float](kernel string) string {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func SGDStep[T Float](p, g []T, s *SGDScalars) {
 	checkLens[T]("SGDStep", "p, g", len(p), len(g))
-	var c [asm.SGDN]T
+	c, f := sgdCoeffs[T](s)
+	table[T]().SGD(p, g, c, f)
+}
+
+func sgdCoeffs[T Float](s *SGDScalars) (c [asm.SGDN]T, flags uint64) {
 	c[asm.SGDGradScale], c[asm.SGDL2], c[asm.SGDLR] = T(s.GradScale), T(s.L2), T(s.LR)
-	table[T]().SGD(p, g, c, sgdFlags(c[asm.SGDL2], c[asm.SGDGradScale], false, false))
+	return c, sgdFlags(c[asm.SGDL2], c[asm.SGDGradScale], false, false)
 }
 
 // MomentumStep does one step of SGD with momentum (heavy-ball, or Nesterov
@@ -53,10 +57,14 @@ func SGDStep[T Float](p, g []T, s *SGDScalars) {
 // itself (buf's old contents are not read). It panics if the lengths differ.
 func MomentumStep[T Float](p, g, buf []T, s *SGDScalars, first bool) {
 	checkLens[T]("MomentumStep", "p, g, buf", len(p), len(g), len(buf))
-	var c [asm.MomentumN]T
+	c, f := momentumCoeffs[T](s, first)
+	table[T]().Momentum(p, g, buf, c, f)
+}
+
+func momentumCoeffs[T Float](s *SGDScalars, first bool) (c [asm.MomentumN]T, flags uint64) {
 	c[asm.MomentumGradScale], c[asm.MomentumL2], c[asm.MomentumLR] = T(s.GradScale), T(s.L2), T(s.LR)
 	c[asm.MomentumMomentum], c[asm.MomentumOneMinusDampening] = T(s.Momentum), T(s.OneMinusDampening)
-	table[T]().Momentum(p, g, buf, c, sgdFlags(c[asm.MomentumL2], c[asm.MomentumGradScale], s.Nesterov, first))
+	return c, sgdFlags(c[asm.MomentumL2], c[asm.MomentumGradScale], s.Nesterov, first)
 }
 
 // sgdFlags returns the variant flags of the SGD and momentum kernels.

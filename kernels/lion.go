@@ -72,11 +72,15 @@ func (h Lion) Scalars(gradScale float64) LionScalars {
 // with s's scalars rounded once to T. It panics if the lengths differ.
 func LionStep[T Float](p, g, m []T, s *LionScalars) {
 	checkLens[T]("LionStep", "p, g, m", len(p), len(g), len(m))
-	var c [asm.LionN]T
+	c, f := lionCoeffs[T](s)
+	table[T]().Lion(p, g, m, c, f)
+}
+
+func lionCoeffs[T Float](s *LionScalars) (c [asm.LionN]T, flags uint64) {
 	c[asm.LionGradScale], c[asm.LionBeta1], c[asm.LionOneMinusBeta1] = T(s.GradScale), T(s.Beta1), T(s.OneMinusBeta1)
 	c[asm.LionBeta2], c[asm.LionOneMinusBeta2] = T(s.Beta2), T(s.OneMinusBeta2)
 	c[asm.LionWeightDecay], c[asm.LionLR] = T(s.WeightDecay), T(s.LR)
-	table[T]().Lion(p, g, m, c, l2Flag(c[asm.LionWeightDecay]))
+	return c, l2Flag(c[asm.LionWeightDecay])
 }
 
 func init() { ref32.Lion, ref64.Lion = lionRef[float32], lionRef[float64] }

@@ -89,22 +89,30 @@ func (h RMSprop) Scalars(gradScale float64) RMSpropScalars {
 // with s's scalars rounded once to T. It panics if the lengths of the
 // slices in use differ.
 func RMSpropStep[T Float](p, g, sq, buf, gavg []T, s *RMSpropScalars) {
-	var c [asm.RMSpropN]T
-	c[asm.RMSpropGradScale], c[asm.RMSpropL2], c[asm.RMSpropAlpha] = T(s.GradScale), T(s.L2), T(s.Alpha)
-	c[asm.RMSpropOneMinusAlpha], c[asm.RMSpropEps] = T(s.OneMinusAlpha), T(s.Eps)
-	c[asm.RMSpropMomentum], c[asm.RMSpropLR] = T(s.Momentum), T(s.LR)
-	flags := l2Flag(c[asm.RMSpropL2])
+	c, flags := rmspropCoeffs[T](s)
 	lb, la := len(p), len(p)
-	if c[asm.RMSpropMomentum] != 0 {
-		flags |= asm.FlagMomentum
+	if flags&asm.FlagMomentum != 0 {
 		lb = len(buf)
 	}
-	if s.Centered {
-		flags |= asm.FlagCentered
+	if flags&asm.FlagCentered != 0 {
 		la = len(gavg)
 	}
 	checkLens[T]("RMSpropStep", "p, g, sq, buf, gavg", len(p), len(g), len(sq), lb, la)
 	table[T]().RMSprop(p, g, sq, buf, gavg, c, flags)
+}
+
+func rmspropCoeffs[T Float](s *RMSpropScalars) (c [asm.RMSpropN]T, flags uint64) {
+	c[asm.RMSpropGradScale], c[asm.RMSpropL2], c[asm.RMSpropAlpha] = T(s.GradScale), T(s.L2), T(s.Alpha)
+	c[asm.RMSpropOneMinusAlpha], c[asm.RMSpropEps] = T(s.OneMinusAlpha), T(s.Eps)
+	c[asm.RMSpropMomentum], c[asm.RMSpropLR] = T(s.Momentum), T(s.LR)
+	flags = l2Flag(c[asm.RMSpropL2])
+	if c[asm.RMSpropMomentum] != 0 {
+		flags |= asm.FlagMomentum
+	}
+	if s.Centered {
+		flags |= asm.FlagCentered
+	}
+	return c, flags
 }
 
 func init() { ref32.RMSprop, ref64.RMSprop = rmspropRef[float32], rmspropRef[float64] }
