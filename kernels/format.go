@@ -158,7 +158,7 @@ func (m Q8Map) Encode(y float32) uint8 {
 	}
 	b := math.Float32bits(y)
 	c := (b+0x7ffff+(b>>20)&1)>>20 - (127-m.bias)<<3 // NaN's and the top's overflow: above max
-	if c > m.max {                                    // unsigned: wrapped NaN patterns are large too
+	if c > m.max {                                   // unsigned: wrapped NaN patterns are large too
 		c = m.max
 	}
 	return uint8(c)
