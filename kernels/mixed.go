@@ -87,6 +87,10 @@ type Scratch struct {
 	s64 [6][]float64
 }
 
+// Block returns a buffer of Q8Block elements of s, for a caller's own
+// conversions (it is one of the buffers the mixed steps use).
+func (s *Scratch) Block() []float32 { return s.f32[4][:] }
+
 // Check reports whether x is a valid operand set for kernel (a catalog name)
 // over n elements.
 func (x *Mixed[T]) Check(kernel string) error {

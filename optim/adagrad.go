@@ -24,7 +24,14 @@ var adagradRule = register(&rule[kernels.Adagrad, kernels.AdagradScalars]{
 	scalars:  kernels.Adagrad.Scalars,
 	k32:      bindAdagrad[float32],
 	k64:      bindAdagrad[float64],
+	m32:      bindAdagradMixed[float32],
+	m64:      bindAdagradMixed[float64],
 })
+
+func bindAdagradMixed[T kernels.Float](s *kernels.AdagradScalars, x *kernels.Mixed[T]) mixedFunc {
+	mustCheck(x.Check("Adagrad"))
+	return func(lo, hi int, _ bool, sc *kernels.Scratch) { kernels.AdagradStepMixed(x, lo, hi, sc, s) }
+}
 
 func bindAdagrad[T kernels.Float](s *kernels.AdagradScalars, p, g []T, st [][]T) stepFunc {
 	sum := st[0]

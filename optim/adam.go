@@ -20,12 +20,23 @@ var adamRule = register(&rule[kernels.Adam, kernels.AdamScalars]{
 		flag("amsgrad", "use the running maximum of the second moment", func(h *kernels.Adam) *bool { return &h.AMSGrad }).structural(),
 		flag("maximize", "ascend instead of descend", func(h *kernels.Adam) *bool { return &h.Maximize }),
 	},
-	state:    []StateTensor{{Name: "exp_avg"}, {Name: "exp_avg_sq"}, {Name: "max_exp_avg_sq", When: "amsgrad"}},
+	state:    []StateTensor{{Name: "exp_avg", Signed: true}, {Name: "exp_avg_sq"}, {Name: "max_exp_avg_sq", When: "amsgrad"}},
 	validate: kernels.Adam.Validate,
 	scalars:  kernels.Adam.Scalars,
 	k32:      bindAdam[float32],
 	k64:      bindAdam[float64],
+	m32:      bindAdamMixed[float32],
+	m64:      bindAdamMixed[float64],
 })
+
+func bindAdamMixed[T kernels.Float](s *kernels.AdamScalars, x *kernels.Mixed[T]) mixedFunc {
+	name := "AMSGrad"
+	if st := x.State[2]; st.Native == nil && st.Q == nil {
+		x.State, name = x.State[:2], "Adam"
+	}
+	mustCheck(x.Check(name))
+	return func(lo, hi int, _ bool, sc *kernels.Scratch) { kernels.AdamStepMixed(x, lo, hi, sc, s) }
+}
 
 func bindAdam[T kernels.Float](s *kernels.AdamScalars, p, g []T, st [][]T) stepFunc {
 	m, v := st[0], st[1]

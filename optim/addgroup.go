@@ -50,17 +50,21 @@ func (o *Optimizer) AddGroup(g Group) error {
 	if err := checkParams(all); err != nil {
 		return fmt.Errorf("optim: AddGroup: %w", err)
 	}
+	q8min, err := g.q8Min()
+	if err != nil {
+		return fmt.Errorf("optim: AddGroup: %w", err)
+	}
+	for i := range ps {
+		if err := checkStorage(c.alg, &ps[i], h, q8min); err != nil {
+			return fmt.Errorf("optim: AddGroup: %w", err)
+		}
+	}
 	gi := len(c.groups)
-	c.groups = append(c.groups, group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h), born: c.step})
+	c.groups = append(c.groups, group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h), born: c.step, q8min: q8min})
 	for i := range ps {
 		p := &ps[i]
 		b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
-		var t anyTensor
-		if p.Dtype() == F32 {
-			t = newTensor(b, p.Data32, p.Grad32, c.alg.State, h)
-		} else {
-			t = newTensor(b, p.Data64, p.Grad64, c.alg.State, h)
-		}
+		t := c.newAnyTensor(b, p, h, q8min)
 		c.byName[b.name] = len(c.tensors)
 		c.groups[gi].params = append(c.groups[gi].params, len(c.tensors))
 		c.tensors = append(c.tensors, t)

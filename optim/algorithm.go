@@ -178,6 +178,10 @@ type StateTensor struct {
 	// Init names the hyper-parameter the tensor starts at
 	// ("initial_accumulator_value"); "" for zero.
 	Init string
+	// Signed says the tensor's elements take both signs: 8-bit state
+	// stores it with the signed map (kernels.Q8Signed), otherwise with the
+	// unsigned one (kernels.Q8Unsigned).
+	Signed bool
 }
 
 // Values are hyper-parameters by key (HyperParam.Key); a switch is 0 or 1.
@@ -306,6 +310,16 @@ type Group struct {
 	// group's hyper-parameters by the rule's sparse update (see Embedding).
 	// A group needs a parameter or an embedding.
 	Embeddings []Embedding
+
+	// State is how the group's optimizer state is stored: StateFull (the
+	// zero value: in the parameters' compute type) or State8Bit (blockwise
+	// 8-bit codes, see kernels.Q8Map). 8-bit state applies to the
+	// parameters computed in float32 (Data32 or Data16) with at least
+	// Min8Bit elements; the others keep full-precision state.
+	State StateFormat
+	// Min8Bit is the smallest tensor whose state State8Bit quantizes; 0
+	// means DefaultMin8Bit.
+	Min8Bit int
 }
 
 // New returns an optimizer of the named algorithm (see Algorithms) over the
@@ -329,7 +343,11 @@ func (a *Algorithm) New(groups []Group, opts ...Option) (*Optimizer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("optim: group %d: %w", i, err)
 		}
-		gs[i] = group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h)}
+		q8min, err := g.q8Min()
+		if err != nil {
+			return nil, fmt.Errorf("optim: group %d: %w", i, err)
+		}
+		gs[i] = group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h), q8min: q8min}
 		ps[i], es[i] = g.Params, g.Embeddings
 	}
 	return newOptimizer(a, gs, ps, es, opts)

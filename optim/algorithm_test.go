@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 	}
 	got := StateSuffixes()
 	slices.Sort(got)
-	if s := strings.Join(got, " "); s != ".exp_avg .exp_avg_sq .grad_avg .max_exp_avg_sq .momentum_buffer .square_avg .sum" {
+	if s := strings.Join(got, " "); s != ".absmax .exp_avg .exp_avg_sq .grad_avg .max_exp_avg_sq .momentum_buffer .square_avg .sum" {
 		t.Errorf("state suffixes %s", s)
 	}
 	for _, sfx := range got {

@@ -17,12 +17,19 @@ var lionRule = register(&rule[kernels.Lion, kernels.LionScalars]{
 		num("weight_decay", "weight decay λ", atLeast(0), func(h *kernels.Lion) *float64 { return &h.WeightDecay }).short("wd"),
 		flag("maximize", "ascend instead of descend", func(h *kernels.Lion) *bool { return &h.Maximize }),
 	},
-	state:    []StateTensor{{Name: "exp_avg"}},
+	state:    []StateTensor{{Name: "exp_avg", Signed: true}},
 	validate: kernels.Lion.Validate,
 	scalars:  func(h kernels.Lion, _ int, gs float64) kernels.LionScalars { return h.Scalars(gs) },
 	k32:      bindLion[float32],
 	k64:      bindLion[float64],
+	m32:      bindLionMixed[float32],
+	m64:      bindLionMixed[float64],
 })
+
+func bindLionMixed[T kernels.Float](s *kernels.LionScalars, x *kernels.Mixed[T]) mixedFunc {
+	mustCheck(x.Check("Lion"))
+	return func(lo, hi int, _ bool, sc *kernels.Scratch) { kernels.LionStepMixed(x, lo, hi, sc, s) }
+}
 
 func bindLion[T kernels.Float](s *kernels.LionScalars, p, g []T, st [][]T) stepFunc {
 	m := st[0]

@@ -124,6 +124,7 @@ type group struct {
 	cycle  int     // hyper-parameter the schedule's momentum sets (MomentumCycler), or -1
 	mom    float64 // its value for the next update
 	born   int     // the optimizer's step count when the group was added (AddGroup); its own count is step − born
+	q8min  int     // tensors of at least this many elements keep 8-bit state; 0: none
 	params []int   // indices into core.tensors
 }
 
@@ -167,6 +168,10 @@ type core struct {
 	sp *sparseCore // the embeddings (sparse.go); nil when there are none
 
 	pool *pool
+
+	// scratches holds one kernels.Scratch per worker, for mixed-storage
+	// tensors (storage.go).
+	scratches chan *kernels.Scratch
 }
 
 // NewSGD returns an SGD optimizer (with momentum, dampening, Nesterov,
@@ -234,12 +239,10 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 		for pi := range ps[gi] {
 			p := &ps[gi][pi]
 			b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
-			var t anyTensor
-			if p.Dtype() == F32 {
-				t = newTensor(b, p.Data32, p.Grad32, alg.State, gs[gi].h)
-			} else {
-				t = newTensor(b, p.Data64, p.Grad64, alg.State, gs[gi].h)
+			if err := checkStorage(alg, p, gs[gi].h, gs[gi].q8min); err != nil {
+				return nil, err
 			}
+			t := c.newAnyTensor(b, p, gs[gi].h, gs[gi].q8min)
 			c.byName[b.name] = len(c.tensors)
 			gs[gi].params = append(gs[gi].params, len(c.tensors))
 			c.tensors = append(c.tensors, t)
@@ -252,6 +255,10 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 		workers = runtime.GOMAXPROCS(0)
 	}
 	c.pool = newPool(workers, c)
+	c.scratches = make(chan *kernels.Scratch, workers)
+	for range workers {
+		c.scratches <- new(kernels.Scratch)
+	}
 	o := &Optimizer{c: c}
 	runtime.AddCleanup(o, func(p *pool) { p.close() }, c.pool)
 	return o, nil

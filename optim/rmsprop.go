@@ -19,12 +19,19 @@ var rmspropRule = register(&rule[kernels.RMSprop, kernels.RMSpropScalars]{
 		flag("centered", "divide by the estimated variance of the gradient", func(h *kernels.RMSprop) *bool { return &h.Centered }).structural(),
 		flag("maximize", "ascend instead of descend", func(h *kernels.RMSprop) *bool { return &h.Maximize }),
 	},
-	state:    []StateTensor{{Name: "square_avg"}, {Name: "momentum_buffer", When: "momentum"}, {Name: "grad_avg", When: "centered"}},
+	state:    []StateTensor{{Name: "square_avg"}, {Name: "momentum_buffer", When: "momentum", Signed: true}, {Name: "grad_avg", When: "centered", Signed: true}},
 	validate: kernels.RMSprop.Validate,
 	scalars:  func(h kernels.RMSprop, _ int, gs float64) kernels.RMSpropScalars { return h.Scalars(gs) },
 	k32:      bindRMSprop[float32],
 	k64:      bindRMSprop[float64],
+	m32:      bindRMSpropMixed[float32],
+	m64:      bindRMSpropMixed[float64],
 })
+
+func bindRMSpropMixed[T kernels.Float](s *kernels.RMSpropScalars, x *kernels.Mixed[T]) mixedFunc {
+	mustCheck(x.Check("RMSprop"))
+	return func(lo, hi int, _ bool, sc *kernels.Scratch) { kernels.RMSpropStepMixed(x, lo, hi, sc, s) }
+}
 
 func bindRMSprop[T kernels.Float](s *kernels.RMSpropScalars, p, g []T, st [][]T) stepFunc {
 	sq, buf, gavg := st[0], st[1], st[2]

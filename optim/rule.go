@@ -76,6 +76,10 @@ type rule[H any, S any] struct {
 	scalars  func(h H, t int, gradScale float64) S // step t ≥ 1
 	k32      binder[float32, S]
 	k64      binder[float64, S]
+	// m32 and m64 bind the mixed-storage steps (storage.go); nil: the rule
+	// supports only plain float32 and float64 parameters and state.
+	m32 mixedBinder[float32, S]
+	m64 mixedBinder[float64, S]
 
 	lr int // index of "lr" in params
 }
@@ -248,6 +252,11 @@ type groupHyper interface {
 	index(key string) int
 	bind32(p, g []float32, st [][]float32) stepFunc
 	bind64(p, g []float64, st [][]float64) stepFunc
+	// bindMixed32 and bindMixed64 bind a mixed-storage step; nil when the
+	// rule has none (mixed reports it).
+	bindMixed32(x *kernels.Mixed[float32]) mixedFunc
+	bindMixed64(x *kernels.Mixed[float64]) mixedFunc
+	mixed() bool
 	// assign sets the hyper-parameters from o, of the same rule.
 	assign(o groupHyper)
 	// meta writes every hyper-parameter as checkpoint metadata.
@@ -302,6 +311,9 @@ func (g *hyperOf[H, S]) bind32(p, gr []float32, st [][]float32) stepFunc {
 func (g *hyperOf[H, S]) bind64(p, gr []float64, st [][]float64) stepFunc {
 	return g.r.k64(&g.s, p, gr, st)
 }
+func (g *hyperOf[H, S]) bindMixed32(x *kernels.Mixed[float32]) mixedFunc { return g.r.m32(&g.s, x) }
+func (g *hyperOf[H, S]) bindMixed64(x *kernels.Mixed[float64]) mixedFunc { return g.r.m64(&g.s, x) }
+func (g *hyperOf[H, S]) mixed() bool                                     { return g.r.m32 != nil && g.r.m64 != nil }
 func (g *hyperOf[H, S]) assign(o groupHyper) { g.h = o.(*hyperOf[H, S]).h }
 
 func (g *hyperOf[H, S]) meta(m map[string]string, prefix string) {

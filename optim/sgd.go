@@ -18,12 +18,24 @@ var sgdRule = register(&rule[kernels.SGD, kernels.SGDScalars]{
 		flag("nesterov", "Nesterov momentum", func(h *kernels.SGD) *bool { return &h.Nesterov }),
 		flag("maximize", "ascend instead of descend", func(h *kernels.SGD) *bool { return &h.Maximize }),
 	},
-	state:    []StateTensor{{Name: "momentum_buffer", When: "momentum"}},
+	state:    []StateTensor{{Name: "momentum_buffer", When: "momentum", Signed: true}},
 	validate: kernels.SGD.Validate,
 	scalars:  func(h kernels.SGD, _ int, gs float64) kernels.SGDScalars { return h.Scalars(gs) },
 	k32:      bindSGD[float32],
 	k64:      bindSGD[float64],
+	m32:      bindSGDMixed[float32],
+	m64:      bindSGDMixed[float64],
 })
+
+func bindSGDMixed[T kernels.Float](s *kernels.SGDScalars, x *kernels.Mixed[T]) mixedFunc {
+	if st := x.State[0]; st.Native != nil || st.Q != nil {
+		mustCheck(x.Check("Momentum"))
+		return func(lo, hi int, first bool, sc *kernels.Scratch) { kernels.MomentumStepMixed(x, lo, hi, sc, s, first) }
+	}
+	x.State = x.State[:0]
+	mustCheck(x.Check("SGD"))
+	return func(lo, hi int, _ bool, sc *kernels.Scratch) { kernels.SGDStepMixed(x, lo, hi, sc, s) }
+}
 
 func bindSGD[T kernels.Float](s *kernels.SGDScalars, p, g []T, st [][]T) stepFunc {
 	if buf := st[0]; buf != nil {

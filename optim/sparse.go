@@ -221,11 +221,7 @@ func checkEmbeddings(alg *Algorithm, gs []group, ps []*Param, es [][]Embedding) 
 	var spans []span
 	for _, p := range ps {
 		seen[p.Name] = true
-		if p.Dtype() == F32 {
-			spans = append(spans, spanOf(p.Name+" data", p.Data32), spanOf(p.Name+" grad", p.Grad32))
-		} else {
-			spans = append(spans, spanOf(p.Name+" data", p.Data64), spanOf(p.Name+" grad", p.Grad64))
-		}
+		spans = append(spans, p.spans()...)
 	}
 	have := false
 	for gi := range es {

@@ -28,7 +28,8 @@ const (
 	weightsVersion = "1"
 )
 
-// SaveWeights writes the data of params (Data32 or Data64; gradients are
+// SaveWeights writes the data of params (Data32, Data64, or Data16 as BF16
+// or F16 tensors; gradients are
 // not read) to path as a weights file, with the caller metadata meta
 // (see SetMetadata for its rules; nil for none). Names must be valid and
 // distinct, and a Shape, when set, must match the data's length. The file
@@ -68,9 +69,12 @@ func (o *Optimizer) Params() []Param {
 func writeWeights(w io.Writer, params []Param, meta map[string]string) (int64, error) {
 	ts := make([]safetensors.Out, len(params))
 	for i, p := range params {
-		if p.Data32 != nil {
+		switch {
+		case p.Data32 != nil:
 			ts[i] = safetensors.Of(p.Name, p.shape(), p.Data32)
-		} else {
+		case p.Data16 != nil:
+			ts[i] = safetensors.OfHalf(p.Name, p.shape(), p.Dtype().String(), p.Data16)
+		default:
 			ts[i] = safetensors.Of(p.Name, p.shape(), p.Data64)
 		}
 	}
@@ -99,8 +103,8 @@ func checkWeights(params []Param) error {
 			return fmt.Errorf("optim: duplicate parameter name %q", p.Name)
 		}
 		seen[p.Name] = true
-		if (p.Data32 == nil) == (p.Data64 == nil) {
-			return fmt.Errorf("optim: parameter %q: set exactly one of Data32 and Data64", p.Name)
+		if n := btoi(p.Data32 != nil) + btoi(p.Data64 != nil) + btoi(p.Data16 != nil); n != 1 || p.Data16 != nil && p.Dtype() == 0 {
+			return fmt.Errorf("optim: parameter %q: set exactly one of Data32, Data64 and Data16 (with Half)", p.Name)
 		}
 		if err := p.checkShape(); err != nil {
 			return err
@@ -159,10 +163,7 @@ func LoadWeights(path string, params []Param) (map[string]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("optim: weights file has no tensor %q", p.Name)
 		}
-		dt := safetensors.DtypeOf[float64]()
-		if p.Data32 != nil {
-			dt = safetensors.DtypeOf[float32]()
-		}
+		dt := p.Dtype().String()
 		if t.Dtype != dt || !slices.Equal(t.Shape, p.shape()) {
 			return nil, fmt.Errorf("optim: weights tensor %q is %s%v, the parameter %s%v", p.Name, t.Dtype, t.Shape, dt, p.shape())
 		}
@@ -176,11 +177,21 @@ func LoadWeights(path string, params []Param) (map[string]string, error) {
 		return nil, fmt.Errorf("optim: weights: data checksum mismatch (corrupt file): sha256 %x, metadata says %q", sum, want)
 	}
 	for i := range params {
-		if params[i].Data32 != nil {
-			safetensors.Decode(params[i].Data32, src[i].Data)
-		} else {
-			safetensors.Decode(params[i].Data64, src[i].Data)
+		switch p := &params[i]; {
+		case p.Data32 != nil:
+			safetensors.Decode(p.Data32, src[i].Data)
+		case p.Data16 != nil:
+			safetensors.DecodeU16(p.Data16, src[i].Data)
+		default:
+			safetensors.Decode(p.Data64, src[i].Data)
 		}
 	}
 	return maps.Clone(meta), nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -259,6 +259,49 @@ type Out struct {
 	Shape []int
 	f32   []float32
 	f64   []float64
+	u8    []uint8  // with dtype U8
+	u16   []uint16 // with dtype BF16 or F16 (their bits)
+	dtype string   // set for u8 and u16
+}
+
+// OfU8 returns the U8 tensor name over x (kept, like Of).
+func OfU8(name string, shape []int, x []uint8) Out {
+	if x == nil {
+		x = []uint8{}
+	}
+	return Out{Name: name, Shape: shape, u8: x, dtype: U8}
+}
+
+// OfHalf returns the tensor name over x, the bits of 16-bit floats of
+// dtype BF16 or F16 (kept, like Of). It panics for another dtype.
+func OfHalf(name string, shape []int, dtype string, x []uint16) Out {
+	if dtype != BF16 && dtype != F16 {
+		panic("safetensors: OfHalf: dtype " + dtype)
+	}
+	if x == nil {
+		x = []uint16{}
+	}
+	return Out{Name: name, Shape: shape, u16: x, dtype: dtype}
+}
+
+// DecodeU8 copies data into dst. It panics unless the lengths are equal.
+func DecodeU8(dst []uint8, data []byte) {
+	if len(data) != len(dst) {
+		panic(fmt.Sprintf("safetensors: DecodeU8: %d bytes for %d elements", len(data), len(dst)))
+	}
+	copy(dst, data)
+}
+
+// DecodeU16 sets dst to the little-endian 16-bit elements in data (the bits
+// of BF16, F16, U16 or I16 tensors). It panics unless len(data) is
+// 2·len(dst).
+func DecodeU16(dst []uint16, data []byte) {
+	if len(data) != 2*len(dst) {
+		panic(fmt.Sprintf("safetensors: DecodeU16: %d bytes for %d elements", len(data), len(dst)))
+	}
+	for i := range dst {
+		dst[i] = binary.LittleEndian.Uint16(data[2*i:])
+	}
 }
 
 // Of returns the tensor name of the given shape over x, which it keeps
@@ -281,8 +324,11 @@ func Of[T Float](name string, shape []int, x []T) Out {
 	return o
 }
 
-// Dtype returns "F32" or "F64".
+// Dtype returns the tensor's dtype: "F32", "F64", "U8", "BF16" or "F16".
 func (t *Out) Dtype() string {
+	if t.dtype != "" {
+		return t.dtype
+	}
 	if t.f32 != nil {
 		return F32
 	}
@@ -291,6 +337,12 @@ func (t *Out) Dtype() string {
 
 // NBytes returns the size of t's data.
 func (t *Out) NBytes() int {
+	switch {
+	case t.u8 != nil:
+		return len(t.u8)
+	case t.u16 != nil:
+		return 2 * len(t.u16)
+	}
 	if t.f32 != nil {
 		return 4 * len(t.f32)
 	}
@@ -301,6 +353,28 @@ func (t *Out) NBytes() int {
 // time: buf (at least 8 bytes) is reused for every call, so emit must not
 // keep it. It returns emit's first error.
 func (t *Out) Encode(buf []byte, emit func([]byte) error) error {
+	if t.u8 != nil {
+		for lo := 0; lo < len(t.u8); lo += len(buf) {
+			n := copy(buf, t.u8[lo:])
+			if err := emit(buf[:n]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if t.u16 != nil {
+		per := len(buf) / 2
+		for lo := 0; lo < len(t.u16); lo += per {
+			part := t.u16[lo:min(lo+per, len(t.u16))]
+			for i, x := range part {
+				binary.LittleEndian.PutUint16(buf[2*i:], x)
+			}
+			if err := emit(buf[:2*len(part)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if t.f32 != nil {
 		per := len(buf) / 4
 		for lo := 0; lo < len(t.f32); lo += per {
