@@ -314,7 +314,7 @@ func (g *hyperOf[H, S]) bind64(p, gr []float64, st [][]float64) stepFunc {
 func (g *hyperOf[H, S]) bindMixed32(x *kernels.Mixed[float32]) mixedFunc { return g.r.m32(&g.s, x) }
 func (g *hyperOf[H, S]) bindMixed64(x *kernels.Mixed[float64]) mixedFunc { return g.r.m64(&g.s, x) }
 func (g *hyperOf[H, S]) mixed() bool                                     { return g.r.m32 != nil && g.r.m64 != nil }
-func (g *hyperOf[H, S]) assign(o groupHyper) { g.h = o.(*hyperOf[H, S]).h }
+func (g *hyperOf[H, S]) assign(o groupHyper)                             { g.h = o.(*hyperOf[H, S]).h }
 
 func (g *hyperOf[H, S]) meta(m map[string]string, prefix string) {
 	for i := range g.r.params {

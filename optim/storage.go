@@ -91,7 +91,7 @@ type mixedTensor[T kernels.Float] struct {
 	tensorBase
 	src   Param // the caller's slices
 	x     *kernels.Mixed[T]
-	state [][]T        // full-precision state tensors (nil: not kept, or quantized)
+	state [][]T         // full-precision state tensors (nil: not kept, or quantized)
 	q     []*kernels.Q8 // quantized state tensors (nil: not kept, or full)
 	step  mixedFunc
 	c     *core
