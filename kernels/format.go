@@ -203,14 +203,18 @@ func Q8Dequantize(m Q8Map, x []float32, codes []uint8, absmax float32) {
 // absMaxRef returns max |x[i]|, or the quiet NaN 0x7fc00000 if an element
 // is NaN (0 for no elements).
 func absMaxRef(x []float32) float32 {
-	var a float32
+	// Non-negative floats order as their encodings do.
+	var a uint32
 	for _, v := range x {
-		if v != v {
+		b := math.Float32bits(v) &^ (1 << 31)
+		if b > 0x7f800000 {
 			return math.Float32frombits(0x7fc00000)
 		}
-		a = max(a, abs32(v))
+		if b > a {
+			a = b
+		}
 	}
-	return a
+	return math.Float32frombits(a)
 }
 
 // q8EncodeRef sets codes[i] = m.Encode(|x[i]|·q), with the sign bit for the

@@ -31,6 +31,15 @@ type benchReport struct {
 	Go       string           `json:"go"`
 	Roofline []bench.Roofline `json:"roofline"`
 	Results  []benchRow       `json:"results"`
+	Storage  []storageRow     `json:"storage"`
+}
+
+// storageRow is a storage benchmark (bench.StorageCases): an update rule
+// over 16-bit or 8-bit storage, compared with the same rule in float32.
+type storageRow struct {
+	benchRow
+	StateBytes float64 `json:"state_bytes_per_param"` // master weights and state the optimizer keeps per parameter
+	VsF32      float64 `json:"speedup_vs_f32"`        // elements/s over the float32 storage's, same kernel, n and threads
 }
 
 type benchRow struct {
@@ -114,12 +123,18 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			cases = append(cases, c)
 		}
 	}
+	var scases []bench.StorageCase
+	for _, c := range bench.StorageCases(sizes) {
+		if want == nil || contains(want, c.Kernel) {
+			scases = append(scases, c)
+		}
+	}
 
 	if *format == "gotest" {
-		return benchGoTest(stdout, stderr, cases, ths, *count, *minTime)
+		return benchGoTest(stdout, stderr, cases, scases, ths, *count, *minTime)
 	}
 	rep := benchReport{CPU: cpuid.CPU.BrandName, Arch: runtime.GOARCH, Impl: kernels.Impl(), Go: runtime.Version()}
-	bar := newProgress(stderr, len(ths)*(len(cases)+1))
+	bar := newProgress(stderr, len(ths)*(len(cases)+len(scases)+1))
 	for _, th := range ths {
 		bar.step(fmt.Sprintf("roofline, %d thread(s)", th))
 		roof := bench.MeasureRoofline(th, *minTime)
@@ -139,6 +154,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			rep.Results = append(rep.Results, row)
 		}
 		bench.Release()
+		f32 := map[string]float64{}
+		for _, c := range scases {
+			bar.step(fmt.Sprintf("%s/%s", c.Kernel, c.Name()))
+			res := bench.MeasureStorage(c, th, *minTime)
+			row := storageRow{benchRow: newBenchRow(res, bench.AccessRMW, roof), StateBytes: c.StateBytesPerParam()}
+			key := fmt.Sprintf("%s/%d", c.Kernel, c.N)
+			if c.Storage.Name == "f32" {
+				f32[key] = res.ElemsSec
+			} else if r := f32[key]; r > 0 {
+				row.VsF32 = res.ElemsSec / r
+			}
+			rep.Storage = append(rep.Storage, row)
+		}
 	}
 	bar.done()
 
@@ -162,9 +190,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 // lines benchstat reads the configuration from: compare two runs with
 // benchstat old.txt new.txt. The iteration count is the one the
 // measurement's minimum time implies.
-func benchGoTest(stdout, stderr io.Writer, cases []bench.Case, ths []int, count int, minTime time.Duration) error {
+func benchGoTest(stdout, stderr io.Writer, cases []bench.Case, scases []bench.StorageCase, ths []int, count int, minTime time.Duration) error {
 	fmt.Fprintf(stdout, "goos: %s\ngoarch: %s\npkg: github.com/descent-go/descent/bench\ncpu: %s\n", runtime.GOOS, runtime.GOARCH, cpuid.CPU.BrandName)
-	bar := newProgress(stderr, count*len(ths)*len(cases))
+	bar := newProgress(stderr, count*len(ths)*(len(cases)+len(scases)))
 	for range count {
 		for _, th := range ths {
 			for _, c := range cases {
@@ -175,6 +203,13 @@ func benchGoTest(stdout, stderr io.Writer, cases []bench.Case, ths []int, count 
 				fmt.Fprintf(stdout, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
 			}
 			bench.Release()
+			for _, c := range scases {
+				name := fmt.Sprintf("BenchmarkStorage/%s/%s/threads=%d", c.Kernel, c.Name(), th)
+				bar.step(name)
+				r := bench.MeasureStorage(c, th, minTime)
+				iters := max(1, int(float64(minTime)/r.NsPerOp))
+				fmt.Fprintf(stdout, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
+			}
 		}
 	}
 	bar.done()
@@ -210,6 +245,24 @@ func printBench(w io.Writer, rep benchReport) {
 	fmt.Fprintln(w, "GB/s counts the bytes each kernel must read and write; % roofline compares it with the probe of the kernel's")
 	fmt.Fprintln(w, "access pattern, same run and threads: read (no slice written), rmw (read-modify-write: every written slice")
 	fmt.Fprintln(w, "also read, in place), copy (a slice written without being read).")
+	if len(rep.Storage) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "storage: the update over 16-bit parameters (bf16, float32 master weights) and 8-bit state, against float32")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kernel\tstorage\tn\timpl\tthreads\telements/s\tbytes/elem\tGB/s\t% roofline\tstate B/param\t× f32\t")
+	for _, r := range rep.Storage {
+		sp := "-"
+		if r.VsF32 > 0 {
+			sp = fmt.Sprintf("%.2f", r.VsF32)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%.2f\t%.1f\t%.0f\t%.3g\t%s\t\n",
+			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/r.ElemsSec, r.BytesSec/1e9, r.PctRoofline, r.StateBytes, sp)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "bytes/elem: what a step must read and write; state B/param: master weights and state the optimizer keeps")
+	fmt.Fprintln(w, "(8-bit: a code per element and a float32 maximum per 256); % roofline: against the rmw probe.")
 }
 
 // si formats a rate with an SI prefix.
