@@ -473,6 +473,8 @@ func (t *sparseTensor[T]) load(k int, data []byte) { loadTensor(t.p, t.state, k,
 
 func (t *sparseTensor[T]) stateOf(i int) any { return t.state[i] }
 
+func (t *sparseTensor[T]) stateBytes() int64 { return sliceBytes(t.state) }
+
 func (t *sparseTensor[T]) nRows() int { return len(t.ids) }
 
 func (t *sparseTensor[T]) norm() (float64, bool) { return t.sum, t.finite }

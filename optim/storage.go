@@ -289,6 +289,30 @@ func (t *mixedTensor[T]) load(k int, data []byte) {
 	panic("optim: load: no such tensor")
 }
 
+func (t *mixedTensor[T]) stateBytes() int64 {
+	n := sliceBytes(t.state)
+	if t.x.Copy != nil {
+		n += 4 * int64(len(t.x.P)) // master weights
+	}
+	for _, q := range t.q {
+		if q != nil {
+			n += int64(len(q.Codes)) + 4*int64(len(q.Absmax))
+		}
+	}
+	return n
+}
+
+// StateBytes returns the memory the optimizer keeps besides the caller's
+// slices: every state tensor (8-bit ones with their block maxima) and the
+// float32 master weights of 16-bit parameters.
+func (o *Optimizer) StateBytes() int64 {
+	var n int64
+	for _, t := range o.c.tensors {
+		n += t.stateBytes()
+	}
+	return n
+}
+
 // stateOf returns the i-th state tensor: []T, *kernels.Q8, or nil.
 func (t *mixedTensor[T]) stateOf(i int) any {
 	if t.q[i] != nil {

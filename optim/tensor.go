@@ -1,6 +1,8 @@
 package optim
 
 import (
+	"unsafe"
+
 	"github.com/descent-go/descent/kernels"
 	"github.com/descent-go/descent/safetensors"
 )
@@ -35,6 +37,9 @@ type anyTensor interface {
 	stateOf(i int) any
 	// param returns the Param the tensor was made from.
 	param() Param
+	// stateBytes returns the bytes of memory the optimizer keeps for the
+	// tensor: state tensors and master weights.
+	stateBytes() int64
 }
 
 // tensor is one parameter with its state, bound to its group's kernel.
@@ -136,6 +141,17 @@ func loadTensor[T kernels.Float](p []T, state [][]T, k int, data []byte) {
 }
 
 func (t *tensor[T]) stateOf(i int) any { return t.state[i] }
+
+func (t *tensor[T]) stateBytes() int64 { return sliceBytes(t.state) }
+
+// sliceBytes returns the bytes of the slices in s.
+func sliceBytes[T kernels.Float](s [][]T) int64 {
+	var n int64
+	for _, x := range s {
+		n += int64(len(x)) * int64(unsafe.Sizeof(T(0)))
+	}
+	return n
+}
 
 // clampTo sets every element of g to the nearest value in [−b, b] (NaN
 // stays NaN) and reports whether every element was finite before the clamp.
