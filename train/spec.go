@@ -49,6 +49,11 @@ type OptimSpec struct {
 	WeightDecay float64            // L2 penalty, or decoupled decay (adamw)
 	Hyper       map[string]float64 `json:",omitempty"` // any hyper-parameter by key
 	Workers     int                // optimizer goroutines; 0 means 1
+	// State8Bit keeps the optimizer state of float32 parameters of at
+	// least Min8Bit elements (0: optim.DefaultMin8Bit) as blockwise 8-bit
+	// codes (optim.State8Bit).
+	State8Bit bool `json:",omitempty"`
+	Min8Bit   int  `json:",omitempty"`
 }
 
 // specFields are the named fields of OptimSpec by key; asGiven marks the
@@ -178,6 +183,13 @@ func (s OptimSpec) String() string {
 	if wd, ok := a.Param("weight_decay"); ok {
 		show(wd)
 	}
+	if s.State8Bit {
+		m := s.Min8Bit
+		if m == 0 {
+			m = optim.DefaultMin8Bit
+		}
+		parts = append(parts, fmt.Sprintf("8-bit state from %d elements", m))
+	}
 	return s.Kind + "(" + strings.Join(parts, ", ") + ")"
 }
 
@@ -199,7 +211,11 @@ func (s OptimSpec) New(params []optim.Param, sched optim.Schedule, opts ...optim
 		return nil, err
 	}
 	all := append([]optim.Option{optim.WithFiniteCheck(), optim.WithWorkers(s.Workers)}, opts...)
-	return optim.New(s.Kind, []optim.Group{{Params: params, Hyper: v, Schedule: sched}}, all...)
+	g := optim.Group{Params: params, Hyper: v, Schedule: sched, Min8Bit: s.Min8Bit}
+	if s.State8Bit {
+		g.State = optim.State8Bit
+	}
+	return optim.New(s.Kind, []optim.Group{g}, all...)
 }
 
 // Schedule kinds accepted by ScheduleSpec.Kind.

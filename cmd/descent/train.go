@@ -392,6 +392,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	hyper := registerHyperFlags(fs)
 	batch := fs.Int("batch", 32, "rows per step; 0 for full-batch gradient descent")
 	hidden := fs.Int("hidden", 128, "--model mlp: hidden ReLU units")
+	state8 := fs.Bool("state8bit", false, "--model mlp: keep the optimizer state of tensors of at least --min8bit elements as blockwise 8-bit codes")
+	min8 := fs.Int("min8bit", 0, "with --state8bit: the smallest tensor quantized (default 4096)")
 	epochs := fs.Int("epochs", 20, "passes over the training rows (with --resume: the new total)")
 	sched := fs.String("schedule", train.Cosine, "learning-rate schedule: "+strings.Join(train.ScheduleKinds(), ", "))
 	warmup := fs.Int("warmup", 0, "linear warm-up steps before the schedule")
@@ -499,6 +501,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		case flagSet(fs, "hidden"):
 			return fmt.Errorf("--hidden applies to --model mlp, not %s", model)
 		}
+		switch {
+		case *state8 && model != modelMLP:
+			return fmt.Errorf("--state8bit applies to the float32 model, --model mlp (the %s model is float64)", model)
+		case *min8 != 0 && !*state8 || *min8 < 0:
+			return fmt.Errorf("--min8bit %d: want ≥ 0, with --state8bit", *min8)
+		}
+		meta.Optim.State8Bit, meta.Optim.Min8Bit = *state8, *min8
 	}
 
 	r, err := meta.build(ds, *patience)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/descent-go/descent/safetensors"
 )
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -270,5 +272,47 @@ func TestTrainMLP(t *testing.T) {
 		if code, _, e := runCmd(t, append(c.cmd, "--quiet")...); code != 1 || !strings.Contains(e, c.want) {
 			t.Errorf("%v: exit %d, %q; want %q", c.cmd, code, e, c.want)
 		}
+	}
+}
+
+// TestTrainState8Bit: --state8bit keeps the MLP's hidden layer's Adam state
+// as 8-bit codes (the checkpoint holds U8 tensors and their maxima), still
+// learns, resumes from the checkpoint's settings, and is refused for the
+// float64 linear models.
+func TestTrainState8Bit(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "s8.ck")
+	code, out, e := runCmd(t, "train", "--quiet", "--model", "mlp", "--state8bit", "--epochs", "5", "--save", ck)
+	if code != 0 {
+		t.Fatalf("%d %s", code, e)
+	}
+	if !strings.Contains(out, "8-bit state from 4096 elements") {
+		t.Errorf("output does not describe the state:\n%s", out)
+	}
+	if acc := metric(t, out, "validation", "accuracy"); acc < 0.95 {
+		t.Errorf("validation accuracy %v < 0.95\n%s", acc, out)
+	}
+	f, err := os.Open(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	h, err := safetensors.ReadHeader(f, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt := map[string]string{}
+	for _, x := range h.Tensors {
+		dt[x.Name] = x.Dtype
+	}
+	if dt["hidden.exp_avg"] != "U8" || dt["hidden.exp_avg_sq.absmax"] != "F32" || dt["output.exp_avg"] != "F32" {
+		t.Errorf("checkpoint dtypes %v", dt)
+	}
+	if code, out, e := runCmd(t, "train", "--quiet", "--resume", ck, "--epochs", "7"); code != 0 || !strings.Contains(out, "8-bit state") {
+		t.Errorf("resume: %d %s\n%s", code, e, out)
+	}
+	if code, _, e := runCmd(t, "train", "--quiet", "--state8bit"); code == 0 || !strings.Contains(e, "--model mlp") {
+		t.Errorf("--state8bit with the softmax model: %d %s", code, e)
 	}
 }
