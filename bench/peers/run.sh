@@ -49,3 +49,17 @@ END {
 	}
 	print "elements/s per implementation (M = 10^6); best/c-gcc = descent assembly over the C loop."
 }' "$out/lines"
+
+# Storage: Adam over 16-bit parameters and 8-bit state (descent's
+# BenchmarkStorage, one thread) beside torch's bfloat16 Adam.
+echo
+{
+	go test -run '^$' -bench '^BenchmarkStorage$/Adam/.*/threads=1$' -benchtime "${t}s" ./bench/
+	if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+		/usr/bin/python3 bench/peers/torch_optim.py "$t" --storage
+	fi
+} | grep '^Benchmark' | awk '{
+	for (i = 2; i <= NF; i++) if ($(i) == "elem/s") v = $(i - 1)
+	printf "%-58s %10.1f M elem/s\n", $1, v / 1e6
+}'
+echo "Adam: f32 moves 28 bytes per element, bf16-master 28, 8bit and 8bit-bf16 16.06, bf16-torch 14 (no master weights)."

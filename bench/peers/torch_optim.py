@@ -12,11 +12,11 @@ import time
 import torch
 
 torch.set_num_threads(1)
-MINTIME = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+MINTIME = float(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--storage" else 1.0
 SIZES = [4096, 65536, 1 << 20, 1 << 24]
 
 
-def bench(name, dtype, n, nbytes, make_opt):
+def bench(name, dtype, n, nbytes, make_opt, label=None):
     torch.manual_seed(1)
     p = torch.nn.Parameter(torch.randn(n, dtype=dtype))
     p.grad = torch.randn(n, dtype=dtype)
@@ -33,11 +33,22 @@ def bench(name, dtype, n, nbytes, make_opt):
         iters = max(iters * 2, int(iters * 1.2 * MINTIME / max(t, 1e-9)) + 1)
     ns = t / iters * 1e9
     dt = "f32" if dtype == torch.float32 else "f64"
-    print(f"Benchmark{name}/{dt}/n={n}/impl=torch \t{iters:8d}\t{ns:14.1f} ns/op\t"
+    label = label or f"Benchmark{name}/{dt}/n={n}/impl=torch"
+    print(f"{label} \t{iters:8d}\t{ns:14.1f} ns/op\t"
           f"{nbytes * n / ns * 1e3:10.2f} MB/s\t{n / ns * 1e9:12.0f} elem/s", flush=True)
 
 
-for n in SIZES:
+for n in SIZES if "--storage" not in sys.argv else []:
     for dtype, size in ((torch.float32, 4), (torch.float64, 8)):
         bench("Adam", dtype, n, 7 * size, lambda ps: torch.optim.Adam(ps, lr=1e-3))
         bench("SGD", dtype, n, 3 * size, lambda ps: torch.optim.SGD(ps, lr=1e-3))
+
+
+# Storage: torch's Adam over bfloat16 parameters, gradient and state (its
+# CPU path keeps the state in the parameter's dtype, with no float32 master
+# weights), beside descent's BenchmarkStorage rows. Bytes: 2 (grad) + 2·2
+# (param) + 2·2·2 (m, v).
+if "--storage" in sys.argv:
+    for n in (1 << 16, 1 << 24):
+        bench("Adam", torch.bfloat16, n, 14, lambda ps: torch.optim.Adam(ps, lr=1e-3),
+              label=f"BenchmarkStorage/Adam/bf16-torch/n={n}/threads=1")
