@@ -177,9 +177,9 @@ func (x *Mixed[T]) run(sc *Scratch, lo, hi, k int, c []T, flags uint64) {
 	}
 	// Mixed[float32] and Mixed[float64] have the same layout (slices).
 	if is32[T]() {
-		(*Mixed[float32])(unsafe.Pointer(x)).run32(sc, lo, hi, k, *(*[]float32)(unsafe.Pointer(&c)), flags)
+		run32((*Mixed[float32])(unsafe.Pointer(x)), sc, lo, hi, k, *(*[]float32)(unsafe.Pointer(&c)), flags)
 	} else {
-		(*Mixed[float64])(unsafe.Pointer(x)).run64(sc, lo, hi, k, *(*[]float64)(unsafe.Pointer(&c)), flags)
+		run64((*Mixed[float64])(unsafe.Pointer(x)), sc, lo, hi, k, *(*[]float64)(unsafe.Pointer(&c)), flags)
 	}
 }
 
@@ -187,12 +187,10 @@ func (x *Mixed[T]) run(sc *Scratch, lo, hi, k int, c []T, flags uint64) {
 // of Q8Block, or hi.
 func blockEnd(b, hi int) int { return min(b+Q8Block-b%Q8Block, hi) }
 
-func (x *Mixed[T]) run32(sc *Scratch, lo, hi, k int, c []float32, flags uint64) {
-	x32 := (*Mixed[float32])(unsafe.Pointer(x))
-	t := ref32
-	if cur.t32 != nil {
-		t = cur.t32
-	}
+// run32 converts each block of x's float32 operands in sc, runs kernel k
+// of the implementation in use on it, and converts back.
+func run32(x32 *Mixed[float32], sc *Scratch, lo, hi, k int, c []float32, flags uint64) {
+	t := cur.t32
 	s := sc.s32[:2+len(x32.State)]
 	for b := lo; b < hi; {
 		e := blockEnd(b, hi)
@@ -228,8 +226,8 @@ func (x *Mixed[T]) run32(sc *Scratch, lo, hi, k int, c []float32, flags uint64) 
 	}
 }
 
-func (x *Mixed[T]) run64(sc *Scratch, lo, hi, k int, c []float64, flags uint64) {
-	x64 := (*Mixed[float64])(unsafe.Pointer(x))
+// run64 is run32 for float64 kernels: only the gradient is converted.
+func run64(x64 *Mixed[float64], sc *Scratch, lo, hi, k int, c []float64, flags uint64) {
 	t := cur.t64
 	s := sc.s64[:2+len(x64.State)]
 	for b := lo; b < hi; {
