@@ -274,6 +274,38 @@ func SumSquaresAVX2F64(x []float64) (sum float64, finite bool)
 //go:noescape
 func DotAVX2F64(x []float64, y []float64) float64
 
+// AdamQ8AVX2 runs Adam (adamRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func AdamQ8AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+
+// AdamQ8BF16AVX2 runs Adam (adamRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func AdamQ8BF16AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+
+// LionQ8AVX2 runs Lion (lionRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func LionQ8AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+
+// LionQ8BF16AVX2 runs Lion (lionRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func LionQ8BF16AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+
 // SGDAVX512F32 implements sgdRef in package kernels with AVX512:
 //
 //	for i := range p {
@@ -513,3 +545,35 @@ func EMAAVX512F64(avg []float64, p []float64, c [1]float64, flags uint64)
 //
 //go:noescape
 func ScaleAVX512F64(x []float64, c [1]float64, flags uint64)
+
+// AdamQ8AVX512 runs Adam (adamRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func AdamQ8AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+
+// AdamQ8BF16AVX512 runs Adam (adamRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func AdamQ8BF16AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+
+// LionQ8AVX512 runs Lion (lionRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func LionQ8AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+
+// LionQ8BF16AVX512 runs Lion (lionRef in package kernels) over nblk blocks of 256
+// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
+// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
+// block maxima and a 256-element float32 scratch block.
+//
+//go:noescape
+func LionQ8BF16AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)

@@ -6224,6 +6224,2176 @@ done:
 	VZEROUPPER
 	RET
 
+// func AdamQ8AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·AdamQ8AVX2(SB), NOSPLIT, $0-64
+	MOVQ nblk+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ flags+56(FP), DX
+	MOVQ (CX), BX
+	MOVQ 8(CX), SI
+	MOVQ 40(CX), DI
+	MOVQ 24(CX), R8
+	MOVQ 32(CX), R9
+	MOVQ 48(CX), R10
+	MOVQ 56(CX), CX
+	ANDQ $0x00000001, DX
+	CMPQ DX, $0x00000001
+	JEQ  v1_
+	XORQ DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (R9)(DX*4), X0
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X1
+	VDIVSS       X1, X0, X0
+	VBROADCASTSS X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R11, R11
+
+v0_p1:
+	PREFETCHT0   2048(BX)(R11*4)
+	PREFETCHT0   2048(SI)(R11*4)
+	VMOVUPS      (BX)(R11*4), Y4
+	VMOVUPS      (SI)(R11*4), Y5
+	VPMOVZXBD    (R8)(R11*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y0, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VPMOVZXBD    (R10)(R11*1), Y6
+	VPADDD       fused32_00000300<>+0(SB), Y6, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y6, Y9
+	VMULPS       fused32_2f000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y8, Y9, Y6
+	VMULPS       Y2, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VSUBPS       Y7, Y5, Y8
+	VBROADCASTSS c_3+28(FP), Y9
+	VMULPS       Y8, Y9, Y8
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS c_4+32(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y5, Y8, Y5
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS c_2+24(FP), Y6
+	VMULPS       Y6, Y4, Y4
+	VSQRTPS      Y5, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y8, Y6, Y6
+	VBROADCASTSS c_7+44(FP), Y8
+	VADDPS       Y8, Y6, Y6
+	VDIVPS       Y6, Y7, Y6
+	VBROADCASTSS c_8+48(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VMOVUPS      Y7, (DI)(R11*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y7, Y6
+	VPMAXUD      Y6, Y1, Y1
+	VMOVUPS      Y5, 1024(DI)(R11*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y5
+	VPMAXUD      Y5, Y3, Y3
+	VMOVUPS      Y4, (BX)(R11*4)
+	ADDQ         $0x08, R11
+	CMPQ         R11, $0x00000100
+	JB           v0_p1
+	VEXTRACTI128 $0x01, Y1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, R11
+	VXORPS       X0, X0, X0
+	CMPL         R11, $0x7f800000
+	JBE          v0_s0_finite
+	MOVL         $0x7fc00000, R11
+
+v0_s0_finite:
+	MOVL   R11, (R9)(DX*4)
+	TESTL  R11, R11
+	JZ     v0_s0_q
+	CMPL   R11, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R11, X0
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X1
+	VDIVSS X0, X1, X0
+
+v0_s0_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R11, R11
+
+v0_s0_p2:
+	VMOVUPS      (DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y2
+	VMULPS       Y0, Y2, Y2
+	VMULPS       fused32_48000000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y4, Y4
+	VPSRLD       $0x14, Y2, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD       Y2, Y5, Y5
+	VPSRLD       $0x14, Y5, Y5
+	VPSUBD       fused32_00000380<>+0(SB), Y5, Y5
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VPMINUD      fused32_0000007f<>+0(SB), Y2, Y2
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y2, Y2
+	VMOVUPS      32(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VMULPS       fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ    Y5, Y5
+	VPSRLD       $0x14, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x14, Y6, Y6
+	VPSUBD       fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS    Y4, Y5, Y6, Y4
+	VPMINUD      fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y4, Y4
+	VMOVUPS      64(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y5
+	VMULPS       Y0, Y5, Y5
+	VMULPS       fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ    Y6, Y6
+	VPSRLD       $0x14, Y5, Y7
+	VPAND        fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD       fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD       Y5, Y7, Y7
+	VPSRLD       $0x14, Y7, Y7
+	VPSUBD       fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y5, Y6, Y7, Y5
+	VPMINUD      fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y5, Y5
+	VMOVUPS      96(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y6
+	VMULPS       Y0, Y6, Y6
+	VMULPS       fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ    Y7, Y7
+	VPSRLD       $0x14, Y6, Y8
+	VPAND        fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD       fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD       Y6, Y8, Y8
+	VPSRLD       $0x14, Y8, Y8
+	VPSUBD       fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y7, Y8, Y6
+	VPMINUD      fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y6, Y6
+	VPACKUSDW    Y4, Y2, Y2
+	VPACKUSDW    Y6, Y5, Y5
+	VPACKUSWB    Y5, Y2, Y2
+	VMOVDQU      fusedperm<>+0(SB), Y1
+	VPERMD       Y2, Y1, Y2
+	VMOVDQU      Y2, (R8)(R11*1)
+	ADDQ         $0x20, R11
+	CMPQ         R11, $0x00000100
+	JB           v0_s0_p2
+	VEXTRACTI128 $0x01, Y3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0x4e, X3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0xb1, X3, X0
+	VPMAXUD      X0, X3, X3
+	VMOVD        X3, R11
+	VXORPS       X0, X0, X0
+	CMPL         R11, $0x7f800000
+	JBE          v0_s1_finite
+	MOVL         $0x7fc00000, R11
+
+v0_s1_finite:
+	MOVL   R11, (CX)(DX*4)
+	TESTL  R11, R11
+	JZ     v0_s1_q
+	CMPL   R11, $0x7f800000
+	JA     v0_s1_q
+	VMOVD  R11, X0
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X1
+	VDIVSS X0, X1, X0
+
+v0_s1_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R11, R11
+
+v0_s1_p2:
+	VMOVUPS   1024(DI)(R11*4), Y1
+	VPAND     fused32_7fffffff<>+0(SB), Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMULPS    fused32_50000000<>+0(SB), Y1, Y2
+	VCVTPS2DQ Y2, Y2
+	VPSRLD    $0x14, Y1, Y3
+	VPAND     fused32_00000001<>+0(SB), Y3, Y3
+	VPADDD    fused32_0007ffff<>+0(SB), Y3, Y3
+	VPADDD    Y1, Y3, Y3
+	VPSRLD    $0x14, Y3, Y3
+	VPSUBD    fused32_00000300<>+0(SB), Y3, Y3
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VPMINUD   fused32_000000ff<>+0(SB), Y1, Y1
+	VMOVUPS   1056(DI)(R11*4), Y2
+	VPAND     fused32_7fffffff<>+0(SB), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VMULPS    fused32_50000000<>+0(SB), Y2, Y3
+	VCVTPS2DQ Y3, Y3
+	VPSRLD    $0x14, Y2, Y4
+	VPAND     fused32_00000001<>+0(SB), Y4, Y4
+	VPADDD    fused32_0007ffff<>+0(SB), Y4, Y4
+	VPADDD    Y2, Y4, Y4
+	VPSRLD    $0x14, Y4, Y4
+	VPSUBD    fused32_00000300<>+0(SB), Y4, Y4
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y4, Y2
+	VPMINUD   fused32_000000ff<>+0(SB), Y2, Y2
+	VMOVUPS   1088(DI)(R11*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VMULPS    fused32_50000000<>+0(SB), Y3, Y4
+	VCVTPS2DQ Y4, Y4
+	VPSRLD    $0x14, Y3, Y5
+	VPAND     fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD    fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPSRLD    $0x14, Y5, Y5
+	VPSUBD    fused32_00000300<>+0(SB), Y5, Y5
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y3, Y3
+	VBLENDVPS Y3, Y4, Y5, Y3
+	VPMINUD   fused32_000000ff<>+0(SB), Y3, Y3
+	VMOVUPS   1120(DI)(R11*4), Y4
+	VPAND     fused32_7fffffff<>+0(SB), Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VMULPS    fused32_50000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000300<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_000000ff<>+0(SB), Y4, Y4
+	VPACKUSDW Y2, Y1, Y1
+	VPACKUSDW Y4, Y3, Y3
+	VPACKUSWB Y3, Y1, Y1
+	VMOVDQU   fusedperm<>+0(SB), Y2
+	VPERMD    Y1, Y2, Y1
+	VMOVDQU   Y1, (R10)(R11*1)
+	ADDQ      $0x20, R11
+	CMPQ      R11, $0x00000100
+	JB        v0_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R10
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	XORQ DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (R9)(DX*4), X0
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X1
+	VDIVSS       X1, X0, X0
+	VBROADCASTSS X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R11, R11
+
+v1_p1:
+	PREFETCHT0   2048(BX)(R11*4)
+	PREFETCHT0   2048(SI)(R11*4)
+	VMOVUPS      (BX)(R11*4), Y4
+	VMOVUPS      (SI)(R11*4), Y5
+	VPMOVZXBD    (R8)(R11*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y0, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VPMOVZXBD    (R10)(R11*1), Y6
+	VPADDD       fused32_00000300<>+0(SB), Y6, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y6, Y9
+	VMULPS       fused32_2f000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y8, Y9, Y6
+	VMULPS       Y2, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_1+20(FP), Y8
+	VMULPS       Y4, Y8, Y8
+	VADDPS       Y8, Y5, Y5
+	VSUBPS       Y7, Y5, Y8
+	VBROADCASTSS c_3+28(FP), Y9
+	VMULPS       Y8, Y9, Y8
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS c_4+32(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y5, Y8, Y5
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS c_2+24(FP), Y6
+	VMULPS       Y6, Y4, Y4
+	VSQRTPS      Y5, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y8, Y6, Y6
+	VBROADCASTSS c_7+44(FP), Y8
+	VADDPS       Y8, Y6, Y6
+	VDIVPS       Y6, Y7, Y6
+	VBROADCASTSS c_8+48(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VMOVUPS      Y7, (DI)(R11*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y7, Y6
+	VPMAXUD      Y6, Y1, Y1
+	VMOVUPS      Y5, 1024(DI)(R11*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y5
+	VPMAXUD      Y5, Y3, Y3
+	VMOVUPS      Y4, (BX)(R11*4)
+	ADDQ         $0x08, R11
+	CMPQ         R11, $0x00000100
+	JB           v1_p1
+	VEXTRACTI128 $0x01, Y1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, R11
+	VXORPS       X0, X0, X0
+	CMPL         R11, $0x7f800000
+	JBE          v1_s0_finite
+	MOVL         $0x7fc00000, R11
+
+v1_s0_finite:
+	MOVL   R11, (R9)(DX*4)
+	TESTL  R11, R11
+	JZ     v1_s0_q
+	CMPL   R11, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R11, X0
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X1
+	VDIVSS X0, X1, X0
+
+v1_s0_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R11, R11
+
+v1_s0_p2:
+	VMOVUPS      (DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y2
+	VMULPS       Y0, Y2, Y2
+	VMULPS       fused32_48000000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y4, Y4
+	VPSRLD       $0x14, Y2, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD       Y2, Y5, Y5
+	VPSRLD       $0x14, Y5, Y5
+	VPSUBD       fused32_00000380<>+0(SB), Y5, Y5
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VPMINUD      fused32_0000007f<>+0(SB), Y2, Y2
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y2, Y2
+	VMOVUPS      32(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VMULPS       fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ    Y5, Y5
+	VPSRLD       $0x14, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x14, Y6, Y6
+	VPSUBD       fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS    Y4, Y5, Y6, Y4
+	VPMINUD      fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y4, Y4
+	VMOVUPS      64(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y5
+	VMULPS       Y0, Y5, Y5
+	VMULPS       fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ    Y6, Y6
+	VPSRLD       $0x14, Y5, Y7
+	VPAND        fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD       fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD       Y5, Y7, Y7
+	VPSRLD       $0x14, Y7, Y7
+	VPSUBD       fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y5, Y6, Y7, Y5
+	VPMINUD      fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y5, Y5
+	VMOVUPS      96(DI)(R11*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y6
+	VMULPS       Y0, Y6, Y6
+	VMULPS       fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ    Y7, Y7
+	VPSRLD       $0x14, Y6, Y8
+	VPAND        fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD       fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD       Y6, Y8, Y8
+	VPSRLD       $0x14, Y8, Y8
+	VPSUBD       fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y7, Y8, Y6
+	VPMINUD      fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y6, Y6
+	VPACKUSDW    Y4, Y2, Y2
+	VPACKUSDW    Y6, Y5, Y5
+	VPACKUSWB    Y5, Y2, Y2
+	VMOVDQU      fusedperm<>+0(SB), Y1
+	VPERMD       Y2, Y1, Y2
+	VMOVDQU      Y2, (R8)(R11*1)
+	ADDQ         $0x20, R11
+	CMPQ         R11, $0x00000100
+	JB           v1_s0_p2
+	VEXTRACTI128 $0x01, Y3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0x4e, X3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0xb1, X3, X0
+	VPMAXUD      X0, X3, X3
+	VMOVD        X3, R11
+	VXORPS       X0, X0, X0
+	CMPL         R11, $0x7f800000
+	JBE          v1_s1_finite
+	MOVL         $0x7fc00000, R11
+
+v1_s1_finite:
+	MOVL   R11, (CX)(DX*4)
+	TESTL  R11, R11
+	JZ     v1_s1_q
+	CMPL   R11, $0x7f800000
+	JA     v1_s1_q
+	VMOVD  R11, X0
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X1
+	VDIVSS X0, X1, X0
+
+v1_s1_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R11, R11
+
+v1_s1_p2:
+	VMOVUPS   1024(DI)(R11*4), Y1
+	VPAND     fused32_7fffffff<>+0(SB), Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMULPS    fused32_50000000<>+0(SB), Y1, Y2
+	VCVTPS2DQ Y2, Y2
+	VPSRLD    $0x14, Y1, Y3
+	VPAND     fused32_00000001<>+0(SB), Y3, Y3
+	VPADDD    fused32_0007ffff<>+0(SB), Y3, Y3
+	VPADDD    Y1, Y3, Y3
+	VPSRLD    $0x14, Y3, Y3
+	VPSUBD    fused32_00000300<>+0(SB), Y3, Y3
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VPMINUD   fused32_000000ff<>+0(SB), Y1, Y1
+	VMOVUPS   1056(DI)(R11*4), Y2
+	VPAND     fused32_7fffffff<>+0(SB), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VMULPS    fused32_50000000<>+0(SB), Y2, Y3
+	VCVTPS2DQ Y3, Y3
+	VPSRLD    $0x14, Y2, Y4
+	VPAND     fused32_00000001<>+0(SB), Y4, Y4
+	VPADDD    fused32_0007ffff<>+0(SB), Y4, Y4
+	VPADDD    Y2, Y4, Y4
+	VPSRLD    $0x14, Y4, Y4
+	VPSUBD    fused32_00000300<>+0(SB), Y4, Y4
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y4, Y2
+	VPMINUD   fused32_000000ff<>+0(SB), Y2, Y2
+	VMOVUPS   1088(DI)(R11*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VMULPS    fused32_50000000<>+0(SB), Y3, Y4
+	VCVTPS2DQ Y4, Y4
+	VPSRLD    $0x14, Y3, Y5
+	VPAND     fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD    fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPSRLD    $0x14, Y5, Y5
+	VPSUBD    fused32_00000300<>+0(SB), Y5, Y5
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y3, Y3
+	VBLENDVPS Y3, Y4, Y5, Y3
+	VPMINUD   fused32_000000ff<>+0(SB), Y3, Y3
+	VMOVUPS   1120(DI)(R11*4), Y4
+	VPAND     fused32_7fffffff<>+0(SB), Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VMULPS    fused32_50000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000300<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_000000ff<>+0(SB), Y4, Y4
+	VPACKUSDW Y2, Y1, Y1
+	VPACKUSDW Y4, Y3, Y3
+	VPACKUSWB Y3, Y1, Y1
+	VMOVDQU   fusedperm<>+0(SB), Y2
+	VPERMD    Y1, Y2, Y1
+	VMOVDQU   Y1, (R10)(R11*1)
+	ADDQ      $0x20, R11
+	CMPQ      R11, $0x00000100
+	JB        v1_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R10
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+DATA fused32_0000007f<>+0(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+4(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+8(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+12(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+16(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+20(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+24(SB)/4, $0x0000007f
+DATA fused32_0000007f<>+28(SB)/4, $0x0000007f
+GLOBL fused32_0000007f<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000380<>+0(SB)/4, $0x00000380
+DATA fused32_00000380<>+4(SB)/4, $0x00000380
+DATA fused32_00000380<>+8(SB)/4, $0x00000380
+DATA fused32_00000380<>+12(SB)/4, $0x00000380
+DATA fused32_00000380<>+16(SB)/4, $0x00000380
+DATA fused32_00000380<>+20(SB)/4, $0x00000380
+DATA fused32_00000380<>+24(SB)/4, $0x00000380
+DATA fused32_00000380<>+28(SB)/4, $0x00000380
+GLOBL fused32_00000380<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_37000000<>+0(SB)/4, $0x37000000
+DATA fused32_37000000<>+4(SB)/4, $0x37000000
+DATA fused32_37000000<>+8(SB)/4, $0x37000000
+DATA fused32_37000000<>+12(SB)/4, $0x37000000
+DATA fused32_37000000<>+16(SB)/4, $0x37000000
+DATA fused32_37000000<>+20(SB)/4, $0x37000000
+DATA fused32_37000000<>+24(SB)/4, $0x37000000
+DATA fused32_37000000<>+28(SB)/4, $0x37000000
+GLOBL fused32_37000000<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000007<>+0(SB)/4, $0x00000007
+DATA fused32_00000007<>+4(SB)/4, $0x00000007
+DATA fused32_00000007<>+8(SB)/4, $0x00000007
+DATA fused32_00000007<>+12(SB)/4, $0x00000007
+DATA fused32_00000007<>+16(SB)/4, $0x00000007
+DATA fused32_00000007<>+20(SB)/4, $0x00000007
+DATA fused32_00000007<>+24(SB)/4, $0x00000007
+DATA fused32_00000007<>+28(SB)/4, $0x00000007
+GLOBL fused32_00000007<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000080<>+0(SB)/4, $0x00000080
+DATA fused32_00000080<>+4(SB)/4, $0x00000080
+DATA fused32_00000080<>+8(SB)/4, $0x00000080
+DATA fused32_00000080<>+12(SB)/4, $0x00000080
+DATA fused32_00000080<>+16(SB)/4, $0x00000080
+DATA fused32_00000080<>+20(SB)/4, $0x00000080
+DATA fused32_00000080<>+24(SB)/4, $0x00000080
+DATA fused32_00000080<>+28(SB)/4, $0x00000080
+GLOBL fused32_00000080<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000300<>+0(SB)/4, $0x00000300
+DATA fused32_00000300<>+4(SB)/4, $0x00000300
+DATA fused32_00000300<>+8(SB)/4, $0x00000300
+DATA fused32_00000300<>+12(SB)/4, $0x00000300
+DATA fused32_00000300<>+16(SB)/4, $0x00000300
+DATA fused32_00000300<>+20(SB)/4, $0x00000300
+DATA fused32_00000300<>+24(SB)/4, $0x00000300
+DATA fused32_00000300<>+28(SB)/4, $0x00000300
+GLOBL fused32_00000300<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_2f000000<>+0(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+4(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+8(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+12(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+16(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+20(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+24(SB)/4, $0x2f000000
+DATA fused32_2f000000<>+28(SB)/4, $0x2f000000
+GLOBL fused32_2f000000<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_7fffffff<>+0(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+4(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+8(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+12(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+16(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+20(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+24(SB)/4, $0x7fffffff
+DATA fused32_7fffffff<>+28(SB)/4, $0x7fffffff
+GLOBL fused32_7fffffff<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_48000000<>+0(SB)/4, $0x48000000
+DATA fused32_48000000<>+4(SB)/4, $0x48000000
+DATA fused32_48000000<>+8(SB)/4, $0x48000000
+DATA fused32_48000000<>+12(SB)/4, $0x48000000
+DATA fused32_48000000<>+16(SB)/4, $0x48000000
+DATA fused32_48000000<>+20(SB)/4, $0x48000000
+DATA fused32_48000000<>+24(SB)/4, $0x48000000
+DATA fused32_48000000<>+28(SB)/4, $0x48000000
+GLOBL fused32_48000000<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000001<>+0(SB)/4, $0x00000001
+DATA fused32_00000001<>+4(SB)/4, $0x00000001
+DATA fused32_00000001<>+8(SB)/4, $0x00000001
+DATA fused32_00000001<>+12(SB)/4, $0x00000001
+DATA fused32_00000001<>+16(SB)/4, $0x00000001
+DATA fused32_00000001<>+20(SB)/4, $0x00000001
+DATA fused32_00000001<>+24(SB)/4, $0x00000001
+DATA fused32_00000001<>+28(SB)/4, $0x00000001
+GLOBL fused32_00000001<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_0007ffff<>+0(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+4(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+8(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+12(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+16(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+20(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+24(SB)/4, $0x0007ffff
+DATA fused32_0007ffff<>+28(SB)/4, $0x0007ffff
+GLOBL fused32_0007ffff<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_38800000<>+0(SB)/4, $0x38800000
+DATA fused32_38800000<>+4(SB)/4, $0x38800000
+DATA fused32_38800000<>+8(SB)/4, $0x38800000
+DATA fused32_38800000<>+12(SB)/4, $0x38800000
+DATA fused32_38800000<>+16(SB)/4, $0x38800000
+DATA fused32_38800000<>+20(SB)/4, $0x38800000
+DATA fused32_38800000<>+24(SB)/4, $0x38800000
+DATA fused32_38800000<>+28(SB)/4, $0x38800000
+GLOBL fused32_38800000<>(SB), RODATA|NOPTR, $32
+
+DATA fusedperm<>+0(SB)/4, $0x00000000
+DATA fusedperm<>+4(SB)/4, $0x00000004
+DATA fusedperm<>+8(SB)/4, $0x00000001
+DATA fusedperm<>+12(SB)/4, $0x00000005
+DATA fusedperm<>+16(SB)/4, $0x00000002
+DATA fusedperm<>+20(SB)/4, $0x00000006
+DATA fusedperm<>+24(SB)/4, $0x00000003
+DATA fusedperm<>+28(SB)/4, $0x00000007
+GLOBL fusedperm<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_50000000<>+0(SB)/4, $0x50000000
+DATA fused32_50000000<>+4(SB)/4, $0x50000000
+DATA fused32_50000000<>+8(SB)/4, $0x50000000
+DATA fused32_50000000<>+12(SB)/4, $0x50000000
+DATA fused32_50000000<>+16(SB)/4, $0x50000000
+DATA fused32_50000000<>+20(SB)/4, $0x50000000
+DATA fused32_50000000<>+24(SB)/4, $0x50000000
+DATA fused32_50000000<>+28(SB)/4, $0x50000000
+GLOBL fused32_50000000<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_30800000<>+0(SB)/4, $0x30800000
+DATA fused32_30800000<>+4(SB)/4, $0x30800000
+DATA fused32_30800000<>+8(SB)/4, $0x30800000
+DATA fused32_30800000<>+12(SB)/4, $0x30800000
+DATA fused32_30800000<>+16(SB)/4, $0x30800000
+DATA fused32_30800000<>+20(SB)/4, $0x30800000
+DATA fused32_30800000<>+24(SB)/4, $0x30800000
+DATA fused32_30800000<>+28(SB)/4, $0x30800000
+GLOBL fused32_30800000<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_000000ff<>+0(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+4(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+8(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+12(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+16(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+20(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+24(SB)/4, $0x000000ff
+DATA fused32_000000ff<>+28(SB)/4, $0x000000ff
+GLOBL fused32_000000ff<>(SB), RODATA|NOPTR, $32
+
+// func AdamQ8BF16AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·AdamQ8BF16AVX2(SB), NOSPLIT, $0-64
+	MOVQ nblk+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ flags+56(FP), DX
+	MOVQ (CX), BX
+	MOVQ 8(CX), SI
+	MOVQ 16(CX), DI
+	MOVQ 40(CX), R8
+	MOVQ 24(CX), R9
+	MOVQ 32(CX), R10
+	MOVQ 48(CX), R11
+	MOVQ 56(CX), CX
+	ANDQ $0x00000001, DX
+	CMPQ DX, $0x00000001
+	JEQ  v1_
+	XORQ DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (R10)(DX*4), X0
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X1
+	VDIVSS       X1, X0, X0
+	VBROADCASTSS X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R12, R12
+
+v0_p1:
+	PREFETCHT0   2048(BX)(R12*4)
+	PREFETCHT0   2048(SI)(R12*4)
+	VMOVUPS      (BX)(R12*4), Y4
+	VPMOVZXWD    (SI)(R12*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXBD    (R9)(R12*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y0, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VPMOVZXBD    (R11)(R12*1), Y6
+	VPADDD       fused32_00000300<>+0(SB), Y6, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y6, Y9
+	VMULPS       fused32_2f000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y8, Y9, Y6
+	VMULPS       Y2, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VSUBPS       Y7, Y5, Y8
+	VBROADCASTSS c_3+28(FP), Y9
+	VMULPS       Y8, Y9, Y8
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS c_4+32(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y5, Y8, Y5
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS c_2+24(FP), Y6
+	VMULPS       Y6, Y4, Y4
+	VSQRTPS      Y5, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y8, Y6, Y6
+	VBROADCASTSS c_7+44(FP), Y8
+	VADDPS       Y8, Y6, Y6
+	VDIVPS       Y6, Y7, Y6
+	VBROADCASTSS c_8+48(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VMOVUPS      Y7, (R8)(R12*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y7, Y6
+	VPMAXUD      Y6, Y1, Y1
+	VMOVUPS      Y5, 1024(R8)(R12*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y5
+	VPMAXUD      Y5, Y3, Y3
+	VMOVUPS      Y4, (BX)(R12*4)
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_00007fff<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPOR         fused32_00000040<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VBLENDVPS    Y4, Y6, Y5, Y4
+	VPACKUSDW    Y4, Y4, Y4
+	VPERMQ       $0x08, Y4, Y4
+	VMOVDQU      X4, (DI)(R12*2)
+	ADDQ         $0x08, R12
+	CMPQ         R12, $0x00000100
+	JB           v0_p1
+	VEXTRACTI128 $0x01, Y1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, R12
+	VXORPS       X0, X0, X0
+	CMPL         R12, $0x7f800000
+	JBE          v0_s0_finite
+	MOVL         $0x7fc00000, R12
+
+v0_s0_finite:
+	MOVL   R12, (R10)(DX*4)
+	TESTL  R12, R12
+	JZ     v0_s0_q
+	CMPL   R12, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R12, X0
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X1
+	VDIVSS X0, X1, X0
+
+v0_s0_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R12, R12
+
+v0_s0_p2:
+	VMOVUPS      (R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y2
+	VMULPS       Y0, Y2, Y2
+	VMULPS       fused32_48000000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y4, Y4
+	VPSRLD       $0x14, Y2, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD       Y2, Y5, Y5
+	VPSRLD       $0x14, Y5, Y5
+	VPSUBD       fused32_00000380<>+0(SB), Y5, Y5
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VPMINUD      fused32_0000007f<>+0(SB), Y2, Y2
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y2, Y2
+	VMOVUPS      32(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VMULPS       fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ    Y5, Y5
+	VPSRLD       $0x14, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x14, Y6, Y6
+	VPSUBD       fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS    Y4, Y5, Y6, Y4
+	VPMINUD      fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y4, Y4
+	VMOVUPS      64(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y5
+	VMULPS       Y0, Y5, Y5
+	VMULPS       fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ    Y6, Y6
+	VPSRLD       $0x14, Y5, Y7
+	VPAND        fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD       fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD       Y5, Y7, Y7
+	VPSRLD       $0x14, Y7, Y7
+	VPSUBD       fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y5, Y6, Y7, Y5
+	VPMINUD      fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y5, Y5
+	VMOVUPS      96(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y6
+	VMULPS       Y0, Y6, Y6
+	VMULPS       fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ    Y7, Y7
+	VPSRLD       $0x14, Y6, Y8
+	VPAND        fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD       fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD       Y6, Y8, Y8
+	VPSRLD       $0x14, Y8, Y8
+	VPSUBD       fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y7, Y8, Y6
+	VPMINUD      fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y6, Y6
+	VPACKUSDW    Y4, Y2, Y2
+	VPACKUSDW    Y6, Y5, Y5
+	VPACKUSWB    Y5, Y2, Y2
+	VMOVDQU      fusedperm<>+0(SB), Y1
+	VPERMD       Y2, Y1, Y2
+	VMOVDQU      Y2, (R9)(R12*1)
+	ADDQ         $0x20, R12
+	CMPQ         R12, $0x00000100
+	JB           v0_s0_p2
+	VEXTRACTI128 $0x01, Y3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0x4e, X3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0xb1, X3, X0
+	VPMAXUD      X0, X3, X3
+	VMOVD        X3, R12
+	VXORPS       X0, X0, X0
+	CMPL         R12, $0x7f800000
+	JBE          v0_s1_finite
+	MOVL         $0x7fc00000, R12
+
+v0_s1_finite:
+	MOVL   R12, (CX)(DX*4)
+	TESTL  R12, R12
+	JZ     v0_s1_q
+	CMPL   R12, $0x7f800000
+	JA     v0_s1_q
+	VMOVD  R12, X0
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X1
+	VDIVSS X0, X1, X0
+
+v0_s1_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R12, R12
+
+v0_s1_p2:
+	VMOVUPS   1024(R8)(R12*4), Y1
+	VPAND     fused32_7fffffff<>+0(SB), Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMULPS    fused32_50000000<>+0(SB), Y1, Y2
+	VCVTPS2DQ Y2, Y2
+	VPSRLD    $0x14, Y1, Y3
+	VPAND     fused32_00000001<>+0(SB), Y3, Y3
+	VPADDD    fused32_0007ffff<>+0(SB), Y3, Y3
+	VPADDD    Y1, Y3, Y3
+	VPSRLD    $0x14, Y3, Y3
+	VPSUBD    fused32_00000300<>+0(SB), Y3, Y3
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VPMINUD   fused32_000000ff<>+0(SB), Y1, Y1
+	VMOVUPS   1056(R8)(R12*4), Y2
+	VPAND     fused32_7fffffff<>+0(SB), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VMULPS    fused32_50000000<>+0(SB), Y2, Y3
+	VCVTPS2DQ Y3, Y3
+	VPSRLD    $0x14, Y2, Y4
+	VPAND     fused32_00000001<>+0(SB), Y4, Y4
+	VPADDD    fused32_0007ffff<>+0(SB), Y4, Y4
+	VPADDD    Y2, Y4, Y4
+	VPSRLD    $0x14, Y4, Y4
+	VPSUBD    fused32_00000300<>+0(SB), Y4, Y4
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y4, Y2
+	VPMINUD   fused32_000000ff<>+0(SB), Y2, Y2
+	VMOVUPS   1088(R8)(R12*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VMULPS    fused32_50000000<>+0(SB), Y3, Y4
+	VCVTPS2DQ Y4, Y4
+	VPSRLD    $0x14, Y3, Y5
+	VPAND     fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD    fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPSRLD    $0x14, Y5, Y5
+	VPSUBD    fused32_00000300<>+0(SB), Y5, Y5
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y3, Y3
+	VBLENDVPS Y3, Y4, Y5, Y3
+	VPMINUD   fused32_000000ff<>+0(SB), Y3, Y3
+	VMOVUPS   1120(R8)(R12*4), Y4
+	VPAND     fused32_7fffffff<>+0(SB), Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VMULPS    fused32_50000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000300<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_000000ff<>+0(SB), Y4, Y4
+	VPACKUSDW Y2, Y1, Y1
+	VPACKUSDW Y4, Y3, Y3
+	VPACKUSWB Y3, Y1, Y1
+	VMOVDQU   fusedperm<>+0(SB), Y2
+	VPERMD    Y1, Y2, Y1
+	VMOVDQU   Y1, (R11)(R12*1)
+	ADDQ      $0x20, R12
+	CMPQ      R12, $0x00000100
+	JB        v0_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R11
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	XORQ DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (R10)(DX*4), X0
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X1
+	VDIVSS       X1, X0, X0
+	VBROADCASTSS X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R12, R12
+
+v1_p1:
+	PREFETCHT0   2048(BX)(R12*4)
+	PREFETCHT0   2048(SI)(R12*4)
+	VMOVUPS      (BX)(R12*4), Y4
+	VPMOVZXWD    (SI)(R12*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXBD    (R9)(R12*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y0, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VPMOVZXBD    (R11)(R12*1), Y6
+	VPADDD       fused32_00000300<>+0(SB), Y6, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y6, Y9
+	VMULPS       fused32_2f000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y8, Y9, Y6
+	VMULPS       Y2, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_1+20(FP), Y8
+	VMULPS       Y4, Y8, Y8
+	VADDPS       Y8, Y5, Y5
+	VSUBPS       Y7, Y5, Y8
+	VBROADCASTSS c_3+28(FP), Y9
+	VMULPS       Y8, Y9, Y8
+	VADDPS       Y8, Y7, Y7
+	VBROADCASTSS c_4+32(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y5, Y8, Y5
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS c_2+24(FP), Y6
+	VMULPS       Y6, Y4, Y4
+	VSQRTPS      Y5, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y8, Y6, Y6
+	VBROADCASTSS c_7+44(FP), Y8
+	VADDPS       Y8, Y6, Y6
+	VDIVPS       Y6, Y7, Y6
+	VBROADCASTSS c_8+48(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VMOVUPS      Y7, (R8)(R12*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y7, Y6
+	VPMAXUD      Y6, Y1, Y1
+	VMOVUPS      Y5, 1024(R8)(R12*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y5
+	VPMAXUD      Y5, Y3, Y3
+	VMOVUPS      Y4, (BX)(R12*4)
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_00007fff<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPOR         fused32_00000040<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VBLENDVPS    Y4, Y6, Y5, Y4
+	VPACKUSDW    Y4, Y4, Y4
+	VPERMQ       $0x08, Y4, Y4
+	VMOVDQU      X4, (DI)(R12*2)
+	ADDQ         $0x08, R12
+	CMPQ         R12, $0x00000100
+	JB           v1_p1
+	VEXTRACTI128 $0x01, Y1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, R12
+	VXORPS       X0, X0, X0
+	CMPL         R12, $0x7f800000
+	JBE          v1_s0_finite
+	MOVL         $0x7fc00000, R12
+
+v1_s0_finite:
+	MOVL   R12, (R10)(DX*4)
+	TESTL  R12, R12
+	JZ     v1_s0_q
+	CMPL   R12, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R12, X0
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X1
+	VDIVSS X0, X1, X0
+
+v1_s0_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R12, R12
+
+v1_s0_p2:
+	VMOVUPS      (R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y2
+	VMULPS       Y0, Y2, Y2
+	VMULPS       fused32_48000000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y4, Y4
+	VPSRLD       $0x14, Y2, Y5
+	VPAND        fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD       fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD       Y2, Y5, Y5
+	VPSRLD       $0x14, Y5, Y5
+	VPSUBD       fused32_00000380<>+0(SB), Y5, Y5
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y4, Y5, Y2
+	VPMINUD      fused32_0000007f<>+0(SB), Y2, Y2
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y2, Y2
+	VMOVUPS      32(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VMULPS       fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ    Y5, Y5
+	VPSRLD       $0x14, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x14, Y6, Y6
+	VPSUBD       fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS    Y4, Y5, Y6, Y4
+	VPMINUD      fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y4, Y4
+	VMOVUPS      64(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y5
+	VMULPS       Y0, Y5, Y5
+	VMULPS       fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ    Y6, Y6
+	VPSRLD       $0x14, Y5, Y7
+	VPAND        fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD       fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD       Y5, Y7, Y7
+	VPSRLD       $0x14, Y7, Y7
+	VPSUBD       fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y5, Y6, Y7, Y5
+	VPMINUD      fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y5, Y5
+	VMOVUPS      96(R8)(R12*4), Y1
+	VPAND        fused32_7fffffff<>+0(SB), Y1, Y6
+	VMULPS       Y0, Y6, Y6
+	VMULPS       fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ    Y7, Y7
+	VPSRLD       $0x14, Y6, Y8
+	VPAND        fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD       fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD       Y6, Y8, Y8
+	VPSRLD       $0x14, Y8, Y8
+	VPSUBD       fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS       $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS    Y6, Y7, Y8, Y6
+	VPMINUD      fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD       $0x18, Y1, Y1
+	VPAND        fused32_00000080<>+0(SB), Y1, Y1
+	VPOR         Y1, Y6, Y6
+	VPACKUSDW    Y4, Y2, Y2
+	VPACKUSDW    Y6, Y5, Y5
+	VPACKUSWB    Y5, Y2, Y2
+	VMOVDQU      fusedperm<>+0(SB), Y1
+	VPERMD       Y2, Y1, Y2
+	VMOVDQU      Y2, (R9)(R12*1)
+	ADDQ         $0x20, R12
+	CMPQ         R12, $0x00000100
+	JB           v1_s0_p2
+	VEXTRACTI128 $0x01, Y3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0x4e, X3, X0
+	VPMAXUD      X0, X3, X3
+	VPSHUFD      $0xb1, X3, X0
+	VPMAXUD      X0, X3, X3
+	VMOVD        X3, R12
+	VXORPS       X0, X0, X0
+	CMPL         R12, $0x7f800000
+	JBE          v1_s1_finite
+	MOVL         $0x7fc00000, R12
+
+v1_s1_finite:
+	MOVL   R12, (CX)(DX*4)
+	TESTL  R12, R12
+	JZ     v1_s1_q
+	CMPL   R12, $0x7f800000
+	JA     v1_s1_q
+	VMOVD  R12, X0
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X1
+	VDIVSS X0, X1, X0
+
+v1_s1_q:
+	VBROADCASTSS X0, Y0
+	XORQ         R12, R12
+
+v1_s1_p2:
+	VMOVUPS   1024(R8)(R12*4), Y1
+	VPAND     fused32_7fffffff<>+0(SB), Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMULPS    fused32_50000000<>+0(SB), Y1, Y2
+	VCVTPS2DQ Y2, Y2
+	VPSRLD    $0x14, Y1, Y3
+	VPAND     fused32_00000001<>+0(SB), Y3, Y3
+	VPADDD    fused32_0007ffff<>+0(SB), Y3, Y3
+	VPADDD    Y1, Y3, Y3
+	VPSRLD    $0x14, Y3, Y3
+	VPSUBD    fused32_00000300<>+0(SB), Y3, Y3
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VPMINUD   fused32_000000ff<>+0(SB), Y1, Y1
+	VMOVUPS   1056(R8)(R12*4), Y2
+	VPAND     fused32_7fffffff<>+0(SB), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VMULPS    fused32_50000000<>+0(SB), Y2, Y3
+	VCVTPS2DQ Y3, Y3
+	VPSRLD    $0x14, Y2, Y4
+	VPAND     fused32_00000001<>+0(SB), Y4, Y4
+	VPADDD    fused32_0007ffff<>+0(SB), Y4, Y4
+	VPADDD    Y2, Y4, Y4
+	VPSRLD    $0x14, Y4, Y4
+	VPSUBD    fused32_00000300<>+0(SB), Y4, Y4
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y2, Y2
+	VBLENDVPS Y2, Y3, Y4, Y2
+	VPMINUD   fused32_000000ff<>+0(SB), Y2, Y2
+	VMOVUPS   1088(R8)(R12*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VMULPS    fused32_50000000<>+0(SB), Y3, Y4
+	VCVTPS2DQ Y4, Y4
+	VPSRLD    $0x14, Y3, Y5
+	VPAND     fused32_00000001<>+0(SB), Y5, Y5
+	VPADDD    fused32_0007ffff<>+0(SB), Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPSRLD    $0x14, Y5, Y5
+	VPSUBD    fused32_00000300<>+0(SB), Y5, Y5
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y3, Y3
+	VBLENDVPS Y3, Y4, Y5, Y3
+	VPMINUD   fused32_000000ff<>+0(SB), Y3, Y3
+	VMOVUPS   1120(R8)(R12*4), Y4
+	VPAND     fused32_7fffffff<>+0(SB), Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VMULPS    fused32_50000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000300<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_30800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_000000ff<>+0(SB), Y4, Y4
+	VPACKUSDW Y2, Y1, Y1
+	VPACKUSDW Y4, Y3, Y3
+	VPACKUSWB Y3, Y1, Y1
+	VMOVDQU   fusedperm<>+0(SB), Y2
+	VPERMD    Y1, Y2, Y1
+	VMOVDQU   Y1, (R11)(R12*1)
+	ADDQ      $0x20, R12
+	CMPQ      R12, $0x00000100
+	JB        v1_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R11
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+DATA fused32_00007fff<>+0(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+4(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+8(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+12(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+16(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+20(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+24(SB)/4, $0x00007fff
+DATA fused32_00007fff<>+28(SB)/4, $0x00007fff
+GLOBL fused32_00007fff<>(SB), RODATA|NOPTR, $32
+
+DATA fused32_00000040<>+0(SB)/4, $0x00000040
+DATA fused32_00000040<>+4(SB)/4, $0x00000040
+DATA fused32_00000040<>+8(SB)/4, $0x00000040
+DATA fused32_00000040<>+12(SB)/4, $0x00000040
+DATA fused32_00000040<>+16(SB)/4, $0x00000040
+DATA fused32_00000040<>+20(SB)/4, $0x00000040
+DATA fused32_00000040<>+24(SB)/4, $0x00000040
+DATA fused32_00000040<>+28(SB)/4, $0x00000040
+GLOBL fused32_00000040<>(SB), RODATA|NOPTR, $32
+
+// func LionQ8AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·LionQ8AVX2(SB), NOSPLIT, $0-56
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+48(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         40(CX), DI
+	MOVQ         24(CX), R8
+	MOVQ         32(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R9
+	VMOVD        R9, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R9, R9
+
+v0_p1:
+	PREFETCHT0   2048(BX)(R9*4)
+	PREFETCHT0   2048(SI)(R9*4)
+	VMOVUPS      (BX)(R9*4), Y4
+	VMOVUPS      (SI)(R9*4), Y5
+	VPMOVZXBD    (R8)(R9*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y2, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VBROADCASTSS c_1+20(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_2+24(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VCMPPS       $0x1e, Y1, Y6, Y8
+	VCMPPS       $0x11, Y1, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VANDPS       Y0, Y8, Y8
+	VANDPS       Y0, Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VBLENDVPS    Y10, Y6, Y8, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VBROADCASTSS c_3+28(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_4+32(FP), Y7
+	VMULPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y5
+	VMOVUPS      Y4, (BX)(R9*4)
+	VMOVUPS      Y5, (DI)(R9*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y4
+	VPMAXUD      Y4, Y3, Y3
+	ADDQ         $0x08, R9
+	CMPQ         R9, $0x00000100
+	JB           v0_p1
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0x4e, X3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0xb1, X3, X2
+	VPMAXUD      X2, X3, X3
+	VMOVD        X3, R9
+	VXORPS       X2, X2, X2
+	CMPL         R9, $0x7f800000
+	JBE          v0_s0_finite
+	MOVL         $0x7fc00000, R9
+
+v0_s0_finite:
+	MOVL   R9, (CX)(DX*4)
+	TESTL  R9, R9
+	JZ     v0_s0_q
+	CMPL   R9, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R9, X2
+	MOVL   $0x3ff00000, R9
+	VMOVD  R9, X3
+	VDIVSS X2, X3, X2
+
+v0_s0_q:
+	VBROADCASTSS X2, Y2
+	XORQ         R9, R9
+
+v0_s0_p2:
+	VMOVUPS   (DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y4
+	VMULPS    Y2, Y4, Y4
+	VMULPS    fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y4, Y4
+	VMOVUPS   32(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y5
+	VMULPS    Y2, Y5, Y5
+	VMULPS    fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ Y6, Y6
+	VPSRLD    $0x14, Y5, Y7
+	VPAND     fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD    fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD    Y5, Y7, Y7
+	VPSRLD    $0x14, Y7, Y7
+	VPSUBD    fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS Y5, Y6, Y7, Y5
+	VPMINUD   fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y5, Y5
+	VMOVUPS   64(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y6
+	VMULPS    Y2, Y6, Y6
+	VMULPS    fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ Y7, Y7
+	VPSRLD    $0x14, Y6, Y8
+	VPAND     fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD    fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPSRLD    $0x14, Y8, Y8
+	VPSUBD    fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS Y6, Y7, Y8, Y6
+	VPMINUD   fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y6, Y6
+	VMOVUPS   96(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y7
+	VMULPS    Y2, Y7, Y7
+	VMULPS    fused32_48000000<>+0(SB), Y7, Y8
+	VCVTPS2DQ Y8, Y8
+	VPSRLD    $0x14, Y7, Y9
+	VPAND     fused32_00000001<>+0(SB), Y9, Y9
+	VPADDD    fused32_0007ffff<>+0(SB), Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPSUBD    fused32_00000380<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y7, Y7
+	VBLENDVPS Y7, Y8, Y9, Y7
+	VPMINUD   fused32_0000007f<>+0(SB), Y7, Y7
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y7, Y7
+	VPACKUSDW Y5, Y4, Y4
+	VPACKUSDW Y7, Y6, Y6
+	VPACKUSWB Y6, Y4, Y4
+	VMOVDQU   fusedperm<>+0(SB), Y3
+	VPERMD    Y4, Y3, Y4
+	VMOVDQU   Y4, (R8)(R9*1)
+	ADDQ      $0x20, R9
+	CMPQ      R9, $0x00000100
+	JB        v0_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R9
+	VMOVD        R9, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R9, R9
+
+v1_p1:
+	PREFETCHT0   2048(BX)(R9*4)
+	PREFETCHT0   2048(SI)(R9*4)
+	VMOVUPS      (BX)(R9*4), Y4
+	VMOVUPS      (SI)(R9*4), Y5
+	VPMOVZXBD    (R8)(R9*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y2, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VBROADCASTSS c_1+20(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_2+24(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VCMPPS       $0x1e, Y1, Y6, Y8
+	VCMPPS       $0x11, Y1, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VANDPS       Y0, Y8, Y8
+	VANDPS       Y0, Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VBLENDVPS    Y10, Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y4, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VBROADCASTSS c_3+28(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_4+32(FP), Y7
+	VMULPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y5
+	VMOVUPS      Y4, (BX)(R9*4)
+	VMOVUPS      Y5, (DI)(R9*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y4
+	VPMAXUD      Y4, Y3, Y3
+	ADDQ         $0x08, R9
+	CMPQ         R9, $0x00000100
+	JB           v1_p1
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0x4e, X3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0xb1, X3, X2
+	VPMAXUD      X2, X3, X3
+	VMOVD        X3, R9
+	VXORPS       X2, X2, X2
+	CMPL         R9, $0x7f800000
+	JBE          v1_s0_finite
+	MOVL         $0x7fc00000, R9
+
+v1_s0_finite:
+	MOVL   R9, (CX)(DX*4)
+	TESTL  R9, R9
+	JZ     v1_s0_q
+	CMPL   R9, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R9, X2
+	MOVL   $0x3ff00000, R9
+	VMOVD  R9, X3
+	VDIVSS X2, X3, X2
+
+v1_s0_q:
+	VBROADCASTSS X2, Y2
+	XORQ         R9, R9
+
+v1_s0_p2:
+	VMOVUPS   (DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y4
+	VMULPS    Y2, Y4, Y4
+	VMULPS    fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y4, Y4
+	VMOVUPS   32(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y5
+	VMULPS    Y2, Y5, Y5
+	VMULPS    fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ Y6, Y6
+	VPSRLD    $0x14, Y5, Y7
+	VPAND     fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD    fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD    Y5, Y7, Y7
+	VPSRLD    $0x14, Y7, Y7
+	VPSUBD    fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS Y5, Y6, Y7, Y5
+	VPMINUD   fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y5, Y5
+	VMOVUPS   64(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y6
+	VMULPS    Y2, Y6, Y6
+	VMULPS    fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ Y7, Y7
+	VPSRLD    $0x14, Y6, Y8
+	VPAND     fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD    fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPSRLD    $0x14, Y8, Y8
+	VPSUBD    fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS Y6, Y7, Y8, Y6
+	VPMINUD   fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y6, Y6
+	VMOVUPS   96(DI)(R9*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y7
+	VMULPS    Y2, Y7, Y7
+	VMULPS    fused32_48000000<>+0(SB), Y7, Y8
+	VCVTPS2DQ Y8, Y8
+	VPSRLD    $0x14, Y7, Y9
+	VPAND     fused32_00000001<>+0(SB), Y9, Y9
+	VPADDD    fused32_0007ffff<>+0(SB), Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPSUBD    fused32_00000380<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y7, Y7
+	VBLENDVPS Y7, Y8, Y9, Y7
+	VPMINUD   fused32_0000007f<>+0(SB), Y7, Y7
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y7, Y7
+	VPACKUSDW Y5, Y4, Y4
+	VPACKUSDW Y7, Y6, Y6
+	VPACKUSWB Y6, Y4, Y4
+	VMOVDQU   fusedperm<>+0(SB), Y3
+	VPERMD    Y4, Y3, Y4
+	VMOVDQU   Y4, (R8)(R9*1)
+	ADDQ      $0x20, R9
+	CMPQ      R9, $0x00000100
+	JB        v1_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+// func LionQ8BF16AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·LionQ8BF16AVX2(SB), NOSPLIT, $0-56
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+48(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         16(CX), DI
+	MOVQ         40(CX), R8
+	MOVQ         24(CX), R9
+	MOVQ         32(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R10
+	VMOVD        R10, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R10, R10
+
+v0_p1:
+	PREFETCHT0   2048(BX)(R10*4)
+	PREFETCHT0   2048(SI)(R10*4)
+	VMOVUPS      (BX)(R10*4), Y4
+	VPMOVZXWD    (SI)(R10*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXBD    (R9)(R10*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y2, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VBROADCASTSS c_1+20(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_2+24(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VCMPPS       $0x1e, Y1, Y6, Y8
+	VCMPPS       $0x11, Y1, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VANDPS       Y0, Y8, Y8
+	VANDPS       Y0, Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VBLENDVPS    Y10, Y6, Y8, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VBROADCASTSS c_3+28(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_4+32(FP), Y7
+	VMULPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y5
+	VMOVUPS      Y4, (BX)(R10*4)
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_00007fff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VPSRLD       $0x10, Y4, Y7
+	VPOR         fused32_00000040<>+0(SB), Y7, Y7
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VBLENDVPS    Y4, Y7, Y6, Y4
+	VPACKUSDW    Y4, Y4, Y4
+	VPERMQ       $0x08, Y4, Y4
+	VMOVDQU      X4, (DI)(R10*2)
+	VMOVUPS      Y5, (R8)(R10*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y4
+	VPMAXUD      Y4, Y3, Y3
+	ADDQ         $0x08, R10
+	CMPQ         R10, $0x00000100
+	JB           v0_p1
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0x4e, X3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0xb1, X3, X2
+	VPMAXUD      X2, X3, X3
+	VMOVD        X3, R10
+	VXORPS       X2, X2, X2
+	CMPL         R10, $0x7f800000
+	JBE          v0_s0_finite
+	MOVL         $0x7fc00000, R10
+
+v0_s0_finite:
+	MOVL   R10, (CX)(DX*4)
+	TESTL  R10, R10
+	JZ     v0_s0_q
+	CMPL   R10, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R10, X2
+	MOVL   $0x3ff00000, R10
+	VMOVD  R10, X3
+	VDIVSS X2, X3, X2
+
+v0_s0_q:
+	VBROADCASTSS X2, Y2
+	XORQ         R10, R10
+
+v0_s0_p2:
+	VMOVUPS   (R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y4
+	VMULPS    Y2, Y4, Y4
+	VMULPS    fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y4, Y4
+	VMOVUPS   32(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y5
+	VMULPS    Y2, Y5, Y5
+	VMULPS    fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ Y6, Y6
+	VPSRLD    $0x14, Y5, Y7
+	VPAND     fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD    fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD    Y5, Y7, Y7
+	VPSRLD    $0x14, Y7, Y7
+	VPSUBD    fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS Y5, Y6, Y7, Y5
+	VPMINUD   fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y5, Y5
+	VMOVUPS   64(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y6
+	VMULPS    Y2, Y6, Y6
+	VMULPS    fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ Y7, Y7
+	VPSRLD    $0x14, Y6, Y8
+	VPAND     fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD    fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPSRLD    $0x14, Y8, Y8
+	VPSUBD    fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS Y6, Y7, Y8, Y6
+	VPMINUD   fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y6, Y6
+	VMOVUPS   96(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y7
+	VMULPS    Y2, Y7, Y7
+	VMULPS    fused32_48000000<>+0(SB), Y7, Y8
+	VCVTPS2DQ Y8, Y8
+	VPSRLD    $0x14, Y7, Y9
+	VPAND     fused32_00000001<>+0(SB), Y9, Y9
+	VPADDD    fused32_0007ffff<>+0(SB), Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPSUBD    fused32_00000380<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y7, Y7
+	VBLENDVPS Y7, Y8, Y9, Y7
+	VPMINUD   fused32_0000007f<>+0(SB), Y7, Y7
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y7, Y7
+	VPACKUSDW Y5, Y4, Y4
+	VPACKUSDW Y7, Y6, Y6
+	VPACKUSWB Y6, Y4, Y4
+	VMOVDQU   fusedperm<>+0(SB), Y3
+	VPERMD    Y4, Y3, Y4
+	VMOVDQU   Y4, (R9)(R10*1)
+	ADDQ      $0x20, R10
+	CMPQ      R10, $0x00000100
+	JB        v0_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (CX)(DX*4), X2
+	MOVL         $0x3ff00000, R10
+	VMOVD        R10, X3
+	VDIVSS       X3, X2, X2
+	VBROADCASTSS X2, Y2
+	VPXOR        Y3, Y3, Y3
+	XORQ         R10, R10
+
+v1_p1:
+	PREFETCHT0   2048(BX)(R10*4)
+	PREFETCHT0   2048(SI)(R10*4)
+	VMOVUPS      (BX)(R10*4), Y4
+	VPMOVZXWD    (SI)(R10*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXBD    (R9)(R10*1), Y6
+	VPAND        fused32_0000007f<>+0(SB), Y6, Y7
+	VPADDD       fused32_00000380<>+0(SB), Y7, Y8
+	VPSLLD       $0x14, Y8, Y8
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       fused32_37000000<>+0(SB), Y9, Y9
+	VPCMPGTD     fused32_00000007<>+0(SB), Y7, Y7
+	VBLENDVPS    Y7, Y8, Y9, Y7
+	VMULPS       Y2, Y7, Y7
+	VPAND        fused32_00000080<>+0(SB), Y6, Y6
+	VPSLLD       $0x18, Y6, Y6
+	VPXOR        Y6, Y7, Y7
+	VBROADCASTSS c_1+20(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_0+16(FP), Y8
+	VMULPS       Y8, Y5, Y5
+	VBROADCASTSS c_2+24(FP), Y8
+	VMULPS       Y5, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VCMPPS       $0x1e, Y1, Y6, Y8
+	VCMPPS       $0x11, Y1, Y6, Y9
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VANDPS       Y0, Y8, Y8
+	VANDPS       Y0, Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VBLENDVPS    Y10, Y6, Y8, Y6
+	VBROADCASTSS c_5+36(FP), Y8
+	VMULPS       Y4, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	VBROADCASTSS c_6+40(FP), Y8
+	VMULPS       Y6, Y8, Y6
+	VSUBPS       Y6, Y4, Y4
+	VBROADCASTSS c_3+28(FP), Y6
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS c_4+32(FP), Y7
+	VMULPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y5
+	VMOVUPS      Y4, (BX)(R10*4)
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD       fused32_00007fff<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VPSRLD       $0x10, Y4, Y7
+	VPOR         fused32_00000040<>+0(SB), Y7, Y7
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VBLENDVPS    Y4, Y7, Y6, Y4
+	VPACKUSDW    Y4, Y4, Y4
+	VPERMQ       $0x08, Y4, Y4
+	VMOVDQU      X4, (DI)(R10*2)
+	VMOVUPS      Y5, (R8)(R10*4)
+	VPAND        fused32_7fffffff<>+0(SB), Y5, Y4
+	VPMAXUD      Y4, Y3, Y3
+	ADDQ         $0x08, R10
+	CMPQ         R10, $0x00000100
+	JB           v1_p1
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0x4e, X3, X2
+	VPMAXUD      X2, X3, X3
+	VPSHUFD      $0xb1, X3, X2
+	VPMAXUD      X2, X3, X3
+	VMOVD        X3, R10
+	VXORPS       X2, X2, X2
+	CMPL         R10, $0x7f800000
+	JBE          v1_s0_finite
+	MOVL         $0x7fc00000, R10
+
+v1_s0_finite:
+	MOVL   R10, (CX)(DX*4)
+	TESTL  R10, R10
+	JZ     v1_s0_q
+	CMPL   R10, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R10, X2
+	MOVL   $0x3ff00000, R10
+	VMOVD  R10, X3
+	VDIVSS X2, X3, X2
+
+v1_s0_q:
+	VBROADCASTSS X2, Y2
+	XORQ         R10, R10
+
+v1_s0_p2:
+	VMOVUPS   (R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y4
+	VMULPS    Y2, Y4, Y4
+	VMULPS    fused32_48000000<>+0(SB), Y4, Y5
+	VCVTPS2DQ Y5, Y5
+	VPSRLD    $0x14, Y4, Y6
+	VPAND     fused32_00000001<>+0(SB), Y6, Y6
+	VPADDD    fused32_0007ffff<>+0(SB), Y6, Y6
+	VPADDD    Y4, Y6, Y6
+	VPSRLD    $0x14, Y6, Y6
+	VPSUBD    fused32_00000380<>+0(SB), Y6, Y6
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y4, Y4
+	VBLENDVPS Y4, Y5, Y6, Y4
+	VPMINUD   fused32_0000007f<>+0(SB), Y4, Y4
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y4, Y4
+	VMOVUPS   32(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y5
+	VMULPS    Y2, Y5, Y5
+	VMULPS    fused32_48000000<>+0(SB), Y5, Y6
+	VCVTPS2DQ Y6, Y6
+	VPSRLD    $0x14, Y5, Y7
+	VPAND     fused32_00000001<>+0(SB), Y7, Y7
+	VPADDD    fused32_0007ffff<>+0(SB), Y7, Y7
+	VPADDD    Y5, Y7, Y7
+	VPSRLD    $0x14, Y7, Y7
+	VPSUBD    fused32_00000380<>+0(SB), Y7, Y7
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y5, Y5
+	VBLENDVPS Y5, Y6, Y7, Y5
+	VPMINUD   fused32_0000007f<>+0(SB), Y5, Y5
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y5, Y5
+	VMOVUPS   64(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y6
+	VMULPS    Y2, Y6, Y6
+	VMULPS    fused32_48000000<>+0(SB), Y6, Y7
+	VCVTPS2DQ Y7, Y7
+	VPSRLD    $0x14, Y6, Y8
+	VPAND     fused32_00000001<>+0(SB), Y8, Y8
+	VPADDD    fused32_0007ffff<>+0(SB), Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPSRLD    $0x14, Y8, Y8
+	VPSUBD    fused32_00000380<>+0(SB), Y8, Y8
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y6, Y6
+	VBLENDVPS Y6, Y7, Y8, Y6
+	VPMINUD   fused32_0000007f<>+0(SB), Y6, Y6
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y6, Y6
+	VMOVUPS   96(R8)(R10*4), Y3
+	VPAND     fused32_7fffffff<>+0(SB), Y3, Y7
+	VMULPS    Y2, Y7, Y7
+	VMULPS    fused32_48000000<>+0(SB), Y7, Y8
+	VCVTPS2DQ Y8, Y8
+	VPSRLD    $0x14, Y7, Y9
+	VPAND     fused32_00000001<>+0(SB), Y9, Y9
+	VPADDD    fused32_0007ffff<>+0(SB), Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPSUBD    fused32_00000380<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, fused32_38800000<>+0(SB), Y7, Y7
+	VBLENDVPS Y7, Y8, Y9, Y7
+	VPMINUD   fused32_0000007f<>+0(SB), Y7, Y7
+	VPSRLD    $0x18, Y3, Y3
+	VPAND     fused32_00000080<>+0(SB), Y3, Y3
+	VPOR      Y3, Y7, Y7
+	VPACKUSDW Y5, Y4, Y4
+	VPACKUSDW Y7, Y6, Y6
+	VPACKUSWB Y6, Y4, Y4
+	VMOVDQU   fusedperm<>+0(SB), Y3
+	VPERMD    Y4, Y3, Y4
+	VMOVDQU   Y4, (R9)(R10*1)
+	ADDQ      $0x20, R10
+	CMPQ      R10, $0x00000100
+	JB        v1_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
 // func SGDAVX512F32(p []float32, g []float32, c [3]float32, flags uint64)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·SGDAVX512F32(SB), NOSPLIT, $0-72
@@ -12355,5 +14525,2301 @@ v0_tail:
 	JMP    v0_tail
 
 v0_done:
+	VZEROUPPER
+	RET
+
+// func AdamQ8AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+// Requires: AVX, AVX2, AVX512F, MMX+
+TEXT ·AdamQ8AVX512(SB), NOSPLIT, $0-64
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+56(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         40(CX), DI
+	MOVQ         24(CX), R8
+	MOVQ         32(CX), R9
+	MOVQ         48(CX), R10
+	MOVQ         56(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_2+24(FP), Z1
+	VBROADCASTSS c_3+28(FP), Z2
+	VBROADCASTSS c_4+32(FP), Z3
+	VBROADCASTSS c_5+36(FP), Z4
+	VBROADCASTSS c_6+40(FP), Z5
+	VBROADCASTSS c_7+44(FP), Z6
+	VBROADCASTSS c_8+48(FP), Z7
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (R9)(DX*4), X8
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X9
+	VDIVSS       X9, X8, X8
+	VBROADCASTSS X8, Z8
+	VPXORD       Z10, Z10, Z10
+	VMOVSS       (CX)(DX*4), X9
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X22
+	VDIVSS       X22, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	XORQ         R11, R11
+
+v0_p1:
+	PREFETCHT0    2048(BX)(R11*4)
+	PREFETCHT0    2048(SI)(R11*4)
+	VMOVUPS       (BX)(R11*4), Z22
+	VMOVUPS       (SI)(R11*4), Z23
+	VPMOVZXBD     (R8)(R11*1), Z24
+	VPANDD        fused64_0000007f<>+0(SB), Z24, Z25
+	VPADDD        fused64_00000380<>+0(SB), Z25, Z26
+	VPSLLD        $0x14, Z26, Z26
+	VCVTDQ2PS     Z25, Z27
+	VMULPS        fused64_37000000<>+0(SB), Z27, Z27
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z25, K1
+	VBLENDMPS     Z27, Z26, K1, Z12
+	VMULPS        Z8, Z12, Z12
+	VPANDD        fused64_00000080<>+0(SB), Z24, Z24
+	VPSLLD        $0x18, Z24, Z24
+	VPXORD        Z24, Z12, Z12
+	VPMOVZXBD     (R10)(R11*1), Z24
+	VPADDD        fused64_00000300<>+0(SB), Z24, Z25
+	VPSLLD        $0x14, Z25, Z25
+	VCVTDQ2PS     Z24, Z26
+	VMULPS        fused64_2f000000<>+0(SB), Z26, Z26
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z24, K1
+	VBLENDMPS     Z26, Z25, K1, Z13
+	VMULPS        Z9, Z13, Z13
+	VMULPS        Z0, Z23, Z23
+	VSUBPS        Z12, Z23, Z24
+	VMULPS        Z24, Z2, Z24
+	VADDPS        Z24, Z12, Z24
+	VMULPS        Z13, Z3, Z25
+	VMULPS        Z23, Z4, Z26
+	VMULPS        Z23, Z26, Z23
+	VADDPS        Z23, Z25, Z23
+	VMULPS        Z1, Z22, Z22
+	VSQRTPS       Z23, Z25
+	VMULPS        Z5, Z25, Z25
+	VADDPS        Z6, Z25, Z25
+	VDIVPS        Z25, Z24, Z25
+	VMULPS        Z25, Z7, Z25
+	VSUBPS        Z25, Z22, Z22
+	VMOVUPS       Z24, (DI)(R11*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z24, Z24
+	VPMAXUD       Z24, Z10, Z10
+	VMOVUPS       Z23, 1024(DI)(R11*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z23, Z23
+	VPMAXUD       Z23, Z11, Z11
+	VMOVUPS       Z22, (BX)(R11*4)
+	ADDQ          $0x10, R11
+	CMPQ          R11, $0x00000100
+	JB            v0_p1
+	VEXTRACTI64X4 $0x01, Z10, Y8
+	VPMAXUD       Y8, Y10, Y8
+	VEXTRACTI128  $0x01, Y8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0x4e, X8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0xb1, X8, X9
+	VPMAXUD       X9, X8, X8
+	VMOVD         X8, R11
+	VXORPS        X8, X8, X8
+	CMPL          R11, $0x7f800000
+	JBE           v0_s0_finite
+	MOVL          $0x7fc00000, R11
+
+v0_s0_finite:
+	MOVL   R11, (R9)(DX*4)
+	TESTL  R11, R11
+	JZ     v0_s0_q
+	CMPL   R11, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R11, X8
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X9
+	VDIVSS X8, X9, X8
+
+v0_s0_q:
+	VBROADCASTSS X8, Z8
+	XORQ         R11, R11
+
+v0_s0_p2:
+	VMOVUPS       (DI)(R11*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z22
+	VMULPS        Z8, Z22, Z22
+	VMULPS        fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPSRLD        $0x14, Z22, Z24
+	VPANDD        fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD        fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD        Z22, Z24, Z24
+	VPSRLD        $0x14, Z24, Z24
+	VPSUBD        fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD     Z23, Z24, K1, Z14
+	VPMINUD       fused64_0000007f<>+0(SB), Z14, Z14
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z14, Z14
+	VPMOVDB       Z14, (R8)(R11*1)
+	VMOVUPS       64(DI)(R11*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z22
+	VMULPS        Z8, Z22, Z22
+	VMULPS        fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPSRLD        $0x14, Z22, Z24
+	VPANDD        fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD        fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD        Z22, Z24, Z24
+	VPSRLD        $0x14, Z24, Z24
+	VPSUBD        fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD     Z23, Z24, K1, Z15
+	VPMINUD       fused64_0000007f<>+0(SB), Z15, Z15
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z15, Z15
+	VPMOVDB       Z15, 16(R8)(R11*1)
+	VMOVUPS       128(DI)(R11*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z22
+	VMULPS        Z8, Z22, Z22
+	VMULPS        fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPSRLD        $0x14, Z22, Z24
+	VPANDD        fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD        fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD        Z22, Z24, Z24
+	VPSRLD        $0x14, Z24, Z24
+	VPSUBD        fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD     Z23, Z24, K1, Z16
+	VPMINUD       fused64_0000007f<>+0(SB), Z16, Z16
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z16, Z16
+	VPMOVDB       Z16, 32(R8)(R11*1)
+	VMOVUPS       192(DI)(R11*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z22
+	VMULPS        Z8, Z22, Z22
+	VMULPS        fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPSRLD        $0x14, Z22, Z24
+	VPANDD        fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD        fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD        Z22, Z24, Z24
+	VPSRLD        $0x14, Z24, Z24
+	VPSUBD        fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD     Z23, Z24, K1, Z17
+	VPMINUD       fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z17, Z17
+	VPMOVDB       Z17, 48(R8)(R11*1)
+	ADDQ          $0x40, R11
+	CMPQ          R11, $0x00000100
+	JB            v0_s0_p2
+	VEXTRACTI64X4 $0x01, Z11, Y8
+	VPMAXUD       Y8, Y11, Y8
+	VEXTRACTI128  $0x01, Y8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0x4e, X8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0xb1, X8, X9
+	VPMAXUD       X9, X8, X8
+	VMOVD         X8, R11
+	VXORPS        X8, X8, X8
+	CMPL          R11, $0x7f800000
+	JBE           v0_s1_finite
+	MOVL          $0x7fc00000, R11
+
+v0_s1_finite:
+	MOVL   R11, (CX)(DX*4)
+	TESTL  R11, R11
+	JZ     v0_s1_q
+	CMPL   R11, $0x7f800000
+	JA     v0_s1_q
+	VMOVD  R11, X8
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X9
+	VDIVSS X8, X9, X8
+
+v0_s1_q:
+	VBROADCASTSS X8, Z8
+	XORQ         R11, R11
+
+v0_s1_p2:
+	VMOVUPS   1024(DI)(R11*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z9, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z9, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000300<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z22, Z23, K1, Z18
+	VPMINUD   fused64_000000ff<>+0(SB), Z18, Z18
+	VPMOVDB   Z18, (R10)(R11*1)
+	VMOVUPS   1088(DI)(R11*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z9, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z9, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000300<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z22, Z23, K1, Z19
+	VPMINUD   fused64_000000ff<>+0(SB), Z19, Z19
+	VPMOVDB   Z19, 16(R10)(R11*1)
+	VMOVUPS   1152(DI)(R11*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z9, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z9, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000300<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z22, Z23, K1, Z20
+	VPMINUD   fused64_000000ff<>+0(SB), Z20, Z20
+	VPMOVDB   Z20, 32(R10)(R11*1)
+	VMOVUPS   1216(DI)(R11*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z9, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z9, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000300<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z22, Z23, K1, Z21
+	VPMINUD   fused64_000000ff<>+0(SB), Z21, Z21
+	VPMOVDB   Z21, 48(R10)(R11*1)
+	ADDQ      $0x40, R11
+	CMPQ      R11, $0x00000100
+	JB        v0_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R10
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_5+36(FP), Z5
+	VBROADCASTSS c_6+40(FP), Z6
+	VBROADCASTSS c_7+44(FP), Z7
+	VBROADCASTSS c_8+48(FP), Z8
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (R9)(DX*4), X9
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X10
+	VDIVSS       X10, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	VMOVSS       (CX)(DX*4), X10
+	MOVL         $0x3ff00000, R11
+	VMOVD        R11, X23
+	VDIVSS       X23, X10, X10
+	VBROADCASTSS X10, Z10
+	VPXORD       Z12, Z12, Z12
+	XORQ         R11, R11
+
+v1_p1:
+	PREFETCHT0    2048(BX)(R11*4)
+	PREFETCHT0    2048(SI)(R11*4)
+	VMOVUPS       (BX)(R11*4), Z23
+	VMOVUPS       (SI)(R11*4), Z24
+	VPMOVZXBD     (R8)(R11*1), Z25
+	VPANDD        fused64_0000007f<>+0(SB), Z25, Z26
+	VPADDD        fused64_00000380<>+0(SB), Z26, Z27
+	VPSLLD        $0x14, Z27, Z27
+	VCVTDQ2PS     Z26, Z28
+	VMULPS        fused64_37000000<>+0(SB), Z28, Z28
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z26, K1
+	VBLENDMPS     Z28, Z27, K1, Z13
+	VMULPS        Z9, Z13, Z13
+	VPANDD        fused64_00000080<>+0(SB), Z25, Z25
+	VPSLLD        $0x18, Z25, Z25
+	VPXORD        Z25, Z13, Z13
+	VPMOVZXBD     (R10)(R11*1), Z25
+	VPADDD        fused64_00000300<>+0(SB), Z25, Z26
+	VPSLLD        $0x14, Z26, Z26
+	VCVTDQ2PS     Z25, Z27
+	VMULPS        fused64_2f000000<>+0(SB), Z27, Z27
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z25, K1
+	VBLENDMPS     Z27, Z26, K1, Z14
+	VMULPS        Z10, Z14, Z14
+	VMULPS        Z0, Z24, Z24
+	VMULPS        Z23, Z1, Z25
+	VADDPS        Z25, Z24, Z24
+	VSUBPS        Z13, Z24, Z25
+	VMULPS        Z25, Z3, Z25
+	VADDPS        Z25, Z13, Z25
+	VMULPS        Z14, Z4, Z26
+	VMULPS        Z24, Z5, Z27
+	VMULPS        Z24, Z27, Z24
+	VADDPS        Z24, Z26, Z24
+	VMULPS        Z2, Z23, Z23
+	VSQRTPS       Z24, Z26
+	VMULPS        Z6, Z26, Z26
+	VADDPS        Z7, Z26, Z26
+	VDIVPS        Z26, Z25, Z26
+	VMULPS        Z26, Z8, Z26
+	VSUBPS        Z26, Z23, Z23
+	VMOVUPS       Z25, (DI)(R11*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z25, Z25
+	VPMAXUD       Z25, Z11, Z11
+	VMOVUPS       Z24, 1024(DI)(R11*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z24, Z24
+	VPMAXUD       Z24, Z12, Z12
+	VMOVUPS       Z23, (BX)(R11*4)
+	ADDQ          $0x10, R11
+	CMPQ          R11, $0x00000100
+	JB            v1_p1
+	VEXTRACTI64X4 $0x01, Z11, Y9
+	VPMAXUD       Y9, Y11, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R11
+	VXORPS        X9, X9, X9
+	CMPL          R11, $0x7f800000
+	JBE           v1_s0_finite
+	MOVL          $0x7fc00000, R11
+
+v1_s0_finite:
+	MOVL   R11, (R9)(DX*4)
+	TESTL  R11, R11
+	JZ     v1_s0_q
+	CMPL   R11, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R11, X9
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X10
+	VDIVSS X9, X10, X9
+
+v1_s0_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R11, R11
+
+v1_s0_p2:
+	VMOVUPS       (DI)(R11*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z23
+	VMULPS        Z9, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z15
+	VPMINUD       fused64_0000007f<>+0(SB), Z15, Z15
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z15, Z15
+	VPMOVDB       Z15, (R8)(R11*1)
+	VMOVUPS       64(DI)(R11*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z23
+	VMULPS        Z9, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z16
+	VPMINUD       fused64_0000007f<>+0(SB), Z16, Z16
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z16, Z16
+	VPMOVDB       Z16, 16(R8)(R11*1)
+	VMOVUPS       128(DI)(R11*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z23
+	VMULPS        Z9, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z17
+	VPMINUD       fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z17, Z17
+	VPMOVDB       Z17, 32(R8)(R11*1)
+	VMOVUPS       192(DI)(R11*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z23
+	VMULPS        Z9, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z18
+	VPMINUD       fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z18, Z18
+	VPMOVDB       Z18, 48(R8)(R11*1)
+	ADDQ          $0x40, R11
+	CMPQ          R11, $0x00000100
+	JB            v1_s0_p2
+	VEXTRACTI64X4 $0x01, Z12, Y9
+	VPMAXUD       Y9, Y12, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R11
+	VXORPS        X9, X9, X9
+	CMPL          R11, $0x7f800000
+	JBE           v1_s1_finite
+	MOVL          $0x7fc00000, R11
+
+v1_s1_finite:
+	MOVL   R11, (CX)(DX*4)
+	TESTL  R11, R11
+	JZ     v1_s1_q
+	CMPL   R11, $0x7f800000
+	JA     v1_s1_q
+	VMOVD  R11, X9
+	MOVL   $0x3ff00000, R11
+	VMOVD  R11, X10
+	VDIVSS X9, X10, X9
+
+v1_s1_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R11, R11
+
+v1_s1_p2:
+	VMOVUPS   1024(DI)(R11*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z10, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z10, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z23, Z24, K1, Z19
+	VPMINUD   fused64_000000ff<>+0(SB), Z19, Z19
+	VPMOVDB   Z19, (R10)(R11*1)
+	VMOVUPS   1088(DI)(R11*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z10, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z10, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z23, Z24, K1, Z20
+	VPMINUD   fused64_000000ff<>+0(SB), Z20, Z20
+	VPMOVDB   Z20, 16(R10)(R11*1)
+	VMOVUPS   1152(DI)(R11*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z10, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z10, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z23, Z24, K1, Z21
+	VPMINUD   fused64_000000ff<>+0(SB), Z21, Z21
+	VPMOVDB   Z21, 32(R10)(R11*1)
+	VMOVUPS   1216(DI)(R11*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z10, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z10, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z23, Z24, K1, Z22
+	VPMINUD   fused64_000000ff<>+0(SB), Z22, Z22
+	VPMOVDB   Z22, 48(R10)(R11*1)
+	ADDQ      $0x40, R11
+	CMPQ      R11, $0x00000100
+	JB        v1_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R10
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+DATA fused64_0000007f<>+0(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+4(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+8(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+12(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+16(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+20(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+24(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+28(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+32(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+36(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+40(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+44(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+48(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+52(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+56(SB)/4, $0x0000007f
+DATA fused64_0000007f<>+60(SB)/4, $0x0000007f
+GLOBL fused64_0000007f<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000380<>+0(SB)/4, $0x00000380
+DATA fused64_00000380<>+4(SB)/4, $0x00000380
+DATA fused64_00000380<>+8(SB)/4, $0x00000380
+DATA fused64_00000380<>+12(SB)/4, $0x00000380
+DATA fused64_00000380<>+16(SB)/4, $0x00000380
+DATA fused64_00000380<>+20(SB)/4, $0x00000380
+DATA fused64_00000380<>+24(SB)/4, $0x00000380
+DATA fused64_00000380<>+28(SB)/4, $0x00000380
+DATA fused64_00000380<>+32(SB)/4, $0x00000380
+DATA fused64_00000380<>+36(SB)/4, $0x00000380
+DATA fused64_00000380<>+40(SB)/4, $0x00000380
+DATA fused64_00000380<>+44(SB)/4, $0x00000380
+DATA fused64_00000380<>+48(SB)/4, $0x00000380
+DATA fused64_00000380<>+52(SB)/4, $0x00000380
+DATA fused64_00000380<>+56(SB)/4, $0x00000380
+DATA fused64_00000380<>+60(SB)/4, $0x00000380
+GLOBL fused64_00000380<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_37000000<>+0(SB)/4, $0x37000000
+DATA fused64_37000000<>+4(SB)/4, $0x37000000
+DATA fused64_37000000<>+8(SB)/4, $0x37000000
+DATA fused64_37000000<>+12(SB)/4, $0x37000000
+DATA fused64_37000000<>+16(SB)/4, $0x37000000
+DATA fused64_37000000<>+20(SB)/4, $0x37000000
+DATA fused64_37000000<>+24(SB)/4, $0x37000000
+DATA fused64_37000000<>+28(SB)/4, $0x37000000
+DATA fused64_37000000<>+32(SB)/4, $0x37000000
+DATA fused64_37000000<>+36(SB)/4, $0x37000000
+DATA fused64_37000000<>+40(SB)/4, $0x37000000
+DATA fused64_37000000<>+44(SB)/4, $0x37000000
+DATA fused64_37000000<>+48(SB)/4, $0x37000000
+DATA fused64_37000000<>+52(SB)/4, $0x37000000
+DATA fused64_37000000<>+56(SB)/4, $0x37000000
+DATA fused64_37000000<>+60(SB)/4, $0x37000000
+GLOBL fused64_37000000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000008<>+0(SB)/4, $0x00000008
+DATA fused64_00000008<>+4(SB)/4, $0x00000008
+DATA fused64_00000008<>+8(SB)/4, $0x00000008
+DATA fused64_00000008<>+12(SB)/4, $0x00000008
+DATA fused64_00000008<>+16(SB)/4, $0x00000008
+DATA fused64_00000008<>+20(SB)/4, $0x00000008
+DATA fused64_00000008<>+24(SB)/4, $0x00000008
+DATA fused64_00000008<>+28(SB)/4, $0x00000008
+DATA fused64_00000008<>+32(SB)/4, $0x00000008
+DATA fused64_00000008<>+36(SB)/4, $0x00000008
+DATA fused64_00000008<>+40(SB)/4, $0x00000008
+DATA fused64_00000008<>+44(SB)/4, $0x00000008
+DATA fused64_00000008<>+48(SB)/4, $0x00000008
+DATA fused64_00000008<>+52(SB)/4, $0x00000008
+DATA fused64_00000008<>+56(SB)/4, $0x00000008
+DATA fused64_00000008<>+60(SB)/4, $0x00000008
+GLOBL fused64_00000008<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000080<>+0(SB)/4, $0x00000080
+DATA fused64_00000080<>+4(SB)/4, $0x00000080
+DATA fused64_00000080<>+8(SB)/4, $0x00000080
+DATA fused64_00000080<>+12(SB)/4, $0x00000080
+DATA fused64_00000080<>+16(SB)/4, $0x00000080
+DATA fused64_00000080<>+20(SB)/4, $0x00000080
+DATA fused64_00000080<>+24(SB)/4, $0x00000080
+DATA fused64_00000080<>+28(SB)/4, $0x00000080
+DATA fused64_00000080<>+32(SB)/4, $0x00000080
+DATA fused64_00000080<>+36(SB)/4, $0x00000080
+DATA fused64_00000080<>+40(SB)/4, $0x00000080
+DATA fused64_00000080<>+44(SB)/4, $0x00000080
+DATA fused64_00000080<>+48(SB)/4, $0x00000080
+DATA fused64_00000080<>+52(SB)/4, $0x00000080
+DATA fused64_00000080<>+56(SB)/4, $0x00000080
+DATA fused64_00000080<>+60(SB)/4, $0x00000080
+GLOBL fused64_00000080<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000300<>+0(SB)/4, $0x00000300
+DATA fused64_00000300<>+4(SB)/4, $0x00000300
+DATA fused64_00000300<>+8(SB)/4, $0x00000300
+DATA fused64_00000300<>+12(SB)/4, $0x00000300
+DATA fused64_00000300<>+16(SB)/4, $0x00000300
+DATA fused64_00000300<>+20(SB)/4, $0x00000300
+DATA fused64_00000300<>+24(SB)/4, $0x00000300
+DATA fused64_00000300<>+28(SB)/4, $0x00000300
+DATA fused64_00000300<>+32(SB)/4, $0x00000300
+DATA fused64_00000300<>+36(SB)/4, $0x00000300
+DATA fused64_00000300<>+40(SB)/4, $0x00000300
+DATA fused64_00000300<>+44(SB)/4, $0x00000300
+DATA fused64_00000300<>+48(SB)/4, $0x00000300
+DATA fused64_00000300<>+52(SB)/4, $0x00000300
+DATA fused64_00000300<>+56(SB)/4, $0x00000300
+DATA fused64_00000300<>+60(SB)/4, $0x00000300
+GLOBL fused64_00000300<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_2f000000<>+0(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+4(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+8(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+12(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+16(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+20(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+24(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+28(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+32(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+36(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+40(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+44(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+48(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+52(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+56(SB)/4, $0x2f000000
+DATA fused64_2f000000<>+60(SB)/4, $0x2f000000
+GLOBL fused64_2f000000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_7fffffff<>+0(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+4(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+8(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+12(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+16(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+20(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+24(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+28(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+32(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+36(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+40(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+44(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+48(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+52(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+56(SB)/4, $0x7fffffff
+DATA fused64_7fffffff<>+60(SB)/4, $0x7fffffff
+GLOBL fused64_7fffffff<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_48000000<>+0(SB)/4, $0x48000000
+DATA fused64_48000000<>+4(SB)/4, $0x48000000
+DATA fused64_48000000<>+8(SB)/4, $0x48000000
+DATA fused64_48000000<>+12(SB)/4, $0x48000000
+DATA fused64_48000000<>+16(SB)/4, $0x48000000
+DATA fused64_48000000<>+20(SB)/4, $0x48000000
+DATA fused64_48000000<>+24(SB)/4, $0x48000000
+DATA fused64_48000000<>+28(SB)/4, $0x48000000
+DATA fused64_48000000<>+32(SB)/4, $0x48000000
+DATA fused64_48000000<>+36(SB)/4, $0x48000000
+DATA fused64_48000000<>+40(SB)/4, $0x48000000
+DATA fused64_48000000<>+44(SB)/4, $0x48000000
+DATA fused64_48000000<>+48(SB)/4, $0x48000000
+DATA fused64_48000000<>+52(SB)/4, $0x48000000
+DATA fused64_48000000<>+56(SB)/4, $0x48000000
+DATA fused64_48000000<>+60(SB)/4, $0x48000000
+GLOBL fused64_48000000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000001<>+0(SB)/4, $0x00000001
+DATA fused64_00000001<>+4(SB)/4, $0x00000001
+DATA fused64_00000001<>+8(SB)/4, $0x00000001
+DATA fused64_00000001<>+12(SB)/4, $0x00000001
+DATA fused64_00000001<>+16(SB)/4, $0x00000001
+DATA fused64_00000001<>+20(SB)/4, $0x00000001
+DATA fused64_00000001<>+24(SB)/4, $0x00000001
+DATA fused64_00000001<>+28(SB)/4, $0x00000001
+DATA fused64_00000001<>+32(SB)/4, $0x00000001
+DATA fused64_00000001<>+36(SB)/4, $0x00000001
+DATA fused64_00000001<>+40(SB)/4, $0x00000001
+DATA fused64_00000001<>+44(SB)/4, $0x00000001
+DATA fused64_00000001<>+48(SB)/4, $0x00000001
+DATA fused64_00000001<>+52(SB)/4, $0x00000001
+DATA fused64_00000001<>+56(SB)/4, $0x00000001
+DATA fused64_00000001<>+60(SB)/4, $0x00000001
+GLOBL fused64_00000001<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_0007ffff<>+0(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+4(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+8(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+12(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+16(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+20(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+24(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+28(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+32(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+36(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+40(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+44(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+48(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+52(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+56(SB)/4, $0x0007ffff
+DATA fused64_0007ffff<>+60(SB)/4, $0x0007ffff
+GLOBL fused64_0007ffff<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_38800000<>+0(SB)/4, $0x38800000
+DATA fused64_38800000<>+4(SB)/4, $0x38800000
+DATA fused64_38800000<>+8(SB)/4, $0x38800000
+DATA fused64_38800000<>+12(SB)/4, $0x38800000
+DATA fused64_38800000<>+16(SB)/4, $0x38800000
+DATA fused64_38800000<>+20(SB)/4, $0x38800000
+DATA fused64_38800000<>+24(SB)/4, $0x38800000
+DATA fused64_38800000<>+28(SB)/4, $0x38800000
+DATA fused64_38800000<>+32(SB)/4, $0x38800000
+DATA fused64_38800000<>+36(SB)/4, $0x38800000
+DATA fused64_38800000<>+40(SB)/4, $0x38800000
+DATA fused64_38800000<>+44(SB)/4, $0x38800000
+DATA fused64_38800000<>+48(SB)/4, $0x38800000
+DATA fused64_38800000<>+52(SB)/4, $0x38800000
+DATA fused64_38800000<>+56(SB)/4, $0x38800000
+DATA fused64_38800000<>+60(SB)/4, $0x38800000
+GLOBL fused64_38800000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_50000000<>+0(SB)/4, $0x50000000
+DATA fused64_50000000<>+4(SB)/4, $0x50000000
+DATA fused64_50000000<>+8(SB)/4, $0x50000000
+DATA fused64_50000000<>+12(SB)/4, $0x50000000
+DATA fused64_50000000<>+16(SB)/4, $0x50000000
+DATA fused64_50000000<>+20(SB)/4, $0x50000000
+DATA fused64_50000000<>+24(SB)/4, $0x50000000
+DATA fused64_50000000<>+28(SB)/4, $0x50000000
+DATA fused64_50000000<>+32(SB)/4, $0x50000000
+DATA fused64_50000000<>+36(SB)/4, $0x50000000
+DATA fused64_50000000<>+40(SB)/4, $0x50000000
+DATA fused64_50000000<>+44(SB)/4, $0x50000000
+DATA fused64_50000000<>+48(SB)/4, $0x50000000
+DATA fused64_50000000<>+52(SB)/4, $0x50000000
+DATA fused64_50000000<>+56(SB)/4, $0x50000000
+DATA fused64_50000000<>+60(SB)/4, $0x50000000
+GLOBL fused64_50000000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_30800000<>+0(SB)/4, $0x30800000
+DATA fused64_30800000<>+4(SB)/4, $0x30800000
+DATA fused64_30800000<>+8(SB)/4, $0x30800000
+DATA fused64_30800000<>+12(SB)/4, $0x30800000
+DATA fused64_30800000<>+16(SB)/4, $0x30800000
+DATA fused64_30800000<>+20(SB)/4, $0x30800000
+DATA fused64_30800000<>+24(SB)/4, $0x30800000
+DATA fused64_30800000<>+28(SB)/4, $0x30800000
+DATA fused64_30800000<>+32(SB)/4, $0x30800000
+DATA fused64_30800000<>+36(SB)/4, $0x30800000
+DATA fused64_30800000<>+40(SB)/4, $0x30800000
+DATA fused64_30800000<>+44(SB)/4, $0x30800000
+DATA fused64_30800000<>+48(SB)/4, $0x30800000
+DATA fused64_30800000<>+52(SB)/4, $0x30800000
+DATA fused64_30800000<>+56(SB)/4, $0x30800000
+DATA fused64_30800000<>+60(SB)/4, $0x30800000
+GLOBL fused64_30800000<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_000000ff<>+0(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+4(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+8(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+12(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+16(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+20(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+24(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+28(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+32(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+36(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+40(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+44(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+48(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+52(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+56(SB)/4, $0x000000ff
+DATA fused64_000000ff<>+60(SB)/4, $0x000000ff
+GLOBL fused64_000000ff<>(SB), RODATA|NOPTR, $64
+
+// func AdamQ8BF16AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
+// Requires: AVX, AVX2, AVX512F, MMX+
+TEXT ·AdamQ8BF16AVX512(SB), NOSPLIT, $0-64
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+56(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         16(CX), DI
+	MOVQ         40(CX), R8
+	MOVQ         24(CX), R9
+	MOVQ         32(CX), R10
+	MOVQ         48(CX), R11
+	MOVQ         56(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_2+24(FP), Z1
+	VBROADCASTSS c_3+28(FP), Z2
+	VBROADCASTSS c_4+32(FP), Z3
+	VBROADCASTSS c_5+36(FP), Z4
+	VBROADCASTSS c_6+40(FP), Z5
+	VBROADCASTSS c_7+44(FP), Z6
+	VBROADCASTSS c_8+48(FP), Z7
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (R10)(DX*4), X8
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X9
+	VDIVSS       X9, X8, X8
+	VBROADCASTSS X8, Z8
+	VPXORD       Z10, Z10, Z10
+	VMOVSS       (CX)(DX*4), X9
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X23
+	VDIVSS       X23, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	XORQ         R12, R12
+
+v0_p1:
+	PREFETCHT0    2048(BX)(R12*4)
+	PREFETCHT0    2048(SI)(R12*4)
+	VMOVUPS       (BX)(R12*4), Z23
+	VPMOVZXWD     (SI)(R12*2), Z24
+	VPSLLD        $0x10, Z24, Z24
+	VPMOVZXBD     (R9)(R12*1), Z25
+	VPANDD        fused64_0000007f<>+0(SB), Z25, Z26
+	VPADDD        fused64_00000380<>+0(SB), Z26, Z27
+	VPSLLD        $0x14, Z27, Z27
+	VCVTDQ2PS     Z26, Z28
+	VMULPS        fused64_37000000<>+0(SB), Z28, Z28
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z26, K1
+	VBLENDMPS     Z28, Z27, K1, Z12
+	VMULPS        Z8, Z12, Z12
+	VPANDD        fused64_00000080<>+0(SB), Z25, Z25
+	VPSLLD        $0x18, Z25, Z25
+	VPXORD        Z25, Z12, Z12
+	VPMOVZXBD     (R11)(R12*1), Z25
+	VPADDD        fused64_00000300<>+0(SB), Z25, Z26
+	VPSLLD        $0x14, Z26, Z26
+	VCVTDQ2PS     Z25, Z27
+	VMULPS        fused64_2f000000<>+0(SB), Z27, Z27
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z25, K1
+	VBLENDMPS     Z27, Z26, K1, Z13
+	VMULPS        Z9, Z13, Z13
+	VMULPS        Z0, Z24, Z24
+	VSUBPS        Z12, Z24, Z25
+	VMULPS        Z25, Z2, Z25
+	VADDPS        Z25, Z12, Z25
+	VMULPS        Z13, Z3, Z26
+	VMULPS        Z24, Z4, Z27
+	VMULPS        Z24, Z27, Z24
+	VADDPS        Z24, Z26, Z24
+	VMULPS        Z1, Z23, Z23
+	VSQRTPS       Z24, Z26
+	VMULPS        Z5, Z26, Z26
+	VADDPS        Z6, Z26, Z26
+	VDIVPS        Z26, Z25, Z26
+	VMULPS        Z26, Z7, Z26
+	VSUBPS        Z26, Z23, Z23
+	VMOVUPS       Z25, (R8)(R12*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z25, Z25
+	VPMAXUD       Z25, Z10, Z10
+	VMOVUPS       Z24, 1024(R8)(R12*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z24, Z24
+	VPMAXUD       Z24, Z11, Z11
+	VMOVUPS       Z23, (BX)(R12*4)
+	VPSRLD        $0x10, Z23, Z24
+	VPANDD        fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD        fused64_00007fff<>+0(SB), Z24, Z24
+	VPADDD        Z23, Z24, Z24
+	VPSRLD        $0x10, Z24, Z24
+	VPSRLD        $0x10, Z23, Z25
+	VPORD         fused64_00000040<>+0(SB), Z25, Z25
+	VCMPPS        $0x03, Z23, Z23, K1
+	VPBLENDMD     Z25, Z24, K1, Z14
+	VPMOVDW       Z14, (DI)(R12*2)
+	ADDQ          $0x10, R12
+	CMPQ          R12, $0x00000100
+	JB            v0_p1
+	VEXTRACTI64X4 $0x01, Z10, Y8
+	VPMAXUD       Y8, Y10, Y8
+	VEXTRACTI128  $0x01, Y8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0x4e, X8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0xb1, X8, X9
+	VPMAXUD       X9, X8, X8
+	VMOVD         X8, R12
+	VXORPS        X8, X8, X8
+	CMPL          R12, $0x7f800000
+	JBE           v0_s0_finite
+	MOVL          $0x7fc00000, R12
+
+v0_s0_finite:
+	MOVL   R12, (R10)(DX*4)
+	TESTL  R12, R12
+	JZ     v0_s0_q
+	CMPL   R12, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R12, X8
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X9
+	VDIVSS X8, X9, X8
+
+v0_s0_q:
+	VBROADCASTSS X8, Z8
+	XORQ         R12, R12
+
+v0_s0_p2:
+	VMOVUPS       (R8)(R12*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z23
+	VMULPS        Z8, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z15
+	VPMINUD       fused64_0000007f<>+0(SB), Z15, Z15
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z15, Z15
+	VPMOVDB       Z15, (R9)(R12*1)
+	VMOVUPS       64(R8)(R12*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z23
+	VMULPS        Z8, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z16
+	VPMINUD       fused64_0000007f<>+0(SB), Z16, Z16
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z16, Z16
+	VPMOVDB       Z16, 16(R9)(R12*1)
+	VMOVUPS       128(R8)(R12*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z23
+	VMULPS        Z8, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z17
+	VPMINUD       fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z17, Z17
+	VPMOVDB       Z17, 32(R9)(R12*1)
+	VMOVUPS       192(R8)(R12*4), Z9
+	VPANDD        fused64_7fffffff<>+0(SB), Z9, Z23
+	VMULPS        Z8, Z23, Z23
+	VMULPS        fused64_48000000<>+0(SB), Z23, Z24
+	VCVTPS2DQ     Z24, Z24
+	VPSRLD        $0x14, Z23, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD        Z23, Z25, Z25
+	VPSRLD        $0x14, Z25, Z25
+	VPSUBD        fused64_00000380<>+0(SB), Z25, Z25
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z23, K1
+	VPBLENDMD     Z24, Z25, K1, Z18
+	VPMINUD       fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD        $0x18, Z9, Z9
+	VPANDD        fused64_00000080<>+0(SB), Z9, Z9
+	VPORD         Z9, Z18, Z18
+	VPMOVDB       Z18, 48(R9)(R12*1)
+	ADDQ          $0x40, R12
+	CMPQ          R12, $0x00000100
+	JB            v0_s0_p2
+	VEXTRACTI64X4 $0x01, Z11, Y8
+	VPMAXUD       Y8, Y11, Y8
+	VEXTRACTI128  $0x01, Y8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0x4e, X8, X9
+	VPMAXUD       X9, X8, X8
+	VPSHUFD       $0xb1, X8, X9
+	VPMAXUD       X9, X8, X8
+	VMOVD         X8, R12
+	VXORPS        X8, X8, X8
+	CMPL          R12, $0x7f800000
+	JBE           v0_s1_finite
+	MOVL          $0x7fc00000, R12
+
+v0_s1_finite:
+	MOVL   R12, (CX)(DX*4)
+	TESTL  R12, R12
+	JZ     v0_s1_q
+	CMPL   R12, $0x7f800000
+	JA     v0_s1_q
+	VMOVD  R12, X8
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X9
+	VDIVSS X8, X9, X8
+
+v0_s1_q:
+	VBROADCASTSS X8, Z8
+	XORQ         R12, R12
+
+v0_s1_p2:
+	VMOVUPS   1024(R8)(R12*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z9, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z9, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z23, Z24, K1, Z19
+	VPMINUD   fused64_000000ff<>+0(SB), Z19, Z19
+	VPMOVDB   Z19, (R11)(R12*1)
+	VMOVUPS   1088(R8)(R12*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z9, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z9, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z23, Z24, K1, Z20
+	VPMINUD   fused64_000000ff<>+0(SB), Z20, Z20
+	VPMOVDB   Z20, 16(R11)(R12*1)
+	VMOVUPS   1152(R8)(R12*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z9, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z9, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z23, Z24, K1, Z21
+	VPMINUD   fused64_000000ff<>+0(SB), Z21, Z21
+	VPMOVDB   Z21, 32(R11)(R12*1)
+	VMOVUPS   1216(R8)(R12*4), Z9
+	VPANDD    fused64_7fffffff<>+0(SB), Z9, Z9
+	VMULPS    Z8, Z9, Z9
+	VMULPS    fused64_50000000<>+0(SB), Z9, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z9, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z9, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000300<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z9, K1
+	VPBLENDMD Z23, Z24, K1, Z22
+	VPMINUD   fused64_000000ff<>+0(SB), Z22, Z22
+	VPMOVDB   Z22, 48(R11)(R12*1)
+	ADDQ      $0x40, R12
+	CMPQ      R12, $0x00000100
+	JB        v0_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R11
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_5+36(FP), Z5
+	VBROADCASTSS c_6+40(FP), Z6
+	VBROADCASTSS c_7+44(FP), Z7
+	VBROADCASTSS c_8+48(FP), Z8
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (R10)(DX*4), X9
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X10
+	VDIVSS       X10, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	VMOVSS       (CX)(DX*4), X10
+	MOVL         $0x3ff00000, R12
+	VMOVD        R12, X24
+	VDIVSS       X24, X10, X10
+	VBROADCASTSS X10, Z10
+	VPXORD       Z12, Z12, Z12
+	XORQ         R12, R12
+
+v1_p1:
+	PREFETCHT0    2048(BX)(R12*4)
+	PREFETCHT0    2048(SI)(R12*4)
+	VMOVUPS       (BX)(R12*4), Z24
+	VPMOVZXWD     (SI)(R12*2), Z25
+	VPSLLD        $0x10, Z25, Z25
+	VPMOVZXBD     (R9)(R12*1), Z26
+	VPANDD        fused64_0000007f<>+0(SB), Z26, Z27
+	VPADDD        fused64_00000380<>+0(SB), Z27, Z28
+	VPSLLD        $0x14, Z28, Z28
+	VCVTDQ2PS     Z27, Z29
+	VMULPS        fused64_37000000<>+0(SB), Z29, Z29
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z27, K1
+	VBLENDMPS     Z29, Z28, K1, Z13
+	VMULPS        Z9, Z13, Z13
+	VPANDD        fused64_00000080<>+0(SB), Z26, Z26
+	VPSLLD        $0x18, Z26, Z26
+	VPXORD        Z26, Z13, Z13
+	VPMOVZXBD     (R11)(R12*1), Z26
+	VPADDD        fused64_00000300<>+0(SB), Z26, Z27
+	VPSLLD        $0x14, Z27, Z27
+	VCVTDQ2PS     Z26, Z28
+	VMULPS        fused64_2f000000<>+0(SB), Z28, Z28
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z26, K1
+	VBLENDMPS     Z28, Z27, K1, Z14
+	VMULPS        Z10, Z14, Z14
+	VMULPS        Z0, Z25, Z25
+	VMULPS        Z24, Z1, Z26
+	VADDPS        Z26, Z25, Z25
+	VSUBPS        Z13, Z25, Z26
+	VMULPS        Z26, Z3, Z26
+	VADDPS        Z26, Z13, Z26
+	VMULPS        Z14, Z4, Z27
+	VMULPS        Z25, Z5, Z28
+	VMULPS        Z25, Z28, Z25
+	VADDPS        Z25, Z27, Z25
+	VMULPS        Z2, Z24, Z24
+	VSQRTPS       Z25, Z27
+	VMULPS        Z6, Z27, Z27
+	VADDPS        Z7, Z27, Z27
+	VDIVPS        Z27, Z26, Z27
+	VMULPS        Z27, Z8, Z27
+	VSUBPS        Z27, Z24, Z24
+	VMOVUPS       Z26, (R8)(R12*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z26, Z26
+	VPMAXUD       Z26, Z11, Z11
+	VMOVUPS       Z25, 1024(R8)(R12*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z25, Z25
+	VPMAXUD       Z25, Z12, Z12
+	VMOVUPS       Z24, (BX)(R12*4)
+	VPSRLD        $0x10, Z24, Z25
+	VPANDD        fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD        fused64_00007fff<>+0(SB), Z25, Z25
+	VPADDD        Z24, Z25, Z25
+	VPSRLD        $0x10, Z25, Z25
+	VPSRLD        $0x10, Z24, Z26
+	VPORD         fused64_00000040<>+0(SB), Z26, Z26
+	VCMPPS        $0x03, Z24, Z24, K1
+	VPBLENDMD     Z26, Z25, K1, Z15
+	VPMOVDW       Z15, (DI)(R12*2)
+	ADDQ          $0x10, R12
+	CMPQ          R12, $0x00000100
+	JB            v1_p1
+	VEXTRACTI64X4 $0x01, Z11, Y9
+	VPMAXUD       Y9, Y11, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R12
+	VXORPS        X9, X9, X9
+	CMPL          R12, $0x7f800000
+	JBE           v1_s0_finite
+	MOVL          $0x7fc00000, R12
+
+v1_s0_finite:
+	MOVL   R12, (R10)(DX*4)
+	TESTL  R12, R12
+	JZ     v1_s0_q
+	CMPL   R12, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R12, X9
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X10
+	VDIVSS X9, X10, X9
+
+v1_s0_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R12, R12
+
+v1_s0_p2:
+	VMOVUPS       (R8)(R12*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z24
+	VMULPS        Z9, Z24, Z24
+	VMULPS        fused64_48000000<>+0(SB), Z24, Z25
+	VCVTPS2DQ     Z25, Z25
+	VPSRLD        $0x14, Z24, Z26
+	VPANDD        fused64_00000001<>+0(SB), Z26, Z26
+	VPADDD        fused64_0007ffff<>+0(SB), Z26, Z26
+	VPADDD        Z24, Z26, Z26
+	VPSRLD        $0x14, Z26, Z26
+	VPSUBD        fused64_00000380<>+0(SB), Z26, Z26
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z24, K1
+	VPBLENDMD     Z25, Z26, K1, Z16
+	VPMINUD       fused64_0000007f<>+0(SB), Z16, Z16
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z16, Z16
+	VPMOVDB       Z16, (R9)(R12*1)
+	VMOVUPS       64(R8)(R12*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z24
+	VMULPS        Z9, Z24, Z24
+	VMULPS        fused64_48000000<>+0(SB), Z24, Z25
+	VCVTPS2DQ     Z25, Z25
+	VPSRLD        $0x14, Z24, Z26
+	VPANDD        fused64_00000001<>+0(SB), Z26, Z26
+	VPADDD        fused64_0007ffff<>+0(SB), Z26, Z26
+	VPADDD        Z24, Z26, Z26
+	VPSRLD        $0x14, Z26, Z26
+	VPSUBD        fused64_00000380<>+0(SB), Z26, Z26
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z24, K1
+	VPBLENDMD     Z25, Z26, K1, Z17
+	VPMINUD       fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z17, Z17
+	VPMOVDB       Z17, 16(R9)(R12*1)
+	VMOVUPS       128(R8)(R12*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z24
+	VMULPS        Z9, Z24, Z24
+	VMULPS        fused64_48000000<>+0(SB), Z24, Z25
+	VCVTPS2DQ     Z25, Z25
+	VPSRLD        $0x14, Z24, Z26
+	VPANDD        fused64_00000001<>+0(SB), Z26, Z26
+	VPADDD        fused64_0007ffff<>+0(SB), Z26, Z26
+	VPADDD        Z24, Z26, Z26
+	VPSRLD        $0x14, Z26, Z26
+	VPSUBD        fused64_00000380<>+0(SB), Z26, Z26
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z24, K1
+	VPBLENDMD     Z25, Z26, K1, Z18
+	VPMINUD       fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z18, Z18
+	VPMOVDB       Z18, 32(R9)(R12*1)
+	VMOVUPS       192(R8)(R12*4), Z10
+	VPANDD        fused64_7fffffff<>+0(SB), Z10, Z24
+	VMULPS        Z9, Z24, Z24
+	VMULPS        fused64_48000000<>+0(SB), Z24, Z25
+	VCVTPS2DQ     Z25, Z25
+	VPSRLD        $0x14, Z24, Z26
+	VPANDD        fused64_00000001<>+0(SB), Z26, Z26
+	VPADDD        fused64_0007ffff<>+0(SB), Z26, Z26
+	VPADDD        Z24, Z26, Z26
+	VPSRLD        $0x14, Z26, Z26
+	VPSUBD        fused64_00000380<>+0(SB), Z26, Z26
+	VCMPPS        $0x11, fused64_38800000<>+0(SB), Z24, K1
+	VPBLENDMD     Z25, Z26, K1, Z19
+	VPMINUD       fused64_0000007f<>+0(SB), Z19, Z19
+	VPSRLD        $0x18, Z10, Z10
+	VPANDD        fused64_00000080<>+0(SB), Z10, Z10
+	VPORD         Z10, Z19, Z19
+	VPMOVDB       Z19, 48(R9)(R12*1)
+	ADDQ          $0x40, R12
+	CMPQ          R12, $0x00000100
+	JB            v1_s0_p2
+	VEXTRACTI64X4 $0x01, Z12, Y9
+	VPMAXUD       Y9, Y12, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R12
+	VXORPS        X9, X9, X9
+	CMPL          R12, $0x7f800000
+	JBE           v1_s1_finite
+	MOVL          $0x7fc00000, R12
+
+v1_s1_finite:
+	MOVL   R12, (CX)(DX*4)
+	TESTL  R12, R12
+	JZ     v1_s1_q
+	CMPL   R12, $0x7f800000
+	JA     v1_s1_q
+	VMOVD  R12, X9
+	MOVL   $0x3ff00000, R12
+	VMOVD  R12, X10
+	VDIVSS X9, X10, X9
+
+v1_s1_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R12, R12
+
+v1_s1_p2:
+	VMOVUPS   1024(R8)(R12*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z24
+	VCVTPS2DQ Z24, Z24
+	VPSRLD    $0x14, Z10, Z25
+	VPANDD    fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD    fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD    Z10, Z25, Z25
+	VPSRLD    $0x14, Z25, Z25
+	VPSUBD    fused64_00000300<>+0(SB), Z25, Z25
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z24, Z25, K1, Z20
+	VPMINUD   fused64_000000ff<>+0(SB), Z20, Z20
+	VPMOVDB   Z20, (R11)(R12*1)
+	VMOVUPS   1088(R8)(R12*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z24
+	VCVTPS2DQ Z24, Z24
+	VPSRLD    $0x14, Z10, Z25
+	VPANDD    fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD    fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD    Z10, Z25, Z25
+	VPSRLD    $0x14, Z25, Z25
+	VPSUBD    fused64_00000300<>+0(SB), Z25, Z25
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z24, Z25, K1, Z21
+	VPMINUD   fused64_000000ff<>+0(SB), Z21, Z21
+	VPMOVDB   Z21, 16(R11)(R12*1)
+	VMOVUPS   1152(R8)(R12*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z24
+	VCVTPS2DQ Z24, Z24
+	VPSRLD    $0x14, Z10, Z25
+	VPANDD    fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD    fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD    Z10, Z25, Z25
+	VPSRLD    $0x14, Z25, Z25
+	VPSUBD    fused64_00000300<>+0(SB), Z25, Z25
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z24, Z25, K1, Z22
+	VPMINUD   fused64_000000ff<>+0(SB), Z22, Z22
+	VPMOVDB   Z22, 32(R11)(R12*1)
+	VMOVUPS   1216(R8)(R12*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z10
+	VMULPS    Z9, Z10, Z10
+	VMULPS    fused64_50000000<>+0(SB), Z10, Z24
+	VCVTPS2DQ Z24, Z24
+	VPSRLD    $0x14, Z10, Z25
+	VPANDD    fused64_00000001<>+0(SB), Z25, Z25
+	VPADDD    fused64_0007ffff<>+0(SB), Z25, Z25
+	VPADDD    Z10, Z25, Z25
+	VPSRLD    $0x14, Z25, Z25
+	VPSUBD    fused64_00000300<>+0(SB), Z25, Z25
+	VCMPPS    $0x11, fused64_30800000<>+0(SB), Z10, K1
+	VPBLENDMD Z24, Z25, K1, Z23
+	VPMINUD   fused64_000000ff<>+0(SB), Z23, Z23
+	VPMOVDB   Z23, 48(R11)(R12*1)
+	ADDQ      $0x40, R12
+	CMPQ      R12, $0x00000100
+	JB        v1_s1_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R11
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+DATA fused64_00007fff<>+0(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+4(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+8(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+12(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+16(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+20(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+24(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+28(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+32(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+36(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+40(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+44(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+48(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+52(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+56(SB)/4, $0x00007fff
+DATA fused64_00007fff<>+60(SB)/4, $0x00007fff
+GLOBL fused64_00007fff<>(SB), RODATA|NOPTR, $64
+
+DATA fused64_00000040<>+0(SB)/4, $0x00000040
+DATA fused64_00000040<>+4(SB)/4, $0x00000040
+DATA fused64_00000040<>+8(SB)/4, $0x00000040
+DATA fused64_00000040<>+12(SB)/4, $0x00000040
+DATA fused64_00000040<>+16(SB)/4, $0x00000040
+DATA fused64_00000040<>+20(SB)/4, $0x00000040
+DATA fused64_00000040<>+24(SB)/4, $0x00000040
+DATA fused64_00000040<>+28(SB)/4, $0x00000040
+DATA fused64_00000040<>+32(SB)/4, $0x00000040
+DATA fused64_00000040<>+36(SB)/4, $0x00000040
+DATA fused64_00000040<>+40(SB)/4, $0x00000040
+DATA fused64_00000040<>+44(SB)/4, $0x00000040
+DATA fused64_00000040<>+48(SB)/4, $0x00000040
+DATA fused64_00000040<>+52(SB)/4, $0x00000040
+DATA fused64_00000040<>+56(SB)/4, $0x00000040
+DATA fused64_00000040<>+60(SB)/4, $0x00000040
+GLOBL fused64_00000040<>(SB), RODATA|NOPTR, $64
+
+// func LionQ8AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+// Requires: AVX, AVX2, AVX512F, MMX+
+TEXT ·LionQ8AVX512(SB), NOSPLIT, $0-56
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+48(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         40(CX), DI
+	MOVQ         24(CX), R8
+	MOVQ         32(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_6+40(FP), Z5
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X6
+	VBROADCASTSS X6, Z6
+	MOVL         $0xbf800000, DX
+	VMOVD        DX, X8
+	VBROADCASTSS X8, Z8
+	VPXORD       Z7, Z7, Z7
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (CX)(DX*4), X9
+	MOVL         $0x3ff00000, R9
+	VMOVD        R9, X10
+	VDIVSS       X10, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	XORQ         R9, R9
+
+v0_p1:
+	PREFETCHT0    2048(BX)(R9*4)
+	PREFETCHT0    2048(SI)(R9*4)
+	VMOVUPS       (BX)(R9*4), Z10
+	VMOVUPS       (SI)(R9*4), Z20
+	VPMOVZXBD     (R8)(R9*1), Z21
+	VPANDD        fused64_0000007f<>+0(SB), Z21, Z22
+	VPADDD        fused64_00000380<>+0(SB), Z22, Z23
+	VPSLLD        $0x14, Z23, Z23
+	VCVTDQ2PS     Z22, Z24
+	VMULPS        fused64_37000000<>+0(SB), Z24, Z24
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z22, K1
+	VBLENDMPS     Z24, Z23, K1, Z12
+	VMULPS        Z9, Z12, Z12
+	VPANDD        fused64_00000080<>+0(SB), Z21, Z21
+	VPSLLD        $0x18, Z21, Z21
+	VPXORD        Z21, Z12, Z12
+	VMULPS        Z12, Z1, Z21
+	VMULPS        Z0, Z20, Z20
+	VMULPS        Z20, Z2, Z22
+	VADDPS        Z22, Z21, Z21
+	VCMPPS        $0x1e, Z7, Z21, K1
+	VCMPPS        $0x11, Z7, Z21, K2
+	VCMPPS        $0x03, Z21, Z21, K3
+	VBLENDMPS     Z6, Z7, K1, Z13
+	VBLENDMPS     Z8, Z13, K2, Z14
+	VBLENDMPS     Z21, Z14, K3, Z15
+	VMULPS        Z15, Z5, Z21
+	VSUBPS        Z21, Z10, Z10
+	VMULPS        Z12, Z3, Z21
+	VMULPS        Z20, Z4, Z20
+	VADDPS        Z20, Z21, Z20
+	VMOVUPS       Z10, (BX)(R9*4)
+	VMOVUPS       Z20, (DI)(R9*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z20, Z10
+	VPMAXUD       Z10, Z11, Z11
+	ADDQ          $0x10, R9
+	CMPQ          R9, $0x00000100
+	JB            v0_p1
+	VEXTRACTI64X4 $0x01, Z11, Y9
+	VPMAXUD       Y9, Y11, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R9
+	VXORPS        X9, X9, X9
+	CMPL          R9, $0x7f800000
+	JBE           v0_s0_finite
+	MOVL          $0x7fc00000, R9
+
+v0_s0_finite:
+	MOVL   R9, (CX)(DX*4)
+	TESTL  R9, R9
+	JZ     v0_s0_q
+	CMPL   R9, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R9, X9
+	MOVL   $0x3ff00000, R9
+	VMOVD  R9, X10
+	VDIVSS X9, X10, X9
+
+v0_s0_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R9, R9
+
+v0_s0_p2:
+	VMOVUPS   (DI)(R9*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z20
+	VMULPS    Z9, Z20, Z20
+	VMULPS    fused64_48000000<>+0(SB), Z20, Z21
+	VCVTPS2DQ Z21, Z21
+	VPSRLD    $0x14, Z20, Z22
+	VPANDD    fused64_00000001<>+0(SB), Z22, Z22
+	VPADDD    fused64_0007ffff<>+0(SB), Z22, Z22
+	VPADDD    Z20, Z22, Z22
+	VPSRLD    $0x14, Z22, Z22
+	VPSUBD    fused64_00000380<>+0(SB), Z22, Z22
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z20, K1
+	VPBLENDMD Z21, Z22, K1, Z16
+	VPMINUD   fused64_0000007f<>+0(SB), Z16, Z16
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z16, Z16
+	VPMOVDB   Z16, (R8)(R9*1)
+	VMOVUPS   64(DI)(R9*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z20
+	VMULPS    Z9, Z20, Z20
+	VMULPS    fused64_48000000<>+0(SB), Z20, Z21
+	VCVTPS2DQ Z21, Z21
+	VPSRLD    $0x14, Z20, Z22
+	VPANDD    fused64_00000001<>+0(SB), Z22, Z22
+	VPADDD    fused64_0007ffff<>+0(SB), Z22, Z22
+	VPADDD    Z20, Z22, Z22
+	VPSRLD    $0x14, Z22, Z22
+	VPSUBD    fused64_00000380<>+0(SB), Z22, Z22
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z20, K1
+	VPBLENDMD Z21, Z22, K1, Z17
+	VPMINUD   fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z17, Z17
+	VPMOVDB   Z17, 16(R8)(R9*1)
+	VMOVUPS   128(DI)(R9*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z20
+	VMULPS    Z9, Z20, Z20
+	VMULPS    fused64_48000000<>+0(SB), Z20, Z21
+	VCVTPS2DQ Z21, Z21
+	VPSRLD    $0x14, Z20, Z22
+	VPANDD    fused64_00000001<>+0(SB), Z22, Z22
+	VPADDD    fused64_0007ffff<>+0(SB), Z22, Z22
+	VPADDD    Z20, Z22, Z22
+	VPSRLD    $0x14, Z22, Z22
+	VPSUBD    fused64_00000380<>+0(SB), Z22, Z22
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z20, K1
+	VPBLENDMD Z21, Z22, K1, Z18
+	VPMINUD   fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z18, Z18
+	VPMOVDB   Z18, 32(R8)(R9*1)
+	VMOVUPS   192(DI)(R9*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z20
+	VMULPS    Z9, Z20, Z20
+	VMULPS    fused64_48000000<>+0(SB), Z20, Z21
+	VCVTPS2DQ Z21, Z21
+	VPSRLD    $0x14, Z20, Z22
+	VPANDD    fused64_00000001<>+0(SB), Z22, Z22
+	VPADDD    fused64_0007ffff<>+0(SB), Z22, Z22
+	VPADDD    Z20, Z22, Z22
+	VPSRLD    $0x14, Z22, Z22
+	VPSUBD    fused64_00000380<>+0(SB), Z22, Z22
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z20, K1
+	VPBLENDMD Z21, Z22, K1, Z19
+	VPMINUD   fused64_0000007f<>+0(SB), Z19, Z19
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z19, Z19
+	VPMOVDB   Z19, 48(R8)(R9*1)
+	ADDQ      $0x40, R9
+	CMPQ      R9, $0x00000100
+	JB        v0_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_5+36(FP), Z5
+	VBROADCASTSS c_6+40(FP), Z6
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X7
+	VBROADCASTSS X7, Z7
+	MOVL         $0xbf800000, DX
+	VMOVD        DX, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z8, Z8, Z8
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (CX)(DX*4), X10
+	MOVL         $0x3ff00000, R9
+	VMOVD        R9, X11
+	VDIVSS       X11, X10, X10
+	VBROADCASTSS X10, Z10
+	VPXORD       Z12, Z12, Z12
+	XORQ         R9, R9
+
+v1_p1:
+	PREFETCHT0    2048(BX)(R9*4)
+	PREFETCHT0    2048(SI)(R9*4)
+	VMOVUPS       (BX)(R9*4), Z11
+	VMOVUPS       (SI)(R9*4), Z21
+	VPMOVZXBD     (R8)(R9*1), Z22
+	VPANDD        fused64_0000007f<>+0(SB), Z22, Z23
+	VPADDD        fused64_00000380<>+0(SB), Z23, Z24
+	VPSLLD        $0x14, Z24, Z24
+	VCVTDQ2PS     Z23, Z25
+	VMULPS        fused64_37000000<>+0(SB), Z25, Z25
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z23, K1
+	VBLENDMPS     Z25, Z24, K1, Z13
+	VMULPS        Z10, Z13, Z13
+	VPANDD        fused64_00000080<>+0(SB), Z22, Z22
+	VPSLLD        $0x18, Z22, Z22
+	VPXORD        Z22, Z13, Z13
+	VMULPS        Z13, Z1, Z22
+	VMULPS        Z0, Z21, Z21
+	VMULPS        Z21, Z2, Z23
+	VADDPS        Z23, Z22, Z22
+	VCMPPS        $0x1e, Z8, Z22, K1
+	VCMPPS        $0x11, Z8, Z22, K2
+	VCMPPS        $0x03, Z22, Z22, K3
+	VBLENDMPS     Z7, Z8, K1, Z14
+	VBLENDMPS     Z9, Z14, K2, Z15
+	VBLENDMPS     Z22, Z15, K3, Z16
+	VMULPS        Z11, Z5, Z22
+	VADDPS        Z22, Z16, Z22
+	VMULPS        Z22, Z6, Z22
+	VSUBPS        Z22, Z11, Z11
+	VMULPS        Z13, Z3, Z22
+	VMULPS        Z21, Z4, Z21
+	VADDPS        Z21, Z22, Z21
+	VMOVUPS       Z11, (BX)(R9*4)
+	VMOVUPS       Z21, (DI)(R9*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z21, Z11
+	VPMAXUD       Z11, Z12, Z12
+	ADDQ          $0x10, R9
+	CMPQ          R9, $0x00000100
+	JB            v1_p1
+	VEXTRACTI64X4 $0x01, Z12, Y10
+	VPMAXUD       Y10, Y12, Y10
+	VEXTRACTI128  $0x01, Y10, X11
+	VPMAXUD       X11, X10, X10
+	VPSHUFD       $0x4e, X10, X11
+	VPMAXUD       X11, X10, X10
+	VPSHUFD       $0xb1, X10, X11
+	VPMAXUD       X11, X10, X10
+	VMOVD         X10, R9
+	VXORPS        X10, X10, X10
+	CMPL          R9, $0x7f800000
+	JBE           v1_s0_finite
+	MOVL          $0x7fc00000, R9
+
+v1_s0_finite:
+	MOVL   R9, (CX)(DX*4)
+	TESTL  R9, R9
+	JZ     v1_s0_q
+	CMPL   R9, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R9, X10
+	MOVL   $0x3ff00000, R9
+	VMOVD  R9, X11
+	VDIVSS X10, X11, X10
+
+v1_s0_q:
+	VBROADCASTSS X10, Z10
+	XORQ         R9, R9
+
+v1_s0_p2:
+	VMOVUPS   (DI)(R9*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z21
+	VMULPS    Z10, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z17
+	VPMINUD   fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z17, Z17
+	VPMOVDB   Z17, (R8)(R9*1)
+	VMOVUPS   64(DI)(R9*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z21
+	VMULPS    Z10, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z18
+	VPMINUD   fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z18, Z18
+	VPMOVDB   Z18, 16(R8)(R9*1)
+	VMOVUPS   128(DI)(R9*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z21
+	VMULPS    Z10, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z19
+	VPMINUD   fused64_0000007f<>+0(SB), Z19, Z19
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z19, Z19
+	VPMOVDB   Z19, 32(R8)(R9*1)
+	VMOVUPS   192(DI)(R9*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z21
+	VMULPS    Z10, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z20
+	VPMINUD   fused64_0000007f<>+0(SB), Z20, Z20
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z20, Z20
+	VPMOVDB   Z20, 48(R8)(R9*1)
+	ADDQ      $0x40, R9
+	CMPQ      R9, $0x00000100
+	JB        v1_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000400, SI
+	ADDQ      $0x00000100, R8
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
+	VZEROUPPER
+	RET
+
+// func LionQ8BF16AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+// Requires: AVX, AVX2, AVX512F, MMX+
+TEXT ·LionQ8BF16AVX512(SB), NOSPLIT, $0-56
+	MOVQ         nblk+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         flags+48(FP), DX
+	MOVQ         (CX), BX
+	MOVQ         8(CX), SI
+	MOVQ         16(CX), DI
+	MOVQ         40(CX), R8
+	MOVQ         24(CX), R9
+	MOVQ         32(CX), CX
+	ANDQ         $0x00000001, DX
+	CMPQ         DX, $0x00000001
+	JEQ          v1_
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_6+40(FP), Z5
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X6
+	VBROADCASTSS X6, Z6
+	MOVL         $0xbf800000, DX
+	VMOVD        DX, X8
+	VBROADCASTSS X8, Z8
+	VPXORD       Z7, Z7, Z7
+	XORQ         DX, DX
+
+v0_block:
+	CMPQ         DX, AX
+	JAE          v0_done
+	VMOVSS       (CX)(DX*4), X9
+	MOVL         $0x3ff00000, R10
+	VMOVD        R10, X10
+	VDIVSS       X10, X9, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z11, Z11, Z11
+	XORQ         R10, R10
+
+v0_p1:
+	PREFETCHT0    2048(BX)(R10*4)
+	PREFETCHT0    2048(SI)(R10*4)
+	VMOVUPS       (BX)(R10*4), Z10
+	VPMOVZXWD     (SI)(R10*2), Z21
+	VPSLLD        $0x10, Z21, Z21
+	VPMOVZXBD     (R9)(R10*1), Z22
+	VPANDD        fused64_0000007f<>+0(SB), Z22, Z23
+	VPADDD        fused64_00000380<>+0(SB), Z23, Z24
+	VPSLLD        $0x14, Z24, Z24
+	VCVTDQ2PS     Z23, Z25
+	VMULPS        fused64_37000000<>+0(SB), Z25, Z25
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z23, K1
+	VBLENDMPS     Z25, Z24, K1, Z12
+	VMULPS        Z9, Z12, Z12
+	VPANDD        fused64_00000080<>+0(SB), Z22, Z22
+	VPSLLD        $0x18, Z22, Z22
+	VPXORD        Z22, Z12, Z12
+	VMULPS        Z12, Z1, Z22
+	VMULPS        Z0, Z21, Z21
+	VMULPS        Z21, Z2, Z23
+	VADDPS        Z23, Z22, Z22
+	VCMPPS        $0x1e, Z7, Z22, K1
+	VCMPPS        $0x11, Z7, Z22, K2
+	VCMPPS        $0x03, Z22, Z22, K3
+	VBLENDMPS     Z6, Z7, K1, Z13
+	VBLENDMPS     Z8, Z13, K2, Z14
+	VBLENDMPS     Z22, Z14, K3, Z15
+	VMULPS        Z15, Z5, Z22
+	VSUBPS        Z22, Z10, Z10
+	VMULPS        Z12, Z3, Z22
+	VMULPS        Z21, Z4, Z21
+	VADDPS        Z21, Z22, Z21
+	VMOVUPS       Z10, (BX)(R10*4)
+	VPSRLD        $0x10, Z10, Z22
+	VPANDD        fused64_00000001<>+0(SB), Z22, Z22
+	VPADDD        fused64_00007fff<>+0(SB), Z22, Z22
+	VPADDD        Z10, Z22, Z22
+	VPSRLD        $0x10, Z22, Z22
+	VPSRLD        $0x10, Z10, Z23
+	VPORD         fused64_00000040<>+0(SB), Z23, Z23
+	VCMPPS        $0x03, Z10, Z10, K1
+	VPBLENDMD     Z23, Z22, K1, Z16
+	VPMOVDW       Z16, (DI)(R10*2)
+	VMOVUPS       Z21, (R8)(R10*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z21, Z10
+	VPMAXUD       Z10, Z11, Z11
+	ADDQ          $0x10, R10
+	CMPQ          R10, $0x00000100
+	JB            v0_p1
+	VEXTRACTI64X4 $0x01, Z11, Y9
+	VPMAXUD       Y9, Y11, Y9
+	VEXTRACTI128  $0x01, Y9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0x4e, X9, X10
+	VPMAXUD       X10, X9, X9
+	VPSHUFD       $0xb1, X9, X10
+	VPMAXUD       X10, X9, X9
+	VMOVD         X9, R10
+	VXORPS        X9, X9, X9
+	CMPL          R10, $0x7f800000
+	JBE           v0_s0_finite
+	MOVL          $0x7fc00000, R10
+
+v0_s0_finite:
+	MOVL   R10, (CX)(DX*4)
+	TESTL  R10, R10
+	JZ     v0_s0_q
+	CMPL   R10, $0x7f800000
+	JA     v0_s0_q
+	VMOVD  R10, X9
+	MOVL   $0x3ff00000, R10
+	VMOVD  R10, X10
+	VDIVSS X9, X10, X9
+
+v0_s0_q:
+	VBROADCASTSS X9, Z9
+	XORQ         R10, R10
+
+v0_s0_p2:
+	VMOVUPS   (R8)(R10*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z21
+	VMULPS    Z9, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z17
+	VPMINUD   fused64_0000007f<>+0(SB), Z17, Z17
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z17, Z17
+	VPMOVDB   Z17, (R9)(R10*1)
+	VMOVUPS   64(R8)(R10*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z21
+	VMULPS    Z9, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z18
+	VPMINUD   fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z18, Z18
+	VPMOVDB   Z18, 16(R9)(R10*1)
+	VMOVUPS   128(R8)(R10*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z21
+	VMULPS    Z9, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z19
+	VPMINUD   fused64_0000007f<>+0(SB), Z19, Z19
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z19, Z19
+	VPMOVDB   Z19, 32(R9)(R10*1)
+	VMOVUPS   192(R8)(R10*4), Z10
+	VPANDD    fused64_7fffffff<>+0(SB), Z10, Z21
+	VMULPS    Z9, Z21, Z21
+	VMULPS    fused64_48000000<>+0(SB), Z21, Z22
+	VCVTPS2DQ Z22, Z22
+	VPSRLD    $0x14, Z21, Z23
+	VPANDD    fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD    fused64_0007ffff<>+0(SB), Z23, Z23
+	VPADDD    Z21, Z23, Z23
+	VPSRLD    $0x14, Z23, Z23
+	VPSUBD    fused64_00000380<>+0(SB), Z23, Z23
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z21, K1
+	VPBLENDMD Z22, Z23, K1, Z20
+	VPMINUD   fused64_0000007f<>+0(SB), Z20, Z20
+	VPSRLD    $0x18, Z10, Z10
+	VPANDD    fused64_00000080<>+0(SB), Z10, Z10
+	VPORD     Z10, Z20, Z20
+	VPMOVDB   Z20, 48(R9)(R10*1)
+	ADDQ      $0x40, R10
+	CMPQ      R10, $0x00000100
+	JB        v0_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	INCQ      DX
+	JMP       v0_block
+
+v0_done:
+	VZEROUPPER
+	RET
+
+v1_:
+	VBROADCASTSS c_0+16(FP), Z0
+	VBROADCASTSS c_1+20(FP), Z1
+	VBROADCASTSS c_2+24(FP), Z2
+	VBROADCASTSS c_3+28(FP), Z3
+	VBROADCASTSS c_4+32(FP), Z4
+	VBROADCASTSS c_5+36(FP), Z5
+	VBROADCASTSS c_6+40(FP), Z6
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X7
+	VBROADCASTSS X7, Z7
+	MOVL         $0xbf800000, DX
+	VMOVD        DX, X9
+	VBROADCASTSS X9, Z9
+	VPXORD       Z8, Z8, Z8
+	XORQ         DX, DX
+
+v1_block:
+	CMPQ         DX, AX
+	JAE          v1_done
+	VMOVSS       (CX)(DX*4), X10
+	MOVL         $0x3ff00000, R10
+	VMOVD        R10, X11
+	VDIVSS       X11, X10, X10
+	VBROADCASTSS X10, Z10
+	VPXORD       Z12, Z12, Z12
+	XORQ         R10, R10
+
+v1_p1:
+	PREFETCHT0    2048(BX)(R10*4)
+	PREFETCHT0    2048(SI)(R10*4)
+	VMOVUPS       (BX)(R10*4), Z11
+	VPMOVZXWD     (SI)(R10*2), Z22
+	VPSLLD        $0x10, Z22, Z22
+	VPMOVZXBD     (R9)(R10*1), Z23
+	VPANDD        fused64_0000007f<>+0(SB), Z23, Z24
+	VPADDD        fused64_00000380<>+0(SB), Z24, Z25
+	VPSLLD        $0x14, Z25, Z25
+	VCVTDQ2PS     Z24, Z26
+	VMULPS        fused64_37000000<>+0(SB), Z26, Z26
+	VPCMPUD       $0x01, fused64_00000008<>+0(SB), Z24, K1
+	VBLENDMPS     Z26, Z25, K1, Z13
+	VMULPS        Z10, Z13, Z13
+	VPANDD        fused64_00000080<>+0(SB), Z23, Z23
+	VPSLLD        $0x18, Z23, Z23
+	VPXORD        Z23, Z13, Z13
+	VMULPS        Z13, Z1, Z23
+	VMULPS        Z0, Z22, Z22
+	VMULPS        Z22, Z2, Z24
+	VADDPS        Z24, Z23, Z23
+	VCMPPS        $0x1e, Z8, Z23, K1
+	VCMPPS        $0x11, Z8, Z23, K2
+	VCMPPS        $0x03, Z23, Z23, K3
+	VBLENDMPS     Z7, Z8, K1, Z14
+	VBLENDMPS     Z9, Z14, K2, Z15
+	VBLENDMPS     Z23, Z15, K3, Z16
+	VMULPS        Z11, Z5, Z23
+	VADDPS        Z23, Z16, Z23
+	VMULPS        Z23, Z6, Z23
+	VSUBPS        Z23, Z11, Z11
+	VMULPS        Z13, Z3, Z23
+	VMULPS        Z22, Z4, Z22
+	VADDPS        Z22, Z23, Z22
+	VMOVUPS       Z11, (BX)(R10*4)
+	VPSRLD        $0x10, Z11, Z23
+	VPANDD        fused64_00000001<>+0(SB), Z23, Z23
+	VPADDD        fused64_00007fff<>+0(SB), Z23, Z23
+	VPADDD        Z11, Z23, Z23
+	VPSRLD        $0x10, Z23, Z23
+	VPSRLD        $0x10, Z11, Z24
+	VPORD         fused64_00000040<>+0(SB), Z24, Z24
+	VCMPPS        $0x03, Z11, Z11, K1
+	VPBLENDMD     Z24, Z23, K1, Z17
+	VPMOVDW       Z17, (DI)(R10*2)
+	VMOVUPS       Z22, (R8)(R10*4)
+	VPANDD        fused64_7fffffff<>+0(SB), Z22, Z11
+	VPMAXUD       Z11, Z12, Z12
+	ADDQ          $0x10, R10
+	CMPQ          R10, $0x00000100
+	JB            v1_p1
+	VEXTRACTI64X4 $0x01, Z12, Y10
+	VPMAXUD       Y10, Y12, Y10
+	VEXTRACTI128  $0x01, Y10, X11
+	VPMAXUD       X11, X10, X10
+	VPSHUFD       $0x4e, X10, X11
+	VPMAXUD       X11, X10, X10
+	VPSHUFD       $0xb1, X10, X11
+	VPMAXUD       X11, X10, X10
+	VMOVD         X10, R10
+	VXORPS        X10, X10, X10
+	CMPL          R10, $0x7f800000
+	JBE           v1_s0_finite
+	MOVL          $0x7fc00000, R10
+
+v1_s0_finite:
+	MOVL   R10, (CX)(DX*4)
+	TESTL  R10, R10
+	JZ     v1_s0_q
+	CMPL   R10, $0x7f800000
+	JA     v1_s0_q
+	VMOVD  R10, X10
+	MOVL   $0x3ff00000, R10
+	VMOVD  R10, X11
+	VDIVSS X10, X11, X10
+
+v1_s0_q:
+	VBROADCASTSS X10, Z10
+	XORQ         R10, R10
+
+v1_s0_p2:
+	VMOVUPS   (R8)(R10*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z22
+	VMULPS    Z10, Z22, Z22
+	VMULPS    fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z22, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z22, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD Z23, Z24, K1, Z18
+	VPMINUD   fused64_0000007f<>+0(SB), Z18, Z18
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z18, Z18
+	VPMOVDB   Z18, (R9)(R10*1)
+	VMOVUPS   64(R8)(R10*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z22
+	VMULPS    Z10, Z22, Z22
+	VMULPS    fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z22, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z22, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD Z23, Z24, K1, Z19
+	VPMINUD   fused64_0000007f<>+0(SB), Z19, Z19
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z19, Z19
+	VPMOVDB   Z19, 16(R9)(R10*1)
+	VMOVUPS   128(R8)(R10*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z22
+	VMULPS    Z10, Z22, Z22
+	VMULPS    fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z22, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z22, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD Z23, Z24, K1, Z20
+	VPMINUD   fused64_0000007f<>+0(SB), Z20, Z20
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z20, Z20
+	VPMOVDB   Z20, 32(R9)(R10*1)
+	VMOVUPS   192(R8)(R10*4), Z11
+	VPANDD    fused64_7fffffff<>+0(SB), Z11, Z22
+	VMULPS    Z10, Z22, Z22
+	VMULPS    fused64_48000000<>+0(SB), Z22, Z23
+	VCVTPS2DQ Z23, Z23
+	VPSRLD    $0x14, Z22, Z24
+	VPANDD    fused64_00000001<>+0(SB), Z24, Z24
+	VPADDD    fused64_0007ffff<>+0(SB), Z24, Z24
+	VPADDD    Z22, Z24, Z24
+	VPSRLD    $0x14, Z24, Z24
+	VPSUBD    fused64_00000380<>+0(SB), Z24, Z24
+	VCMPPS    $0x11, fused64_38800000<>+0(SB), Z22, K1
+	VPBLENDMD Z23, Z24, K1, Z21
+	VPMINUD   fused64_0000007f<>+0(SB), Z21, Z21
+	VPSRLD    $0x18, Z11, Z11
+	VPANDD    fused64_00000080<>+0(SB), Z11, Z11
+	VPORD     Z11, Z21, Z21
+	VPMOVDB   Z21, 48(R9)(R10*1)
+	ADDQ      $0x40, R10
+	CMPQ      R10, $0x00000100
+	JB        v1_s0_p2
+	ADDQ      $0x00000400, BX
+	ADDQ      $0x00000200, SI
+	ADDQ      $0x00000200, DI
+	ADDQ      $0x00000100, R9
+	INCQ      DX
+	JMP       v1_block
+
+v1_done:
 	VZEROUPPER
 	RET

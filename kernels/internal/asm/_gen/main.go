@@ -53,6 +53,11 @@ func main() {
 				dot(e)
 			}
 		}
+		for _, fk := range fusedKernels {
+			for _, cfg := range fusedCfgs {
+				fusedFn(x, spec.Lookup(fk.name), fk.signed, cfg)
+			}
+		}
 	}
 	Generate()
 	// avo heads its files with its own command line; every generated file
@@ -70,7 +75,7 @@ func main() {
 		{tableOut, spec.TableFile},
 		{catalogOut, spec.CatalogFile},
 		{tablesOut, func() string {
-			return spec.TablesFile("!purego", []string{"AVX2", "AVX512"}, map[string]string{"AVX2": "AVX2", "AVX512": "AVX2"}, sumSquaresAdapters)
+			return spec.TablesFile("!purego", []string{"AVX2", "AVX512"}, map[string]string{"AVX2": "AVX2", "AVX512": "AVX2"}, sumSquaresAdapters+"\n"+fusedTable([]isaT{avx2, avx512}))
 		}},
 		{fallbackOut, func() string { return spec.FallbackFile("purego || !amd64", []string{"AVX2", "AVX512"}) }},
 	} {
