@@ -12357,3 +12357,1404 @@ v0_tail:
 v0_done:
 	VZEROUPPER
 	RET
+
+// func WidenBF16AVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2
+TEXT ·WidenBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, (AX)(BX*4)
+	VPMOVZXWD 16(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 32(AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 64(AX)(BX*4)
+	VPMOVZXWD 48(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16AVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2
+TEXT ·WidenF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00007bff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00000400, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x33800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, (AX)(BX*4)
+	VPMOVZXWD 16(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(BX*4)
+	VPMOVZXWD 48(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowBF16AVX2(dst []uint16, src []float32)
+// Requires: AVX, AVX2
+TEXT ·NarrowBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   32(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   96(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, 32(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16AVX2(dst []uint16, src []float32)
+// Requires: AVX, AVX2
+TEXT ·NarrowF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0xc8000fff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00007c00, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x000003ff, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Y6
+	MOVL         $0x00000200, BX
+	VMOVD        BX, X7
+	VPBROADCASTD X7, Y7
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y11
+	VPADDD    Y9, Y11, Y11
+	VPADDD    Y2, Y11, Y11
+	VPSRLD    $0x0d, Y11, Y11
+	VPMINUD   Y3, Y11, Y11
+	VPCMPGTD  Y9, Y5, Y13
+	VADDPS    Y4, Y9, Y12
+	VPSUBD    Y4, Y12, Y12
+	VBLENDVPS Y13, Y12, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y12
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y12, Y10, Y10
+	VPOR      Y10, Y11, Y11
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y11, Y11
+	VMOVUPS   32(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y12
+	VPADDD    Y9, Y12, Y12
+	VPADDD    Y2, Y12, Y12
+	VPSRLD    $0x0d, Y12, Y12
+	VPMINUD   Y3, Y12, Y12
+	VPCMPGTD  Y9, Y5, Y14
+	VADDPS    Y4, Y9, Y13
+	VPSUBD    Y4, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y12
+	VCMPPS    $0x03, Y8, Y8, Y13
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y13, Y10, Y10
+	VPOR      Y10, Y12, Y12
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y12, Y12
+	VPACKUSDW Y12, Y11, Y11
+	VPERMQ    $0xd8, Y11, Y11
+	VMOVDQU   Y11, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y11
+	VPADDD    Y9, Y11, Y11
+	VPADDD    Y2, Y11, Y11
+	VPSRLD    $0x0d, Y11, Y11
+	VPMINUD   Y3, Y11, Y11
+	VPCMPGTD  Y9, Y5, Y13
+	VADDPS    Y4, Y9, Y12
+	VPSUBD    Y4, Y12, Y12
+	VBLENDVPS Y13, Y12, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y12
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y12, Y10, Y10
+	VPOR      Y10, Y11, Y11
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y11, Y11
+	VMOVUPS   96(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y12
+	VPADDD    Y9, Y12, Y12
+	VPADDD    Y2, Y12, Y12
+	VPSRLD    $0x0d, Y12, Y12
+	VPMINUD   Y3, Y12, Y12
+	VPCMPGTD  Y9, Y5, Y14
+	VADDPS    Y4, Y9, Y13
+	VPSUBD    Y4, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y12
+	VCMPPS    $0x03, Y8, Y8, Y13
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y13, Y10, Y10
+	VPOR      Y10, Y12, Y12
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y12, Y12
+	VPACKUSDW Y12, Y11, Y11
+	VPERMQ    $0xd8, Y11, Y11
+	VMOVDQU   Y11, 32(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func AbsMaxBitsAVX2(x []float32) uint32
+// Requires: AVX, AVX2
+TEXT ·AbsMaxBitsAVX2(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VPBROADCASTD X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	XORQ         DX, DX
+
+loop:
+	LEAQ    32(DX), BX
+	CMPQ    BX, CX
+	JA      done
+	VPAND   (AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y1, Y1
+	VPAND   32(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y2, Y2
+	VPAND   64(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y3, Y3
+	VPAND   96(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y4, Y4
+	MOVQ    BX, DX
+	JMP     loop
+
+done:
+	VPMAXUD    Y2, Y1, Y1
+	VPMAXUD    Y4, Y3, Y3
+	VPMAXUD    Y3, Y1, Y1
+	VPERM2I128 $0x01, Y1, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VPSHUFD    $0x4e, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VPSHUFD    $0xb1, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VMOVD      X1, AX
+	MOVL       AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·Q8EncodeSignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVSS        q+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x48000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0xc807ffff, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	MOVQ         $0x0703060205010400, BX
+	VMOVQ        BX, X6
+	VPMOVZXBD    X6, Y6
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y8
+	VMULPS    Y0, Y8, Y8
+	VPSLLD    $0x0b, Y8, Y9
+	VPSRLD    $0x1f, Y9, Y9
+	VPADDD    Y8, Y9, Y9
+	VPADDD    Y4, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPMINUD   Y5, Y9, Y9
+	VCMPPS    $0x11, Y2, Y8, Y10
+	VMULPS    Y3, Y8, Y8
+	VCVTPS2DQ Y8, Y8
+	VBLENDVPS Y10, Y8, Y9, Y9
+	VPSRLD    $0x1f, Y7, Y7
+	VPSLLD    $0x07, Y7, Y7
+	VPOR      Y7, Y9, Y9
+	VMOVUPS   32(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y8
+	VMULPS    Y0, Y8, Y8
+	VPSLLD    $0x0b, Y8, Y10
+	VPSRLD    $0x1f, Y10, Y10
+	VPADDD    Y8, Y10, Y10
+	VPADDD    Y4, Y10, Y10
+	VPSRLD    $0x14, Y10, Y10
+	VPMINUD   Y5, Y10, Y10
+	VCMPPS    $0x11, Y2, Y8, Y11
+	VMULPS    Y3, Y8, Y8
+	VCVTPS2DQ Y8, Y8
+	VBLENDVPS Y11, Y8, Y10, Y10
+	VPSRLD    $0x1f, Y7, Y7
+	VPSLLD    $0x07, Y7, Y7
+	VPOR      Y7, Y10, Y10
+	VPACKUSDW Y10, Y9, Y9
+	VMOVUPS   64(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y8
+	VMULPS    Y0, Y8, Y8
+	VPSLLD    $0x0b, Y8, Y10
+	VPSRLD    $0x1f, Y10, Y10
+	VPADDD    Y8, Y10, Y10
+	VPADDD    Y4, Y10, Y10
+	VPSRLD    $0x14, Y10, Y10
+	VPMINUD   Y5, Y10, Y10
+	VCMPPS    $0x11, Y2, Y8, Y11
+	VMULPS    Y3, Y8, Y8
+	VCVTPS2DQ Y8, Y8
+	VBLENDVPS Y11, Y8, Y10, Y10
+	VPSRLD    $0x1f, Y7, Y7
+	VPSLLD    $0x07, Y7, Y7
+	VPOR      Y7, Y10, Y10
+	VMOVUPS   96(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y8
+	VMULPS    Y0, Y8, Y8
+	VPSLLD    $0x0b, Y8, Y11
+	VPSRLD    $0x1f, Y11, Y11
+	VPADDD    Y8, Y11, Y11
+	VPADDD    Y4, Y11, Y11
+	VPSRLD    $0x14, Y11, Y11
+	VPMINUD   Y5, Y11, Y11
+	VCMPPS    $0x11, Y2, Y8, Y12
+	VMULPS    Y3, Y8, Y8
+	VCVTPS2DQ Y8, Y8
+	VBLENDVPS Y12, Y8, Y11, Y11
+	VPSRLD    $0x1f, Y7, Y7
+	VPSLLD    $0x07, Y7, Y7
+	VPOR      Y7, Y11, Y11
+	VPACKUSDW Y11, Y10, Y10
+	VPACKUSWB Y10, Y9, Y9
+	VPERMD    Y9, Y6, Y9
+	VMOVDQU   Y9, (AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·Q8DecodeSignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	MOVSS        d+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x37000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXBD (CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x18, Y6, Y6
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, (AX)(BX*4)
+	VPMOVZXBD 8(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x18, Y6, Y6
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 32(AX)(BX*4)
+	VPMOVZXBD 16(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x18, Y6, Y6
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 64(AX)(BX*4)
+	VPMOVZXBD 24(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x18, Y6, Y6
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·Q8EncodeUnsignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVSS        q+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x30800000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x50000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0xd007ffff, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x000000ff, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	MOVQ         $0x0703060205010400, BX
+	VMOVQ        BX, X6
+	VPMOVZXBD    X6, Y6
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x0b, Y7, Y8
+	VPSRLD    $0x1f, Y8, Y8
+	VPADDD    Y7, Y8, Y8
+	VPADDD    Y4, Y8, Y8
+	VPSRLD    $0x14, Y8, Y8
+	VPMINUD   Y5, Y8, Y8
+	VCMPPS    $0x11, Y2, Y7, Y9
+	VMULPS    Y3, Y7, Y7
+	VCVTPS2DQ Y7, Y7
+	VBLENDVPS Y9, Y7, Y8, Y8
+	VMOVUPS   32(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x0b, Y7, Y9
+	VPSRLD    $0x1f, Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPADDD    Y4, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPMINUD   Y5, Y9, Y9
+	VCMPPS    $0x11, Y2, Y7, Y10
+	VMULPS    Y3, Y7, Y7
+	VCVTPS2DQ Y7, Y7
+	VBLENDVPS Y10, Y7, Y9, Y9
+	VPACKUSDW Y9, Y8, Y8
+	VMOVUPS   64(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x0b, Y7, Y9
+	VPSRLD    $0x1f, Y9, Y9
+	VPADDD    Y7, Y9, Y9
+	VPADDD    Y4, Y9, Y9
+	VPSRLD    $0x14, Y9, Y9
+	VPMINUD   Y5, Y9, Y9
+	VCMPPS    $0x11, Y2, Y7, Y10
+	VMULPS    Y3, Y7, Y7
+	VCVTPS2DQ Y7, Y7
+	VBLENDVPS Y10, Y7, Y9, Y9
+	VMOVUPS   96(CX)(BX*4), Y7
+	VANDPS    Y1, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPSLLD    $0x0b, Y7, Y10
+	VPSRLD    $0x1f, Y10, Y10
+	VPADDD    Y7, Y10, Y10
+	VPADDD    Y4, Y10, Y10
+	VPSRLD    $0x14, Y10, Y10
+	VPMINUD   Y5, Y10, Y10
+	VCMPPS    $0x11, Y2, Y7, Y11
+	VMULPS    Y3, Y7, Y7
+	VCVTPS2DQ Y7, Y7
+	VBLENDVPS Y11, Y7, Y10, Y10
+	VPACKUSDW Y10, Y9, Y9
+	VPACKUSWB Y9, Y8, Y8
+	VPERMD    Y8, Y6, Y8
+	VMOVDQU   Y8, (AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·Q8DecodeUnsignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	MOVSS        d+48(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x30000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x2f000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXBD (CX)(BX*1), Y4
+	VPSLLD    $0x14, Y4, Y5
+	VPADDD    Y1, Y5, Y5
+	VCVTDQ2PS Y4, Y6
+	VPCMPGTD  Y4, Y2, Y4
+	VMULPS    Y3, Y6, Y6
+	VBLENDVPS Y4, Y6, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VMOVUPS   Y5, (AX)(BX*4)
+	VPMOVZXBD 8(CX)(BX*1), Y4
+	VPSLLD    $0x14, Y4, Y5
+	VPADDD    Y1, Y5, Y5
+	VCVTDQ2PS Y4, Y6
+	VPCMPGTD  Y4, Y2, Y4
+	VMULPS    Y3, Y6, Y6
+	VBLENDVPS Y4, Y6, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(BX*4)
+	VPMOVZXBD 16(CX)(BX*1), Y4
+	VPSLLD    $0x14, Y4, Y5
+	VPADDD    Y1, Y5, Y5
+	VCVTDQ2PS Y4, Y6
+	VPCMPGTD  Y4, Y2, Y4
+	VMULPS    Y3, Y6, Y6
+	VBLENDVPS Y4, Y6, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(BX*4)
+	VPMOVZXBD 24(CX)(BX*1), Y4
+	VPSLLD    $0x14, Y4, Y5
+	VPADDD    Y1, Y5, Y5
+	VCVTDQ2PS Y4, Y6
+	VPCMPGTD  Y4, Y2, Y4
+	VMULPS    Y3, Y6, Y6
+	VBLENDVPS Y4, Y6, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenBF16AVX512(dst []float32, src []uint16)
+// Requires: AVX, AVX512F
+TEXT ·WidenBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, (AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 64(AX)(BX*4)
+	VPMOVZXWD 64(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 128(AX)(BX*4)
+	VPMOVZXWD 96(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 192(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16AVX512(dst []float32, src []uint16)
+// Requires: AVX, AVX512F
+TEXT ·WidenF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00007bff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000400, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x33800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VPMOVZXWD  (CX)(BX*2), Z6
+	VPANDD     Z0, Z6, Z7
+	VPSLLD     $0x0d, Z7, Z8
+	VPADDD     Z1, Z8, Z8
+	VPCMPUD    $0x06, Z2, Z7, K1
+	VPADDD     Z1, Z8, K1, Z8
+	VPCMPUD    $0x01, Z3, Z7, K1
+	VCVTDQ2PS  Z7, Z7
+	VMULPS     Z4, Z7, K1, Z8
+	VPSLLD     $0x10, Z6, Z6
+	VPTERNLOGD $0xf8, Z5, Z6, Z8
+	VMOVUPS    Z8, (AX)(BX*4)
+	VPMOVZXWD  32(CX)(BX*2), Z6
+	VPANDD     Z0, Z6, Z7
+	VPSLLD     $0x0d, Z7, Z8
+	VPADDD     Z1, Z8, Z8
+	VPCMPUD    $0x06, Z2, Z7, K1
+	VPADDD     Z1, Z8, K1, Z8
+	VPCMPUD    $0x01, Z3, Z7, K1
+	VCVTDQ2PS  Z7, Z7
+	VMULPS     Z4, Z7, K1, Z8
+	VPSLLD     $0x10, Z6, Z6
+	VPTERNLOGD $0xf8, Z5, Z6, Z8
+	VMOVUPS    Z8, 64(AX)(BX*4)
+	VPMOVZXWD  64(CX)(BX*2), Z6
+	VPANDD     Z0, Z6, Z7
+	VPSLLD     $0x0d, Z7, Z8
+	VPADDD     Z1, Z8, Z8
+	VPCMPUD    $0x06, Z2, Z7, K1
+	VPADDD     Z1, Z8, K1, Z8
+	VPCMPUD    $0x01, Z3, Z7, K1
+	VCVTDQ2PS  Z7, Z7
+	VMULPS     Z4, Z7, K1, Z8
+	VPSLLD     $0x10, Z6, Z6
+	VPTERNLOGD $0xf8, Z5, Z6, Z8
+	VMOVUPS    Z8, 128(AX)(BX*4)
+	VPMOVZXWD  96(CX)(BX*2), Z6
+	VPANDD     Z0, Z6, Z7
+	VPSLLD     $0x0d, Z7, Z8
+	VPADDD     Z1, Z8, Z8
+	VPCMPUD    $0x06, Z2, Z7, K1
+	VPADDD     Z1, Z8, K1, Z8
+	VPCMPUD    $0x01, Z3, Z7, K1
+	VCVTDQ2PS  Z7, Z7
+	VMULPS     Z4, Z7, K1, Z8
+	VPSLLD     $0x10, Z6, Z6
+	VPTERNLOGD $0xf8, Z5, Z6, Z8
+	VMOVUPS    Z8, 192(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowBF16AVX512(dst []uint16, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·NarrowBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	XORQ         BX, BX
+
+loop:
+	LEAQ    64(BX), SI
+	CMPQ    SI, DX
+	JA      done
+	VMOVUPS (CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, (AX)(BX*2)
+	VMOVUPS 64(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 32(AX)(BX*2)
+	VMOVUPS 128(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 64(AX)(BX*2)
+	VMOVUPS 192(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 96(AX)(BX*2)
+	MOVQ    SI, BX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16AVX512(dst []uint16, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·NarrowF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0xc8000fff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00007c00, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x000003ff, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Z6
+	MOVL         $0x00007e00, BX
+	VMOVD        BX, X7
+	VPBROADCASTD X7, Z7
+	MOVL         $0x00008000, BX
+	VMOVD        BX, X8
+	VPBROADCASTD X8, Z8
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VMOVUPS    (CX)(BX*4), Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLD     $0x0d, Z10, Z11
+	VPANDD     Z1, Z11, Z12
+	VPADDD     Z10, Z12, Z12
+	VPADDD     Z2, Z12, Z12
+	VPSRLD     $0x0d, Z12, Z12
+	VPMINUD    Z3, Z12, Z12
+	VPCMPUD    $0x01, Z5, Z10, K1
+	VADDPS     Z4, Z10, Z10
+	VPSUBD     Z4, Z10, K1, Z12
+	VCMPPS     $0x03, Z9, Z9, K1
+	VPTERNLOGD $0xea, Z7, Z6, Z11
+	VMOVDQA32  Z11, K1, Z12
+	VPSRLD     $0x10, Z9, Z9
+	VPTERNLOGD $0xf8, Z8, Z9, Z12
+	VPMOVDW    Z12, (AX)(BX*2)
+	VMOVUPS    64(CX)(BX*4), Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLD     $0x0d, Z10, Z11
+	VPANDD     Z1, Z11, Z12
+	VPADDD     Z10, Z12, Z12
+	VPADDD     Z2, Z12, Z12
+	VPSRLD     $0x0d, Z12, Z12
+	VPMINUD    Z3, Z12, Z12
+	VPCMPUD    $0x01, Z5, Z10, K1
+	VADDPS     Z4, Z10, Z10
+	VPSUBD     Z4, Z10, K1, Z12
+	VCMPPS     $0x03, Z9, Z9, K1
+	VPTERNLOGD $0xea, Z7, Z6, Z11
+	VMOVDQA32  Z11, K1, Z12
+	VPSRLD     $0x10, Z9, Z9
+	VPTERNLOGD $0xf8, Z8, Z9, Z12
+	VPMOVDW    Z12, 32(AX)(BX*2)
+	VMOVUPS    128(CX)(BX*4), Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLD     $0x0d, Z10, Z11
+	VPANDD     Z1, Z11, Z12
+	VPADDD     Z10, Z12, Z12
+	VPADDD     Z2, Z12, Z12
+	VPSRLD     $0x0d, Z12, Z12
+	VPMINUD    Z3, Z12, Z12
+	VPCMPUD    $0x01, Z5, Z10, K1
+	VADDPS     Z4, Z10, Z10
+	VPSUBD     Z4, Z10, K1, Z12
+	VCMPPS     $0x03, Z9, Z9, K1
+	VPTERNLOGD $0xea, Z7, Z6, Z11
+	VMOVDQA32  Z11, K1, Z12
+	VPSRLD     $0x10, Z9, Z9
+	VPTERNLOGD $0xf8, Z8, Z9, Z12
+	VPMOVDW    Z12, 64(AX)(BX*2)
+	VMOVUPS    192(CX)(BX*4), Z9
+	VPANDD     Z0, Z9, Z10
+	VPSRLD     $0x0d, Z10, Z11
+	VPANDD     Z1, Z11, Z12
+	VPADDD     Z10, Z12, Z12
+	VPADDD     Z2, Z12, Z12
+	VPSRLD     $0x0d, Z12, Z12
+	VPMINUD    Z3, Z12, Z12
+	VPCMPUD    $0x01, Z5, Z10, K1
+	VADDPS     Z4, Z10, Z10
+	VPSUBD     Z4, Z10, K1, Z12
+	VCMPPS     $0x03, Z9, Z9, K1
+	VPTERNLOGD $0xea, Z7, Z6, Z11
+	VMOVDQA32  Z11, K1, Z12
+	VPSRLD     $0x10, Z9, Z9
+	VPTERNLOGD $0xf8, Z8, Z9, Z12
+	VPMOVDW    Z12, 96(AX)(BX*2)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func AbsMaxBitsAVX512(x []float32) uint32
+// Requires: AVX, AVX512F
+TEXT ·AbsMaxBitsAVX512(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VPBROADCASTD X0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	XORQ         DX, DX
+
+loop:
+	LEAQ    64(DX), BX
+	CMPQ    BX, CX
+	JA      done
+	VPANDD  (AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z1, Z1
+	VPANDD  64(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z2, Z2
+	VPANDD  128(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z3, Z3
+	VPANDD  192(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z4, Z4
+	MOVQ    BX, DX
+	JMP     loop
+
+done:
+	VPMAXUD    Z2, Z1, Z1
+	VPMAXUD    Z4, Z3, Z3
+	VPMAXUD    Z3, Z1, Z1
+	VSHUFI64X2 $0x4e, Z1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VSHUFI64X2 $0xb1, Z1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VPSHUFD    $0x4e, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VPSHUFD    $0xb1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VMOVD      X1, AX
+	MOVL       AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func Q8EncodeSignedAVX512(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·Q8EncodeSignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVSS        q+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x48000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0xc807ffff, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Z6
+	MOVL         $0x00000080, BX
+	VMOVD        BX, X7
+	VPBROADCASTD X7, Z7
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VMOVUPS    (CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z2, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z6, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z4, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VPMINUD    Z5, Z10, Z10
+	VMULPS     Z3, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, (AX)(BX*1)
+	VMOVUPS    64(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z2, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z6, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z4, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VPMINUD    Z5, Z10, Z10
+	VMULPS     Z3, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 16(AX)(BX*1)
+	VMOVUPS    128(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z2, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z6, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z4, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VPMINUD    Z5, Z10, Z10
+	VMULPS     Z3, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 32(AX)(BX*1)
+	VMOVUPS    192(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z2, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z6, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z4, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VPMINUD    Z5, Z10, Z10
+	VMULPS     Z3, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 48(AX)(BX*1)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeSignedAVX512(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·Q8DecodeSignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	MOVSS        d+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x37000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VPMOVZXBD  (CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPSLLD     $0x18, Z6, Z6
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, (AX)(BX*4)
+	VPMOVZXBD  16(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPSLLD     $0x18, Z6, Z6
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 64(AX)(BX*4)
+	VPMOVZXBD  32(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPSLLD     $0x18, Z6, Z6
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 128(AX)(BX*4)
+	VPMOVZXBD  48(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPSLLD     $0x18, Z6, Z6
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 192(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8EncodeUnsignedAVX512(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·Q8EncodeUnsignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVSS        q+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x30800000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x50000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0xd007ffff, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x000000ff, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Z6
+	XORQ         BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Z7
+	VPANDD    Z1, Z7, Z7
+	VMULPS    Z0, Z7, Z7
+	VCMPPS    $0x11, Z2, Z7, K1
+	VPSRLD    $0x14, Z7, Z8
+	VPANDD    Z6, Z8, Z8
+	VPADDD    Z7, Z8, Z8
+	VPADDD    Z4, Z8, Z8
+	VPSRLD    $0x14, Z8, Z8
+	VPMINUD   Z5, Z8, Z8
+	VMULPS    Z3, Z7, Z7
+	VCVTPS2DQ Z7, K1, Z8
+	VPMOVDB   Z8, (AX)(BX*1)
+	VMOVUPS   64(CX)(BX*4), Z7
+	VPANDD    Z1, Z7, Z7
+	VMULPS    Z0, Z7, Z7
+	VCMPPS    $0x11, Z2, Z7, K1
+	VPSRLD    $0x14, Z7, Z8
+	VPANDD    Z6, Z8, Z8
+	VPADDD    Z7, Z8, Z8
+	VPADDD    Z4, Z8, Z8
+	VPSRLD    $0x14, Z8, Z8
+	VPMINUD   Z5, Z8, Z8
+	VMULPS    Z3, Z7, Z7
+	VCVTPS2DQ Z7, K1, Z8
+	VPMOVDB   Z8, 16(AX)(BX*1)
+	VMOVUPS   128(CX)(BX*4), Z7
+	VPANDD    Z1, Z7, Z7
+	VMULPS    Z0, Z7, Z7
+	VCMPPS    $0x11, Z2, Z7, K1
+	VPSRLD    $0x14, Z7, Z8
+	VPANDD    Z6, Z8, Z8
+	VPADDD    Z7, Z8, Z8
+	VPADDD    Z4, Z8, Z8
+	VPSRLD    $0x14, Z8, Z8
+	VPMINUD   Z5, Z8, Z8
+	VMULPS    Z3, Z7, Z7
+	VCVTPS2DQ Z7, K1, Z8
+	VPMOVDB   Z8, 32(AX)(BX*1)
+	VMOVUPS   192(CX)(BX*4), Z7
+	VPANDD    Z1, Z7, Z7
+	VMULPS    Z0, Z7, Z7
+	VCMPPS    $0x11, Z2, Z7, K1
+	VPSRLD    $0x14, Z7, Z8
+	VPANDD    Z6, Z8, Z8
+	VPADDD    Z7, Z8, Z8
+	VPADDD    Z4, Z8, Z8
+	VPSRLD    $0x14, Z8, Z8
+	VPMINUD   Z5, Z8, Z8
+	VMULPS    Z3, Z7, Z7
+	VCVTPS2DQ Z7, K1, Z8
+	VPMOVDB   Z8, 48(AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeUnsignedAVX512(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·Q8DecodeUnsignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	MOVSS        d+48(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVL         $0x30000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x2f000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	XORQ         BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXBD (CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, (AX)(BX*4)
+	VPMOVZXBD 16(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 64(AX)(BX*4)
+	VPMOVZXBD 32(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 128(AX)(BX*4)
+	VPMOVZXBD 48(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 192(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET

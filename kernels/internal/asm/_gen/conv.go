@@ -1,0 +1,602 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/descent-go/descent/kernels/internal/asm/_gen/spec"
+)
+
+// The storage conversions (asm.Conv), lowered by hand to AVX2 and AVX-512F.
+// Each is integer arithmetic on the encodings, plus float operations that
+// are exact or rounded once as in the reference, so every result matches
+// the reference in package kernels (format.go) bit for bit. No F16C and no
+// AVX512-BF16: VCVTNEPS2BF16 flushes subnormal inputs.
+//
+// Each assembly function converts whole groups of 4 vector registers of
+// elements (32 on AVX2, 64 on AVX-512) and ignores the rest; the Go wrappers
+// of convFile run the last, partial group through a buffer on the stack.
+
+// convGroup is the number of elements an assembly conversion handles per
+// iteration: four registers of float32.
+func convGroup(x isaT) int { return 4 * x.lanes(f32) }
+
+// bcast returns a vector register holding v in every 32-bit lane.
+func bcast(x isaT, v uint32) VecVirtual {
+	t, xr, r := GP32(), XMM(), x.vecReg()
+	MOVL(U32(uint64(v)), t)
+	VMOVD(t, xr)
+	VPBROADCASTD(xr, r)
+	return r
+}
+
+// bcastParam returns a vector register holding the float32 parameter name in
+// every lane.
+func bcastParam(x isaT, name string) VecVirtual {
+	xr, r := XMM(), x.vecReg()
+	Load(Param(name), xr)
+	VBROADCASTSS(xr, r)
+	return r
+}
+
+// groupLoop emits a loop over i = 0, G, 2G, … while i+G ≤ n, body emitting
+// one group.
+func groupLoop(n Register, G int, body func(i Register)) {
+	i, t := GP64(), GP64()
+	XORQ(i, i)
+	Label("loop")
+	LEAQ(Mem{Base: i, Disp: G}, t)
+	CMPQ(t, n)
+	JA(LabelRef("done"))
+	body(i)
+	MOVQ(t, i)
+	JMP(LabelRef("loop"))
+	Label("done")
+}
+
+func is512(x isaT) bool { return x.width == 64 }
+
+// Predicates of VPCMPUD.
+const (
+	pLT = 1
+	pGT = 6
+)
+
+// convText starts conversion fn of ISA x; the first line of the doc names
+// the function.
+func convText(x isaT, fn, sig string, doc ...string) {
+	doc[0] = fn + x.name + " " + doc[0]
+	doc = append(doc, fmt.Sprintf("It converts the first len/%d·%d elements only (whole groups of %d).", convGroup(x), convGroup(x), convGroup(x)))
+	text(fn+x.name, sig, doc...)
+}
+
+func widenBF16(x isaT) {
+	convText(x, "WidenBF16", "(dst []float32, src []uint16)",
+		"sets dst[i] = FromBF16(src[i]) as widenBF16Ref in package kernels:",
+		"the bits h<<16.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range 4 {
+			r := x.vecReg()
+			VPMOVZXWD(Mem{Base: src, Index: i, Scale: 2, Disp: 2 * u * W}, r)
+			VPSLLD(U8(16), r, r)
+			VMOVUPS(r, Mem{Base: dst, Index: i, Scale: 4, Disp: 4 * u * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func narrowBF16(x isaT) {
+	convText(x, "NarrowBF16", "(dst []uint16, src []float32)",
+		"sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:",
+		"(b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	one, round, quiet := bcast(x, 1), bcast(x, 0x7fff), bcast(x, 0x400000)
+	// narrow returns register u of the group: the results in the low 16
+	// bits of each 32-bit lane.
+	narrow := func(i Register, u int) VecVirtual {
+		b, t := x.vecReg(), x.vecReg()
+		VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * u * W}, b)
+		VPSRLD(U8(16), b, t)
+		if is512(x) {
+			VPANDD(one, t, t)
+			VPADDD(b, t, t)
+			VPADDD(round, t, t)
+			nan := K()
+			VCMPPS(U8(cmpUnord), b, b, nan)
+			VPORD(quiet, b, nan, t) // NaN: b | 0x400000
+		} else {
+			VPAND(one, t, t)
+			VPADDD(b, t, t)
+			VPADDD(round, t, t)
+			nan, q := x.vecReg(), x.vecReg()
+			VCMPPS(U8(cmpUnord), b, b, nan)
+			VPOR(quiet, b, q)
+			VBLENDVPS(nan, q, t, t)
+		}
+		VPSRLD(U8(16), t, t)
+		return t
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		if is512(x) {
+			for u := range 4 {
+				VPMOVDW(narrow(i, u), Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
+			}
+			return
+		}
+		for p := range 2 {
+			lo := narrow(i, 2*p)
+			hi := narrow(i, 2*p+1)
+			VPACKUSDW(hi, lo, lo) // lanes hold lo0-3 hi0-3 | lo4-7 hi4-7
+			VPERMQ(U8(0xd8), lo, lo)
+			VMOVDQU(lo, Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * 2 * p * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func widenF16(x isaT) {
+	convText(x, "WidenF16", "(dst []float32, src []uint16)",
+		"sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:",
+		"with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23",
+		"(Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	mag, bias, infB, subB, scale := bcast(x, 0x7fff), bcast(x, 112<<23), bcast(x, 0x7bff), bcast(x, 0x400), bcast(x, 0x33800000) // 2^-24
+	var sign VecVirtual
+	if is512(x) {
+		sign = bcast(x, 0x80000000)
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range 4 {
+			h, a, nr, f, s := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
+			VPMOVZXWD(Mem{Base: src, Index: i, Scale: 2, Disp: 2 * u * W}, h)
+			if is512(x) {
+				VPANDD(mag, h, a)
+				VPSLLD(U8(13), a, nr)
+				VPADDD(bias, nr, nr)
+				inf, sub := K(), K()
+				VPCMPUD(U8(pGT), infB, a, inf)
+				VPADDD(bias, nr, inf, nr) // Inf, NaN: exponent 255
+				VPCMPUD(U8(pLT), subB, a, sub)
+				VCVTDQ2PS(a, f)
+				VMULPS(scale, f, sub, nr) // subnormal: a·2^-24
+				VPSLLD(U8(16), h, s)
+				VPTERNLOGD(U8(0xf8), sign, s, nr) // nr | s&sign
+			} else {
+				VPAND(mag, h, a)
+				VPXOR(a, h, s)
+				VPSLLD(U8(16), s, s)
+				VPSLLD(U8(13), a, nr)
+				VPADDD(bias, nr, nr)
+				inf, sub := x.vecReg(), x.vecReg()
+				VPCMPGTD(infB, a, inf)
+				VPAND(bias, inf, inf)
+				VPADDD(inf, nr, nr) // Inf, NaN: exponent 255
+				VPCMPGTD(a, subB, sub)
+				VCVTDQ2PS(a, f)
+				VMULPS(scale, f, f)
+				VBLENDVPS(sub, f, nr, nr) // subnormal: a·2^-24
+				VPOR(s, nr, nr)
+			}
+			VMOVUPS(nr, Mem{Base: dst, Index: i, Scale: 4, Disp: 4 * u * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func narrowF16(x isaT) {
+	convText(x, "NarrowF16", "(dst []uint16, src []float32)",
+		"sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:",
+		"with a = |b| of the bits b, min((a + 0xfff + (a>>13)&1 − 112<<23) >> 13,",
+		"0x7c00) (normal, overflow), the bits of the float32 a + 0.5 less those of",
+		"0.5 (subnormal: a rounded to a multiple of 2^-24, to nearest even), or",
+		"0x7e00 | (a>>13)&0x3ff (NaN), and the sign.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	// round is 0xfff − 112<<23 mod 2^32.
+	abs, one, round, top := bcast(x, 0x7fffffff), bcast(x, 1), bcast(x, 0xc8000fff), bcast(x, 0x7c00)
+	half, normal, pay := bcast(x, 0x3f000000), bcast(x, 0x38800000), bcast(x, 0x3ff)
+	var quiet, sign VecVirtual
+	if is512(x) {
+		quiet, sign = bcast(x, 0x7e00), bcast(x, 0x8000)
+	} else {
+		quiet = bcast(x, 0x200)
+	}
+	narrow := func(i Register, u int) VecVirtual {
+		b, a, uu, nr, f := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
+		VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * u * W}, b)
+		if is512(x) {
+			VPANDD(abs, b, a)
+			VPSRLD(U8(13), a, uu)
+			VPANDD(one, uu, nr)
+			VPADDD(a, nr, nr)
+			VPADDD(round, nr, nr)
+			VPSRLD(U8(13), nr, nr)
+			VPMINUD(top, nr, nr)
+			sub, nan := K(), K()
+			VPCMPUD(U8(pLT), normal, a, sub)
+			VADDPS(half, a, f)
+			VPSUBD(half, f, sub, nr) // subnormal
+			VCMPPS(U8(cmpUnord), b, b, nan)
+			VPTERNLOGD(U8(0xea), quiet, pay, uu) // uu&0x3ff | 0x7e00
+			VMOVDQA32(uu, nan, nr)               // NaN
+			s := x.vecReg()
+			VPSRLD(U8(16), b, s)
+			VPTERNLOGD(U8(0xf8), sign, s, nr) // nr | s&0x8000
+			return nr
+		}
+		VPAND(abs, b, a)
+		VPSRLD(U8(13), a, uu)
+		VPAND(one, uu, nr)
+		VPADDD(a, nr, nr)
+		VPADDD(round, nr, nr)
+		VPSRLD(U8(13), nr, nr)
+		VPMINUD(top, nr, nr)
+		sub := x.vecReg()
+		VPCMPGTD(a, normal, sub)
+		VADDPS(half, a, f)
+		VPSUBD(half, f, f)
+		VBLENDVPS(sub, f, nr, nr) // subnormal
+		nan := x.vecReg()
+		VCMPPS(U8(cmpUnord), b, b, nan)
+		VPOR(quiet, uu, uu)
+		VPAND(pay, uu, uu)
+		VPAND(nan, uu, uu)
+		VPOR(uu, nr, nr) // NaN: 0x7c00 | 0x200 | payload
+		VPXOR(a, b, b)
+		VPSRLD(U8(16), b, b)
+		VPOR(b, nr, nr) // the sign
+		return nr
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		if is512(x) {
+			for u := range 4 {
+				VPMOVDW(narrow(i, u), Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
+			}
+			return
+		}
+		for p := range 2 {
+			lo := narrow(i, 2*p)
+			hi := narrow(i, 2*p+1)
+			VPACKUSDW(hi, lo, lo)
+			VPERMQ(U8(0xd8), lo, lo)
+			VMOVDQU(lo, Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * 2 * p * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func absMax(x isaT) {
+	convText(x, "AbsMaxBits", "(x []float32) uint32",
+		"returns the largest of the bits of |x[i]| (0 for none): the bits of",
+		"absMaxRef(x) in package kernels where no element is NaN, above 0x7f800000",
+		"where one is (the caller returns the quiet NaN then).")
+	xp := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	W := x.lanes(f32)
+	abs := bcast(x, 0x7fffffff)
+	var acc [4]VecVirtual
+	for u := range acc {
+		acc[u] = x.vecReg()
+		if is512(x) {
+			VPXORD(acc[u], acc[u], acc[u])
+		} else {
+			VPXOR(acc[u], acc[u], acc[u])
+		}
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range acc {
+			t := x.vecReg()
+			m := Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W}
+			if is512(x) {
+				VPANDD(m, abs, t)
+			} else {
+				VPAND(m, abs, t)
+			}
+			VPMAXUD(t, acc[u], acc[u])
+		}
+	})
+	VPMAXUD(acc[1], acc[0], acc[0])
+	VPMAXUD(acc[3], acc[2], acc[2])
+	VPMAXUD(acc[2], acc[0], acc[0])
+	a := acc[0]
+	t := x.vecReg()
+	if is512(x) {
+		VSHUFI64X2(U8(0x4e), a, a, t) // 256-bit halves swapped
+		VPMAXUD(t, a, a)
+		VSHUFI64X2(U8(0xb1), a, a, t) // 128-bit lanes swapped in pairs
+		VPMAXUD(t, a, a)
+	} else {
+		VPERM2I128(U8(0x01), a, a, t)
+		VPMAXUD(t, a, a)
+	}
+	VPSHUFD(U8(0x4e), a, t)
+	VPMAXUD(t, a, a)
+	VPSHUFD(U8(0xb1), a, t)
+	VPMAXUD(t, a, a)
+	r := GP32()
+	VMOVD(a.AsX(), r)
+	Store(r, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// q8map is one of the maps of kernels.Q8Map.
+type q8map struct {
+	name   string
+	signed bool
+	bias   uint32
+	max    uint32
+}
+
+var q8maps = []q8map{{"Signed", true, 15, 0x7f}, {"Unsigned", false, 31, 0xff}}
+
+func q8Encode(x isaT, m q8map) {
+	sgn := ""
+	if m.signed {
+		sgn = ", | 0x80 where x[i]'s sign bit is set"
+	}
+	convText(x, "Q8Encode"+m.name, "(codes []uint8, x []float32, q float32)",
+		fmt.Sprintf("sets codes[i] = Q8%s.Encode(|x[i]|·q)%s, as", m.name, sgn),
+		"q8EncodeRef in package kernels: with y = |x[i]|·q, the float32 y·2^(B+2)",
+		"rounded to nearest even (VCVTPS2DQ) where y < 2^(1−B), else, with b the bits",
+		"of y, min((b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, max) (equal to the",
+		"reference's order of operations on every b ≥ 2^(1−B)'s bits, NaN included).")
+	codes := Load(Param("codes").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	W := x.lanes(f32)
+	q := bcastParam(x, "q")
+	abs := bcast(x, 0x7fffffff)
+	thr := bcast(x, (128-m.bias)<<23)           // 2^(1−B)
+	scale := bcast(x, (127+m.bias+2)<<23)       // 2^(B+2)
+	round := bcast(x, 0x7ffff-(127-m.bias)<<23) // mod 2^32
+	mx := bcast(x, m.max)
+	var one, sbit VecVirtual
+	if is512(x) {
+		one = bcast(x, 1)
+		if m.signed {
+			sbit = bcast(x, 0x80)
+		}
+	}
+	encode := func(i Register, u int) VecVirtual {
+		v, y, c, s := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
+		VMOVUPS(Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W}, v)
+		if is512(x) {
+			VPANDD(abs, v, y)
+			VMULPS(q, y, y)
+			small := K()
+			VCMPPS(U8(cmpLT), thr, y, small)
+			VPSRLD(U8(20), y, c)
+			VPANDD(one, c, c)
+			VPADDD(y, c, c)
+			VPADDD(round, c, c)
+			VPSRLD(U8(20), c, c)
+			VPMINUD(mx, c, c)
+			VMULPS(scale, y, s)
+			VCVTPS2DQ(s, small, c) // subnormal codes
+			if m.signed {
+				VPSRLD(U8(24), v, s)
+				VPTERNLOGD(U8(0xf8), sbit, s, c) // c | s&0x80
+			}
+			return c
+		}
+		VANDPS(abs, v, y)
+		VMULPS(q, y, y)
+		VPSLLD(U8(11), y, c)
+		VPSRLD(U8(31), c, c) // (b>>20)&1
+		VPADDD(y, c, c)
+		VPADDD(round, c, c)
+		VPSRLD(U8(20), c, c)
+		VPMINUD(mx, c, c)
+		small := x.vecReg()
+		VCMPPS(U8(cmpLT), thr, y, small)
+		VMULPS(scale, y, s)
+		VCVTPS2DQ(s, s)
+		VBLENDVPS(small, s, c, c) // subnormal codes
+		if m.signed {
+			VPSRLD(U8(31), v, v)
+			VPSLLD(U8(7), v, v)
+			VPOR(v, c, c)
+		}
+		return c
+	}
+	var perm VecVirtual
+	if !is512(x) {
+		// VPACKUSDW and VPACKUSWB interleave the four registers' dwords of
+		// four codes as 0 4 1 5 2 6 3 7 (in units of four codes).
+		t, xr := GP64(), XMM()
+		perm = x.vecReg()
+		MOVQ(U64(0x0703060205010400), t)
+		VMOVQ(t, xr)
+		VPMOVZXBD(xr, perm)
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		if is512(x) {
+			for u := range 4 {
+				VPMOVDB(encode(i, u), Mem{Base: codes, Index: i, Scale: 1, Disp: u * W})
+			}
+			return
+		}
+		a := encode(i, 0)
+		b := encode(i, 1)
+		VPACKUSDW(b, a, a)
+		c := encode(i, 2)
+		d := encode(i, 3)
+		VPACKUSDW(d, c, c)
+		VPACKUSWB(c, a, a)
+		VPERMD(a, perm, a)
+		VMOVDQU(a, Mem{Base: codes, Index: i, Scale: 1})
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func q8Decode(x isaT, m q8map) {
+	sgn := ""
+	if m.signed {
+		sgn = ", negated where codes[i]&0x80"
+	}
+	convText(x, "Q8Decode"+m.name, "(x []float32, codes []uint8, d float32)",
+		fmt.Sprintf("sets x[i] = Q8%s.Value(codes[i])·d%s, as", m.name, sgn),
+		"q8DecodeRef in package kernels: with a = codes[i] & max, the value is the",
+		"float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.")
+	xp := Load(Param("x").Base(), GP64())
+	codes := Load(Param("codes").Base(), GP64())
+	n := Load(Param("codes").Len(), GP64())
+	W := x.lanes(f32)
+	dv := bcastParam(x, "d")
+	bias := bcast(x, (127-m.bias)<<23)
+	eight := bcast(x, 8)
+	scale := bcast(x, (127-m.bias-2)<<23) // 2^(−B−2)
+	var mask, sign VecVirtual
+	if m.signed {
+		mask, sign = bcast(x, m.max), bcast(x, 0x80000000)
+	}
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range 4 {
+			c, nr, f := x.vecReg(), x.vecReg(), x.vecReg()
+			VPMOVZXBD(Mem{Base: codes, Index: i, Scale: 1, Disp: u * W}, c)
+			a := c
+			if m.signed {
+				a = x.vecReg()
+				if is512(x) {
+					VPANDD(mask, c, a)
+				} else {
+					VPAND(mask, c, a)
+				}
+			}
+			VPSLLD(U8(20), a, nr)
+			VPADDD(bias, nr, nr)
+			VCVTDQ2PS(a, f)
+			if is512(x) {
+				sub := K()
+				VPCMPUD(U8(pLT), eight, a, sub)
+				VMULPS(scale, f, sub, nr) // subnormal
+			} else {
+				sub := x.vecReg()
+				VPCMPGTD(a, eight, sub)
+				VMULPS(scale, f, f)
+				VBLENDVPS(sub, f, nr, nr) // subnormal
+			}
+			VMULPS(dv, nr, nr)
+			if m.signed {
+				s := x.vecReg()
+				VPSLLD(U8(24), c, s)
+				if is512(x) {
+					VPTERNLOGD(U8(0x78), sign, s, nr) // nr ^ s&sign
+				} else {
+					VPAND(sign, s, s)
+					VPXOR(s, nr, nr)
+				}
+			}
+			VMOVUPS(nr, Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// convs emits the conversions of ISA x.
+func convs(x isaT) {
+	widenBF16(x)
+	widenF16(x)
+	narrowBF16(x)
+	narrowF16(x)
+	absMax(x)
+	for _, m := range q8maps {
+		q8Encode(x, m)
+		q8Decode(x, m)
+	}
+}
+
+// convFile is the Go side of the conversions: wrappers that run the last,
+// partial group of each through a buffer, and the asm.Conv tables.
+func convFile(cons string, isas []isaT) string {
+	var b strings.Builder
+	b.WriteString(spec.Header + "//go:build " + cons + "\n\npackage asm\n\nimport \"math\"\n\n")
+	b.WriteString("func init() {\n")
+	for _, x := range isas {
+		fmt.Fprintf(&b, "\tConv%s = &Conv{\n", x.name)
+		for _, f := range []string{"WidenBF16", "WidenF16", "NarrowBF16", "NarrowF16", "AbsMax", "Q8EncodeSigned", "Q8EncodeUnsigned", "Q8DecodeSigned", "Q8DecodeUnsigned"} {
+			fmt.Fprintf(&b, "\t\t%s: %s%s,\n", f, lowerFirst(f), x.name)
+		}
+		b.WriteString("\t}\n")
+	}
+	b.WriteString("}\n")
+	for _, x := range isas {
+		G := convGroup(x)
+		for _, f := range []struct{ name, dst, src, arg string }{
+			{"WidenBF16", "float32", "uint16", ""},
+			{"WidenF16", "float32", "uint16", ""},
+			{"NarrowBF16", "uint16", "float32", ""},
+			{"NarrowF16", "uint16", "float32", ""},
+			{"Q8EncodeSigned", "uint8", "float32", "q"},
+			{"Q8EncodeUnsigned", "uint8", "float32", "q"},
+			{"Q8DecodeSigned", "float32", "uint8", "d"},
+			{"Q8DecodeUnsigned", "float32", "uint8", "d"},
+		} {
+			param, arg := "", ""
+			if f.arg != "" {
+				param, arg = ", "+f.arg+" float32", ", "+f.arg
+			}
+			fmt.Fprintf(&b, `
+// %[1]s%[2]s runs %[1]s%[2]s on whole groups of %[3]d elements, and on the last,
+// partial group through a buffer.
+func %[4]s%[2]s(dst []%[5]s, src []%[6]s%[7]s) {
+	n := len(src)
+	m := n &^ %[9]d
+	%[1]s%[2]s(dst[:m], src[:m]%[8]s)
+	if m < n {
+		var in [%[3]d]%[6]s
+		var out [%[3]d]%[5]s
+		copy(in[:], src[m:])
+		%[1]s%[2]s(out[:], in[:]%[8]s)
+		copy(dst[m:n], out[:])
+	}
+}
+`, f.name, x.name, G, lowerFirst(f.name), f.dst, f.src, param, arg, G-1)
+		}
+		fmt.Fprintf(&b, `
+// absMax%[1]s returns absMaxRef(x) in package kernels from AbsMaxBits%[1]s on
+// whole groups of %[2]d elements and on the last, partial group padded with
+// zeros: the quiet NaN 0x7fc00000 when the largest bits are a NaN's.
+func absMax%[1]s(x []float32) float32 {
+	n := len(x)
+	m := n &^ %[3]d
+	a := AbsMaxBits%[1]s(x[:m])
+	if m < n {
+		var s [%[2]d]float32
+		copy(s[:], x[m:])
+		a = max(a, AbsMaxBits%[1]s(s[:]))
+	}
+	if a > 0x7f800000 {
+		a = 0x7fc00000
+	}
+	return math.Float32frombits(a)
+}
+`, x.name, G, G-1)
+	}
+	return b.String()
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
