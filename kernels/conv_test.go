@@ -14,7 +14,7 @@ import (
 // arithmetic), at every length and offset, with guard bands.
 
 // convOf returns implementation name's conversions.
-func convOf(t *testing.T, name string) *asm.Conv {
+func convOf(t testing.TB, name string) *asm.Conv {
 	for _, im := range available {
 		if im.t32.Name == name {
 			return im.conv
