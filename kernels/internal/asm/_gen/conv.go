@@ -355,95 +355,122 @@ func q8Encode(x isaT, m q8map) {
 	if m.signed {
 		sgn = ", | 0x80 where x[i]'s sign bit is set"
 	}
-	convText(x, "Q8Encode"+m.name, "(codes []uint8, x []float32, q float32)",
-		fmt.Sprintf("sets codes[i] = Q8%s.Encode(|x[i]|·q)%s, as", m.name, sgn),
-		"q8EncodeRef in package kernels: with y = |x[i]|·q, the float32 y·2^(B+2)",
-		"rounded to nearest even (VCVTPS2DQ) where y < 2^(1−B), else, with b the bits",
-		"of y, min((b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, max) (equal to the",
-		"reference's order of operations on every b ≥ 2^(1−B)'s bits, NaN included).")
+	doc := []string{fmt.Sprintf("sets codes[i] = Q8%s.Encode(|x[i]|·q)%s, as", m.name, sgn),
+		"q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's",
+		"sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even",
+		"(VCVTPS2DQ) and, with b the bits of y, the normal code n is"}
+	if is512(x) {
+		doc = append(doc,
+			"(b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order",
+			"of operations for every b ≥ 2^(1−B)'s bits, NaN included); the code is s where",
+			"y < 2^(1−B), else n, clamped to max (VPMOVUSDB for the unsigned map).")
+	} else {
+		doc = append(doc,
+			"(b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, shifted arithmetically: n ≤ s",
+			"where y < 2^(1−B) (n ≤ 0 below 2^−B, n = RNE(8μ) ≤ RNE(4+4μ) = s for",
+			"y = (1+μ)·2^−B) and n ≥ 8 above, so the code is max(min(s, 8), n), clamped to",
+			"max by the saturating packs (s is 0x80000000 where y·2^(B+2) overflows).")
+	}
+	convText(x, "Q8Encode"+m.name, "(codes []uint8, x []float32, q float32)", doc...)
 	codes := Load(Param("codes").Base(), GP64())
 	xp := Load(Param("x").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
 	W := x.lanes(f32)
 	q := bcastParam(x, "q")
 	abs := bcast(x, 0x7fffffff)
-	thr := bcast(x, (128-m.bias)<<23)           // 2^(1−B)
 	scale := bcast(x, (127+m.bias+2)<<23)       // 2^(B+2)
 	round := bcast(x, 0x7ffff-(127-m.bias)<<23) // mod 2^32
-	mx := bcast(x, m.max)
-	var one, sbit VecVirtual
 	if is512(x) {
-		one = bcast(x, 1)
+		thr := bcast(x, (128-m.bias)<<23) // 2^(1−B)
+		one := bcast(x, 1)
+		var mx, sbit VecVirtual
 		if m.signed {
-			sbit = bcast(x, 0x80)
+			mx, sbit = bcast(x, m.max), bcast(x, 0x80)
 		}
-	}
-	encode := func(i Register, u int) VecVirtual {
-		v, y, c, s := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
-		VMOVUPS(Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W}, v)
-		if is512(x) {
-			VPANDD(abs, v, y)
-			VMULPS(q, y, y)
-			small := K()
-			VCMPPS(U8(cmpLT), thr, y, small)
-			VPSRLD(U8(20), y, c)
-			VPANDD(one, c, c)
-			VPADDD(y, c, c)
-			VPADDD(round, c, c)
-			VPSRLD(U8(20), c, c)
-			VPMINUD(mx, c, c)
-			VMULPS(scale, y, s)
-			VCVTPS2DQ(s, small, c) // subnormal codes
-			if m.signed {
+		groupLoop(n, 4*W, func(i Register) {
+			for u := range 4 {
+				v, y, c, s := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
+				VMOVUPS(Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W}, v)
+				VPANDD(abs, v, y)
+				VMULPS(q, y, y)
+				small := K()
+				VCMPPS(U8(cmpLT), thr, y, small)
+				VPSRLD(U8(20), y, c)
+				VPANDD(one, c, c)
+				VPADDD(y, c, c)
+				VPADDD(round, c, c)
+				VPSRLD(U8(20), c, c)
+				VMULPS(scale, y, s)
+				VCVTPS2DQ(s, small, c) // subnormal codes
+				out := Mem{Base: codes, Index: i, Scale: 1, Disp: u * W}
+				if !m.signed {
+					VPMOVUSDB(c, out)
+					continue
+				}
+				VPMINUD(mx, c, c)
 				VPSRLD(U8(24), v, s)
 				VPTERNLOGD(U8(0xf8), sbit, s, c) // c | s&0x80
+				VPMOVDB(c, out)
 			}
-			return c
-		}
-		VANDPS(abs, v, y)
-		VMULPS(q, y, y)
+		})
+		VZEROUPPER()
+		RET()
+		return
+	}
+	eight := bcast(x, 8)
+	// encode returns the codes (in 32-bit lanes, before the clamp) of
+	// register u of the group, and the register of x.
+	encode := func(i Register, u int) (c, v VecVirtual) {
+		v, y, s := x.vecReg(), x.vecReg(), x.vecReg()
+		c = x.vecReg()
+		VMOVUPS(Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W}, v)
+		VMULPS(q, v, y)
+		VANDPS(abs, y, y)
 		VPSLLD(U8(11), y, c)
 		VPSRLD(U8(31), c, c) // (b>>20)&1
 		VPADDD(y, c, c)
 		VPADDD(round, c, c)
-		VPSRLD(U8(20), c, c)
-		VPMINUD(mx, c, c)
-		small := x.vecReg()
-		VCMPPS(U8(cmpLT), thr, y, small)
+		VPSRAD(U8(20), c, c)
 		VMULPS(scale, y, s)
 		VCVTPS2DQ(s, s)
-		VBLENDVPS(small, s, c, c) // subnormal codes
-		if m.signed {
-			VPSRLD(U8(31), v, v)
-			VPSLLD(U8(7), v, v)
-			VPOR(v, c, c)
-		}
-		return c
+		VPMINSD(eight, s, s)
+		VPMAXSD(s, c, c)
+		return c, v
 	}
-	var perm VecVirtual
-	if !is512(x) {
-		// VPACKUSDW and VPACKUSWB interleave the four registers' dwords of
-		// four codes as 0 4 1 5 2 6 3 7 (in units of four codes).
-		t, xr := GP64(), XMM()
-		perm = x.vecReg()
-		MOVQ(U64(0x0703060205010400), t)
-		VMOVQ(t, xr)
-		VPMOVZXBD(xr, perm)
+	// VPACK… interleave the four registers' dwords of four codes as
+	// 0 4 1 5 2 6 3 7 (in units of four codes).
+	t, xr := GP64(), XMM()
+	perm := x.vecReg()
+	MOVQ(U64(0x0703060205010400), t)
+	VMOVQ(t, xr)
+	VPMOVZXBD(xr, perm)
+	var sbits VecVirtual
+	if m.signed {
+		sbits = bcast(x, 0x80808080)
 	}
 	groupLoop(n, 4*W, func(i Register) {
-		if is512(x) {
-			for u := range 4 {
-				VPMOVDB(encode(i, u), Mem{Base: codes, Index: i, Scale: 1, Disp: u * W})
-			}
-			return
+		a, va := encode(i, 0)
+		b, vb := encode(i, 1)
+		if !m.signed {
+			VPACKUSDW(b, a, a)
+			c, _ := encode(i, 2)
+			d, _ := encode(i, 3)
+			VPACKUSDW(d, c, c)
+			VPACKUSWB(c, a, a) // clamped to 0xff
+		} else {
+			// Signed saturation clamps the codes to 0x7f, and keeps
+			// x's sign in the sign bit of each byte.
+			VPACKSSDW(b, a, a)
+			VPACKSSDW(vb, va, va)
+			c, vc := encode(i, 2)
+			d, vd := encode(i, 3)
+			VPACKSSDW(d, c, c)
+			VPACKSSDW(vd, vc, vc)
+			VPACKSSWB(c, a, a)
+			VPACKSSWB(vc, va, va)
+			VPAND(sbits, va, va)
+			VPOR(va, a, a)
 		}
-		a := encode(i, 0)
-		b := encode(i, 1)
-		VPACKUSDW(b, a, a)
-		c := encode(i, 2)
-		d := encode(i, 3)
-		VPACKUSDW(d, c, c)
-		VPACKUSWB(c, a, a)
 		VPERMD(a, perm, a)
 		VMOVDQU(a, Mem{Base: codes, Index: i, Scale: 1})
 	})
@@ -475,15 +502,19 @@ func q8Decode(x isaT, m q8map) {
 	groupLoop(n, 4*W, func(i Register) {
 		for u := range 4 {
 			c, nr, f := x.vecReg(), x.vecReg(), x.vecReg()
-			VPMOVZXBD(Mem{Base: codes, Index: i, Scale: 1, Disp: u * W}, c)
+			in := Mem{Base: codes, Index: i, Scale: 1, Disp: u * W}
 			a := c
 			if m.signed {
+				// Sign-extended: bit 31 is the code's sign bit.
+				VPMOVSXBD(in, c)
 				a = x.vecReg()
 				if is512(x) {
 					VPANDD(mask, c, a)
 				} else {
 					VPAND(mask, c, a)
 				}
+			} else {
+				VPMOVZXBD(in, c)
 			}
 			VPSLLD(U8(20), a, nr)
 			VPADDD(bias, nr, nr)
@@ -500,13 +531,11 @@ func q8Decode(x isaT, m q8map) {
 			}
 			VMULPS(dv, nr, nr)
 			if m.signed {
-				s := x.vecReg()
-				VPSLLD(U8(24), c, s)
 				if is512(x) {
-					VPTERNLOGD(U8(0x78), sign, s, nr) // nr ^ s&sign
+					VPTERNLOGD(U8(0x78), sign, c, nr) // nr ^ c&sign
 				} else {
-					VPAND(sign, s, s)
-					VPXOR(s, nr, nr)
+					VPAND(sign, c, c)
+					VPXOR(c, nr, nr)
 				}
 			}
 			VMOVUPS(nr, Mem{Base: xp, Index: i, Scale: 4, Disp: 4 * u * W})
