@@ -46,8 +46,8 @@ func convCalls(c *asm.Conv, n int) (names []string, calls map[string]func(), byt
 // The conversions allocate nothing, the partial last group (through a
 // buffer) included.
 func TestConvNoAllocs(t *testing.T) {
-	for _, name := range Available() {
-		c := convOf(t, name)
+	for _, nc := range convsUnderTest(t) {
+		name, c := nc.name, nc.c
 		for _, n := range []int{0, 5, Q8Block, Q8Block + 37} {
 			names, calls, _ := convCalls(c, n)
 			for _, f := range names {
@@ -59,13 +59,13 @@ func TestConvNoAllocs(t *testing.T) {
 	}
 }
 
-// BenchmarkConv/<conversion>/n=<n>/impl=<implementation>: n = Q8Block is
+// BenchmarkConv/<conversion>/n=<n>/impl=<implementation or variant>: n = Q8Block is
 // the block mixed steps convert (L1-resident), 65536 a whole tensor.
 func BenchmarkConv(b *testing.B) {
-	impls := Available()
+	impls := convsUnderTest(b)
 	for _, n := range []int{Q8Block, 65536} {
-		for _, name := range impls {
-			c := convOf(b, name)
+		for _, nc := range impls {
+			name, c := nc.name, nc.c
 			names, calls, bytes := convCalls(c, n)
 			for _, f := range names {
 				b.Run(fmt.Sprintf("%s/n=%d/impl=%s", f, n, name), func(b *testing.B) {

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	stdslices "slices"
@@ -22,6 +23,25 @@ func convOf(t testing.TB, name string) *asm.Conv {
 	}
 	t.Fatalf("no implementation %q", name)
 	return nil
+}
+
+// namedConv is an implementation's conversions, or a variant of them.
+type namedConv struct {
+	name string
+	c    *asm.Conv
+}
+
+// convsUnderTest returns the conversions of every available implementation
+// and the variants of asm.ConvVariants.
+func convsUnderTest(t testing.TB) []namedConv {
+	var cs []namedConv
+	for _, name := range Available() {
+		cs = append(cs, namedConv{name, convOf(t, name)})
+	}
+	for _, name := range stdslices.Sorted(maps.Keys(asm.ConvVariants)) {
+		cs = append(cs, namedConv{name, asm.ConvVariants[name]})
+	}
+	return cs
 }
 
 // specialF32 returns a float32 that exercises the conversions: ties and
@@ -69,8 +89,8 @@ func guardedConv[E any](n, off int, fill E) (buf, s []E) {
 
 func TestConvBitIdentical(t *testing.T) {
 	offs := 16
-	for _, name := range Available() {
-		c := convOf(t, name)
+	for _, nc := range convsUnderTest(t) {
+		name, c := nc.name, nc.c
 		for _, n := range convLengths() {
 			for off := range offs {
 				r := rand.New(rand.NewPCG(uint64(n), uint64(off)))

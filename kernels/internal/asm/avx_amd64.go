@@ -521,14 +521,6 @@ func ScaleAVX512F64(x []float64, c [1]float64, flags uint64)
 //go:noescape
 func WidenBF16AVX2(dst []float32, src []uint16)
 
-// WidenF16AVX2 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
-// with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23
-// (Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign.
-// It converts the first len/32·32 elements only (whole groups of 32).
-//
-//go:noescape
-func WidenF16AVX2(dst []float32, src []uint16)
-
 // NarrowBF16AVX2 sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
 // (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
 // It converts the first len/32·32 elements only (whole groups of 32).
@@ -536,15 +528,41 @@ func WidenF16AVX2(dst []float32, src []uint16)
 //go:noescape
 func NarrowBF16AVX2(dst []uint16, src []float32)
 
+// WidenF16AVX2 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23
+// (Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign. Integer
+// arithmetic, for CPUs without F16C.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func WidenF16AVX2(dst []float32, src []uint16)
+
 // NarrowF16AVX2 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
 // with a = |b| of the bits b, min((a + 0xfff + (a>>13)&1 − 112<<23) >> 13,
 // 0x7c00) (normal, overflow), the bits of the float32 a + 0.5 less those of
 // 0.5 (subnormal: a rounded to a multiple of 2^-24, to nearest even), or
-// 0x7e00 | (a>>13)&0x3ff (NaN), and the sign.
+// 0x7e00 | (a>>13)&0x3ff (NaN), and the sign. Integer arithmetic, for CPUs
+// without F16C.
 // It converts the first len/32·32 elements only (whole groups of 32).
 //
 //go:noescape
 func NarrowF16AVX2(dst []uint16, src []float32)
+
+// WidenF16F16CAVX2 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// VCVTPH2PS, then, where the result is a NaN, its bit 22 (the quiet bit, which
+// VCVTPH2PS sets) replaced by the input's bit 9.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func WidenF16F16CAVX2(dst []float32, src []uint16)
+
+// NarrowF16F16CAVX2 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
+// VCVTPS2PH with rounding to nearest even (imm8 0), which ToF16 specifies
+// (checked on all 2^32 inputs).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func NarrowF16F16CAVX2(dst []uint16, src []float32)
 
 // AbsMaxBitsAVX2 returns the largest of the bits of |x[i]| (0 for none): the bits of
 // absMaxRef(x) in package kernels where no element is NaN, above 0x7f800000
@@ -603,14 +621,6 @@ func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
 //go:noescape
 func WidenBF16AVX512(dst []float32, src []uint16)
 
-// WidenF16AVX512 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
-// with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23
-// (Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign.
-// It converts the first len/64·64 elements only (whole groups of 64).
-//
-//go:noescape
-func WidenF16AVX512(dst []float32, src []uint16)
-
 // NarrowBF16AVX512 sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
 // (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
 // It converts the first len/64·64 elements only (whole groups of 64).
@@ -618,11 +628,17 @@ func WidenF16AVX512(dst []float32, src []uint16)
 //go:noescape
 func NarrowBF16AVX512(dst []uint16, src []float32)
 
+// WidenF16AVX512 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// VCVTPH2PS, then, where the result is a NaN, its bit 22 (the quiet bit, which
+// VCVTPH2PS sets) replaced by the input's bit 9.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func WidenF16AVX512(dst []float32, src []uint16)
+
 // NarrowF16AVX512 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
-// with a = |b| of the bits b, min((a + 0xfff + (a>>13)&1 − 112<<23) >> 13,
-// 0x7c00) (normal, overflow), the bits of the float32 a + 0.5 less those of
-// 0.5 (subnormal: a rounded to a multiple of 2^-24, to nearest even), or
-// 0x7e00 | (a>>13)&0x3ff (NaN), and the sign.
+// VCVTPS2PH with rounding to nearest even (imm8 0), which ToF16 specifies
+// (checked on all 2^32 inputs).
 // It converts the first len/64·64 elements only (whole groups of 64).
 //
 //go:noescape

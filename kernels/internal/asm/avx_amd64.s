@@ -12389,6 +12389,76 @@ done:
 	VZEROUPPER
 	RET
 
+// func NarrowBF16AVX2(dst []uint16, src []float32)
+// Requires: AVX, AVX2
+TEXT ·NarrowBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   32(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   96(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, 32(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
 // func WidenF16AVX2(dst []float32, src []uint16)
 // Requires: AVX, AVX2
 TEXT ·WidenF16AVX2(SB), NOSPLIT, $0-48
@@ -12476,76 +12546,6 @@ loop:
 	VBLENDVPS Y8, Y6, Y5, Y5
 	VPOR      Y7, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(BX*4)
-	MOVQ      SI, BX
-	JMP       loop
-
-done:
-	VZEROUPPER
-	RET
-
-// func NarrowBF16AVX2(dst []uint16, src []float32)
-// Requires: AVX, AVX2
-TEXT ·NarrowBF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         src_base+24(FP), CX
-	MOVQ         src_len+32(FP), DX
-	MOVL         $0x00000001, BX
-	VMOVD        BX, X0
-	VPBROADCASTD X0, Y0
-	MOVL         $0x00007fff, BX
-	VMOVD        BX, X1
-	VPBROADCASTD X1, Y1
-	MOVL         $0x00400000, BX
-	VMOVD        BX, X2
-	VPBROADCASTD X2, Y2
-	XORQ         BX, BX
-
-loop:
-	LEAQ      32(BX), SI
-	CMPQ      SI, DX
-	JA        done
-	VMOVUPS   (CX)(BX*4), Y3
-	VPSRLD    $0x10, Y3, Y4
-	VPAND     Y0, Y4, Y4
-	VPADDD    Y3, Y4, Y4
-	VPADDD    Y1, Y4, Y4
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VPOR      Y2, Y3, Y3
-	VBLENDVPS Y5, Y3, Y4, Y4
-	VPSRLD    $0x10, Y4, Y4
-	VMOVUPS   32(CX)(BX*4), Y3
-	VPSRLD    $0x10, Y3, Y5
-	VPAND     Y0, Y5, Y5
-	VPADDD    Y3, Y5, Y5
-	VPADDD    Y1, Y5, Y5
-	VCMPPS    $0x03, Y3, Y3, Y6
-	VPOR      Y2, Y3, Y3
-	VBLENDVPS Y6, Y3, Y5, Y5
-	VPSRLD    $0x10, Y5, Y5
-	VPACKUSDW Y5, Y4, Y4
-	VPERMQ    $0xd8, Y4, Y4
-	VMOVDQU   Y4, (AX)(BX*2)
-	VMOVUPS   64(CX)(BX*4), Y3
-	VPSRLD    $0x10, Y3, Y4
-	VPAND     Y0, Y4, Y4
-	VPADDD    Y3, Y4, Y4
-	VPADDD    Y1, Y4, Y4
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VPOR      Y2, Y3, Y3
-	VBLENDVPS Y5, Y3, Y4, Y4
-	VPSRLD    $0x10, Y4, Y4
-	VMOVUPS   96(CX)(BX*4), Y3
-	VPSRLD    $0x10, Y3, Y5
-	VPAND     Y0, Y5, Y5
-	VPADDD    Y3, Y5, Y5
-	VPADDD    Y1, Y5, Y5
-	VCMPPS    $0x03, Y3, Y3, Y6
-	VPOR      Y2, Y3, Y3
-	VBLENDVPS Y6, Y3, Y5, Y5
-	VPSRLD    $0x10, Y5, Y5
-	VPACKUSDW Y5, Y4, Y4
-	VPERMQ    $0xd8, Y4, Y4
-	VMOVDQU   Y4, 32(AX)(BX*2)
 	MOVQ      SI, BX
 	JMP       loop
 
@@ -12675,6 +12675,87 @@ loop:
 	VPACKUSDW Y12, Y11, Y11
 	VPERMQ    $0xd8, Y11, Y11
 	VMOVDQU   Y11, 32(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16F16CAVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2, F16C
+TEXT ·WidenF16F16CAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VCVTPH2PS (CX)(BX*2), Y1
+	VPMOVZXWD (CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, (AX)(BX*4)
+	VCVTPH2PS 16(CX)(BX*2), Y1
+	VPMOVZXWD 16(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 32(AX)(BX*4)
+	VCVTPH2PS 32(CX)(BX*2), Y1
+	VPMOVZXWD 32(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 64(AX)(BX*4)
+	VCVTPH2PS 48(CX)(BX*2), Y1
+	VPMOVZXWD 48(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16F16CAVX2(dst []uint16, src []float32)
+// Requires: AVX, F16C
+TEXT ·NarrowF16F16CAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, (AX)(BX*2)
+	VMOVUPS   32(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 16(AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 32(AX)(BX*2)
+	VMOVUPS   96(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 48(AX)(BX*2)
 	MOVQ      SI, BX
 	JMP       loop
 
@@ -13093,91 +13174,6 @@ done:
 	VZEROUPPER
 	RET
 
-// func WidenF16AVX512(dst []float32, src []uint16)
-// Requires: AVX, AVX512F
-TEXT ·WidenF16AVX512(SB), NOSPLIT, $0-48
-	MOVQ         dst_base+0(FP), AX
-	MOVQ         src_base+24(FP), CX
-	MOVQ         src_len+32(FP), DX
-	MOVL         $0x00007fff, BX
-	VMOVD        BX, X0
-	VPBROADCASTD X0, Z0
-	MOVL         $0x38000000, BX
-	VMOVD        BX, X1
-	VPBROADCASTD X1, Z1
-	MOVL         $0x00007bff, BX
-	VMOVD        BX, X2
-	VPBROADCASTD X2, Z2
-	MOVL         $0x00000400, BX
-	VMOVD        BX, X3
-	VPBROADCASTD X3, Z3
-	MOVL         $0x33800000, BX
-	VMOVD        BX, X4
-	VPBROADCASTD X4, Z4
-	MOVL         $0x80000000, BX
-	VMOVD        BX, X5
-	VPBROADCASTD X5, Z5
-	XORQ         BX, BX
-
-loop:
-	LEAQ       64(BX), SI
-	CMPQ       SI, DX
-	JA         done
-	VPMOVZXWD  (CX)(BX*2), Z6
-	VPANDD     Z0, Z6, Z7
-	VPSLLD     $0x0d, Z7, Z8
-	VPADDD     Z1, Z8, Z8
-	VPCMPUD    $0x06, Z2, Z7, K1
-	VPADDD     Z1, Z8, K1, Z8
-	VPCMPUD    $0x01, Z3, Z7, K1
-	VCVTDQ2PS  Z7, Z7
-	VMULPS     Z4, Z7, K1, Z8
-	VPSLLD     $0x10, Z6, Z6
-	VPTERNLOGD $0xf8, Z5, Z6, Z8
-	VMOVUPS    Z8, (AX)(BX*4)
-	VPMOVZXWD  32(CX)(BX*2), Z6
-	VPANDD     Z0, Z6, Z7
-	VPSLLD     $0x0d, Z7, Z8
-	VPADDD     Z1, Z8, Z8
-	VPCMPUD    $0x06, Z2, Z7, K1
-	VPADDD     Z1, Z8, K1, Z8
-	VPCMPUD    $0x01, Z3, Z7, K1
-	VCVTDQ2PS  Z7, Z7
-	VMULPS     Z4, Z7, K1, Z8
-	VPSLLD     $0x10, Z6, Z6
-	VPTERNLOGD $0xf8, Z5, Z6, Z8
-	VMOVUPS    Z8, 64(AX)(BX*4)
-	VPMOVZXWD  64(CX)(BX*2), Z6
-	VPANDD     Z0, Z6, Z7
-	VPSLLD     $0x0d, Z7, Z8
-	VPADDD     Z1, Z8, Z8
-	VPCMPUD    $0x06, Z2, Z7, K1
-	VPADDD     Z1, Z8, K1, Z8
-	VPCMPUD    $0x01, Z3, Z7, K1
-	VCVTDQ2PS  Z7, Z7
-	VMULPS     Z4, Z7, K1, Z8
-	VPSLLD     $0x10, Z6, Z6
-	VPTERNLOGD $0xf8, Z5, Z6, Z8
-	VMOVUPS    Z8, 128(AX)(BX*4)
-	VPMOVZXWD  96(CX)(BX*2), Z6
-	VPANDD     Z0, Z6, Z7
-	VPSLLD     $0x0d, Z7, Z8
-	VPADDD     Z1, Z8, Z8
-	VPCMPUD    $0x06, Z2, Z7, K1
-	VPADDD     Z1, Z8, K1, Z8
-	VPCMPUD    $0x01, Z3, Z7, K1
-	VCVTDQ2PS  Z7, Z7
-	VMULPS     Z4, Z7, K1, Z8
-	VPSLLD     $0x10, Z6, Z6
-	VPTERNLOGD $0xf8, Z5, Z6, Z8
-	VMOVUPS    Z8, 192(AX)(BX*4)
-	MOVQ       SI, BX
-	JMP        loop
-
-done:
-	VZEROUPPER
-	RET
-
 // func NarrowBF16AVX512(dst []uint16, src []float32)
 // Requires: AVX, AVX512F
 TEXT ·NarrowBF16AVX512(SB), NOSPLIT, $0-48
@@ -13242,115 +13238,74 @@ done:
 	VZEROUPPER
 	RET
 
-// func NarrowF16AVX512(dst []uint16, src []float32)
+// func WidenF16AVX512(dst []float32, src []uint16)
 // Requires: AVX, AVX512F
-TEXT ·NarrowF16AVX512(SB), NOSPLIT, $0-48
+TEXT ·WidenF16AVX512(SB), NOSPLIT, $0-48
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
 	MOVQ         src_len+32(FP), DX
-	MOVL         $0x7fffffff, BX
+	MOVL         $0x00400000, BX
 	VMOVD        BX, X0
 	VPBROADCASTD X0, Z0
-	MOVL         $0x00000001, BX
-	VMOVD        BX, X1
-	VPBROADCASTD X1, Z1
-	MOVL         $0xc8000fff, BX
-	VMOVD        BX, X2
-	VPBROADCASTD X2, Z2
-	MOVL         $0x00007c00, BX
-	VMOVD        BX, X3
-	VPBROADCASTD X3, Z3
-	MOVL         $0x3f000000, BX
-	VMOVD        BX, X4
-	VPBROADCASTD X4, Z4
-	MOVL         $0x38800000, BX
-	VMOVD        BX, X5
-	VPBROADCASTD X5, Z5
-	MOVL         $0x000003ff, BX
-	VMOVD        BX, X6
-	VPBROADCASTD X6, Z6
-	MOVL         $0x00007e00, BX
-	VMOVD        BX, X7
-	VPBROADCASTD X7, Z7
-	MOVL         $0x00008000, BX
-	VMOVD        BX, X8
-	VPBROADCASTD X8, Z8
 	XORQ         BX, BX
 
 loop:
 	LEAQ       64(BX), SI
 	CMPQ       SI, DX
 	JA         done
-	VMOVUPS    (CX)(BX*4), Z9
-	VPANDD     Z0, Z9, Z10
-	VPSRLD     $0x0d, Z10, Z11
-	VPANDD     Z1, Z11, Z12
-	VPADDD     Z10, Z12, Z12
-	VPADDD     Z2, Z12, Z12
-	VPSRLD     $0x0d, Z12, Z12
-	VPMINUD    Z3, Z12, Z12
-	VPCMPUD    $0x01, Z5, Z10, K1
-	VADDPS     Z4, Z10, Z10
-	VPSUBD     Z4, Z10, K1, Z12
-	VCMPPS     $0x03, Z9, Z9, K1
-	VPTERNLOGD $0xea, Z7, Z6, Z11
-	VMOVDQA32  Z11, K1, Z12
-	VPSRLD     $0x10, Z9, Z9
-	VPTERNLOGD $0xf8, Z8, Z9, Z12
-	VPMOVDW    Z12, (AX)(BX*2)
-	VMOVUPS    64(CX)(BX*4), Z9
-	VPANDD     Z0, Z9, Z10
-	VPSRLD     $0x0d, Z10, Z11
-	VPANDD     Z1, Z11, Z12
-	VPADDD     Z10, Z12, Z12
-	VPADDD     Z2, Z12, Z12
-	VPSRLD     $0x0d, Z12, Z12
-	VPMINUD    Z3, Z12, Z12
-	VPCMPUD    $0x01, Z5, Z10, K1
-	VADDPS     Z4, Z10, Z10
-	VPSUBD     Z4, Z10, K1, Z12
-	VCMPPS     $0x03, Z9, Z9, K1
-	VPTERNLOGD $0xea, Z7, Z6, Z11
-	VMOVDQA32  Z11, K1, Z12
-	VPSRLD     $0x10, Z9, Z9
-	VPTERNLOGD $0xf8, Z8, Z9, Z12
-	VPMOVDW    Z12, 32(AX)(BX*2)
-	VMOVUPS    128(CX)(BX*4), Z9
-	VPANDD     Z0, Z9, Z10
-	VPSRLD     $0x0d, Z10, Z11
-	VPANDD     Z1, Z11, Z12
-	VPADDD     Z10, Z12, Z12
-	VPADDD     Z2, Z12, Z12
-	VPSRLD     $0x0d, Z12, Z12
-	VPMINUD    Z3, Z12, Z12
-	VPCMPUD    $0x01, Z5, Z10, K1
-	VADDPS     Z4, Z10, Z10
-	VPSUBD     Z4, Z10, K1, Z12
-	VCMPPS     $0x03, Z9, Z9, K1
-	VPTERNLOGD $0xea, Z7, Z6, Z11
-	VMOVDQA32  Z11, K1, Z12
-	VPSRLD     $0x10, Z9, Z9
-	VPTERNLOGD $0xf8, Z8, Z9, Z12
-	VPMOVDW    Z12, 64(AX)(BX*2)
-	VMOVUPS    192(CX)(BX*4), Z9
-	VPANDD     Z0, Z9, Z10
-	VPSRLD     $0x0d, Z10, Z11
-	VPANDD     Z1, Z11, Z12
-	VPADDD     Z10, Z12, Z12
-	VPADDD     Z2, Z12, Z12
-	VPSRLD     $0x0d, Z12, Z12
-	VPMINUD    Z3, Z12, Z12
-	VPCMPUD    $0x01, Z5, Z10, K1
-	VADDPS     Z4, Z10, Z10
-	VPSUBD     Z4, Z10, K1, Z12
-	VCMPPS     $0x03, Z9, Z9, K1
-	VPTERNLOGD $0xea, Z7, Z6, Z11
-	VMOVDQA32  Z11, K1, Z12
-	VPSRLD     $0x10, Z9, Z9
-	VPTERNLOGD $0xf8, Z8, Z9, Z12
-	VPMOVDW    Z12, 96(AX)(BX*2)
+	VCVTPH2PS  (CX)(BX*2), Z1
+	VPMOVZXWD  (CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, (AX)(BX*4)
+	VCVTPH2PS  32(CX)(BX*2), Z1
+	VPMOVZXWD  32(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 64(AX)(BX*4)
+	VCVTPH2PS  64(CX)(BX*2), Z1
+	VPMOVZXWD  64(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 128(AX)(BX*4)
+	VCVTPH2PS  96(CX)(BX*2), Z1
+	VPMOVZXWD  96(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 192(AX)(BX*4)
 	MOVQ       SI, BX
 	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16AVX512(dst []uint16, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·NarrowF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 32(AX)(BX*2)
+	VMOVUPS   128(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 64(AX)(BX*2)
+	VMOVUPS   192(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 96(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
 
 done:
 	VZEROUPPER

@@ -4,7 +4,11 @@
 
 package asm
 
-import "math"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 func init() {
 	ConvAVX2 = &Conv{
@@ -28,6 +32,13 @@ func init() {
 		Q8EncodeUnsigned: q8EncodeUnsignedAVX512,
 		Q8DecodeSigned:   q8DecodeSignedAVX512,
 		Q8DecodeUnsigned: q8DecodeUnsignedAVX512,
+	}
+	// With F16C (every AVX2 CPU but a few), the binary16 conversions are
+	// VCVTPH2PS and VCVTPS2PH; the integer ones stay a variant, for the tests.
+	if cpu.X86.HasAVX2 && cpu.X86.HasF16C {
+		v := *ConvAVX2
+		ConvVariants["avx2-nof16c"] = &v
+		ConvAVX2.WidenF16, ConvAVX2.NarrowF16 = widenF16F16CAVX2, narrowF16F16CAVX2
 	}
 }
 
@@ -147,6 +158,36 @@ func q8DecodeUnsignedAVX2(dst []float32, src []uint8, d float32) {
 		var out [32]float32
 		copy(in[:], src[m:])
 		Q8DecodeUnsignedAVX2(out[:], in[:], d)
+		copy(dst[m:n], out[:])
+	}
+}
+
+// WidenF16F16CAVX2 runs WidenF16F16CAVX2 on whole groups of 32 elements, and on the last,
+// partial group through a buffer.
+func widenF16F16CAVX2(dst []float32, src []uint16) {
+	n := len(src)
+	m := n &^ 31
+	WidenF16F16CAVX2(dst[:m], src[:m])
+	if m < n {
+		var in [32]uint16
+		var out [32]float32
+		copy(in[:], src[m:])
+		WidenF16F16CAVX2(out[:], in[:])
+		copy(dst[m:n], out[:])
+	}
+}
+
+// NarrowF16F16CAVX2 runs NarrowF16F16CAVX2 on whole groups of 32 elements, and on the last,
+// partial group through a buffer.
+func narrowF16F16CAVX2(dst []uint16, src []float32) {
+	n := len(src)
+	m := n &^ 31
+	NarrowF16F16CAVX2(dst[:m], src[:m])
+	if m < n {
+		var in [32]float32
+		var out [32]uint16
+		copy(in[:], src[m:])
+		NarrowF16F16CAVX2(out[:], in[:])
 		copy(dst[m:n], out[:])
 	}
 }

@@ -147,52 +147,36 @@ func narrowBF16(x isaT) {
 	RET()
 }
 
+// widenF16 is WidenF16 in integer arithmetic, for AVX2 CPUs without F16C.
 func widenF16(x isaT) {
 	convText(x, "WidenF16", "(dst []float32, src []uint16)",
 		"sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:",
 		"with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23",
-		"(Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign.")
+		"(Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign. Integer",
+		"arithmetic, for CPUs without F16C.")
 	dst := Load(Param("dst").Base(), GP64())
 	src := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
 	W := x.lanes(f32)
 	mag, bias, infB, subB, scale := bcast(x, 0x7fff), bcast(x, 112<<23), bcast(x, 0x7bff), bcast(x, 0x400), bcast(x, 0x33800000) // 2^-24
-	var sign VecVirtual
-	if is512(x) {
-		sign = bcast(x, 0x80000000)
-	}
 	groupLoop(n, 4*W, func(i Register) {
 		for u := range 4 {
 			h, a, nr, f, s := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
 			VPMOVZXWD(Mem{Base: src, Index: i, Scale: 2, Disp: 2 * u * W}, h)
-			if is512(x) {
-				VPANDD(mag, h, a)
-				VPSLLD(U8(13), a, nr)
-				VPADDD(bias, nr, nr)
-				inf, sub := K(), K()
-				VPCMPUD(U8(pGT), infB, a, inf)
-				VPADDD(bias, nr, inf, nr) // Inf, NaN: exponent 255
-				VPCMPUD(U8(pLT), subB, a, sub)
-				VCVTDQ2PS(a, f)
-				VMULPS(scale, f, sub, nr) // subnormal: a·2^-24
-				VPSLLD(U8(16), h, s)
-				VPTERNLOGD(U8(0xf8), sign, s, nr) // nr | s&sign
-			} else {
-				VPAND(mag, h, a)
-				VPXOR(a, h, s)
-				VPSLLD(U8(16), s, s)
-				VPSLLD(U8(13), a, nr)
-				VPADDD(bias, nr, nr)
-				inf, sub := x.vecReg(), x.vecReg()
-				VPCMPGTD(infB, a, inf)
-				VPAND(bias, inf, inf)
-				VPADDD(inf, nr, nr) // Inf, NaN: exponent 255
-				VPCMPGTD(a, subB, sub)
-				VCVTDQ2PS(a, f)
-				VMULPS(scale, f, f)
-				VBLENDVPS(sub, f, nr, nr) // subnormal: a·2^-24
-				VPOR(s, nr, nr)
-			}
+			VPAND(mag, h, a)
+			VPXOR(a, h, s)
+			VPSLLD(U8(16), s, s)
+			VPSLLD(U8(13), a, nr)
+			VPADDD(bias, nr, nr)
+			inf, sub := x.vecReg(), x.vecReg()
+			VPCMPGTD(infB, a, inf)
+			VPAND(bias, inf, inf)
+			VPADDD(inf, nr, nr) // Inf, NaN: exponent 255
+			VPCMPGTD(a, subB, sub)
+			VCVTDQ2PS(a, f)
+			VMULPS(scale, f, f)
+			VBLENDVPS(sub, f, nr, nr) // subnormal: a·2^-24
+			VPOR(s, nr, nr)
 			VMOVUPS(nr, Mem{Base: dst, Index: i, Scale: 4, Disp: 4 * u * W})
 		}
 	})
@@ -200,49 +184,84 @@ func widenF16(x isaT) {
 	RET()
 }
 
+// widenF16HW is WidenF16 with VCVTPH2PS (F16C on AVX2, AVX-512F), which
+// converts exactly but quiets a signaling NaN: the NaN lanes get the
+// payload's top bit back from the input.
+func widenF16HW(x isaT, name string) {
+	convText(x, name, "(dst []float32, src []uint16)",
+		"sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:",
+		"VCVTPH2PS, then, where the result is a NaN, its bit 22 (the quiet bit, which",
+		"VCVTPH2PS sets) replaced by the input's bit 9.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	quiet := bcast(x, 0x400000)
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range 4 {
+			r, h := x.vecReg(), x.vecReg()
+			in := Mem{Base: src, Index: i, Scale: 2, Disp: 2 * u * W}
+			VCVTPH2PS(in, r)
+			VPMOVZXWD(in, h)
+			VPSLLD(U8(13), h, h) // bit 9 to bit 22
+			if is512(x) {
+				nan := K()
+				VCMPPS(U8(cmpUnord), r, r, nan)
+				VPTERNLOGD(U8(0xd0), quiet, h, nan, r) // r &^ (quiet &^ h)
+			} else {
+				nan := x.vecReg()
+				VCMPPS(U8(cmpUnord), r, r, nan)
+				VPANDN(quiet, h, h) // quiet &^ h
+				VPAND(nan, h, h)
+				VPANDN(r, h, r)
+			}
+			VMOVUPS(r, Mem{Base: dst, Index: i, Scale: 4, Disp: 4 * u * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// narrowF16HW is NarrowF16 with VCVTPS2PH (F16C on AVX2, AVX-512F).
+func narrowF16HW(x isaT, name string) {
+	convText(x, name, "(dst []uint16, src []float32)",
+		"sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:",
+		"VCVTPS2PH with rounding to nearest even (imm8 0), which ToF16 specifies",
+		"(checked on all 2^32 inputs).")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	W := x.lanes(f32)
+	groupLoop(n, 4*W, func(i Register) {
+		for u := range 4 {
+			r := x.vecReg()
+			VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * u * W}, r)
+			VCVTPS2PH(U8(0), r, Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// narrowF16 is NarrowF16 in integer arithmetic, for AVX2 CPUs without F16C.
 func narrowF16(x isaT) {
 	convText(x, "NarrowF16", "(dst []uint16, src []float32)",
 		"sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:",
 		"with a = |b| of the bits b, min((a + 0xfff + (a>>13)&1 − 112<<23) >> 13,",
 		"0x7c00) (normal, overflow), the bits of the float32 a + 0.5 less those of",
 		"0.5 (subnormal: a rounded to a multiple of 2^-24, to nearest even), or",
-		"0x7e00 | (a>>13)&0x3ff (NaN), and the sign.")
+		"0x7e00 | (a>>13)&0x3ff (NaN), and the sign. Integer arithmetic, for CPUs",
+		"without F16C.")
 	dst := Load(Param("dst").Base(), GP64())
 	src := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
 	W := x.lanes(f32)
 	// round is 0xfff − 112<<23 mod 2^32.
 	abs, one, round, top := bcast(x, 0x7fffffff), bcast(x, 1), bcast(x, 0xc8000fff), bcast(x, 0x7c00)
-	half, normal, pay := bcast(x, 0x3f000000), bcast(x, 0x38800000), bcast(x, 0x3ff)
-	var quiet, sign VecVirtual
-	if is512(x) {
-		quiet, sign = bcast(x, 0x7e00), bcast(x, 0x8000)
-	} else {
-		quiet = bcast(x, 0x200)
-	}
+	half, normal, pay, quiet := bcast(x, 0x3f000000), bcast(x, 0x38800000), bcast(x, 0x3ff), bcast(x, 0x200)
 	narrow := func(i Register, u int) VecVirtual {
 		b, a, uu, nr, f := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
 		VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * u * W}, b)
-		if is512(x) {
-			VPANDD(abs, b, a)
-			VPSRLD(U8(13), a, uu)
-			VPANDD(one, uu, nr)
-			VPADDD(a, nr, nr)
-			VPADDD(round, nr, nr)
-			VPSRLD(U8(13), nr, nr)
-			VPMINUD(top, nr, nr)
-			sub, nan := K(), K()
-			VPCMPUD(U8(pLT), normal, a, sub)
-			VADDPS(half, a, f)
-			VPSUBD(half, f, sub, nr) // subnormal
-			VCMPPS(U8(cmpUnord), b, b, nan)
-			VPTERNLOGD(U8(0xea), quiet, pay, uu) // uu&0x3ff | 0x7e00
-			VMOVDQA32(uu, nan, nr)               // NaN
-			s := x.vecReg()
-			VPSRLD(U8(16), b, s)
-			VPTERNLOGD(U8(0xf8), sign, s, nr) // nr | s&0x8000
-			return nr
-		}
 		VPAND(abs, b, a)
 		VPSRLD(U8(13), a, uu)
 		VPAND(one, uu, nr)
@@ -267,12 +286,6 @@ func narrowF16(x isaT) {
 		return nr
 	}
 	groupLoop(n, 4*W, func(i Register) {
-		if is512(x) {
-			for u := range 4 {
-				VPMOVDW(narrow(i, u), Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
-			}
-			return
-		}
 		for p := range 2 {
 			lo := narrow(i, 2*p)
 			hi := narrow(i, 2*p+1)
@@ -548,9 +561,16 @@ func q8Decode(x isaT, m q8map) {
 // convs emits the conversions of ISA x.
 func convs(x isaT) {
 	widenBF16(x)
-	widenF16(x)
 	narrowBF16(x)
-	narrowF16(x)
+	if is512(x) {
+		widenF16HW(x, "WidenF16")
+		narrowF16HW(x, "NarrowF16")
+	} else {
+		widenF16(x)
+		narrowF16(x)
+		widenF16HW(x, "WidenF16F16C")
+		narrowF16HW(x, "NarrowF16F16C")
+	}
 	absMax(x)
 	for _, m := range q8maps {
 		q8Encode(x, m)
@@ -562,7 +582,7 @@ func convs(x isaT) {
 // partial group of each through a buffer, and the asm.Conv tables.
 func convFile(cons string, isas []isaT) string {
 	var b strings.Builder
-	b.WriteString(spec.Header + "//go:build " + cons + "\n\npackage asm\n\nimport \"math\"\n\n")
+	b.WriteString(spec.Header + "//go:build " + cons + "\n\npackage asm\n\nimport (\n\t\"math\"\n\n\t\"golang.org/x/sys/cpu\"\n)\n\n")
 	b.WriteString("func init() {\n")
 	for _, x := range isas {
 		fmt.Fprintf(&b, "\tConv%s = &Conv{\n", x.name)
@@ -571,10 +591,23 @@ func convFile(cons string, isas []isaT) string {
 		}
 		b.WriteString("\t}\n")
 	}
+	b.WriteString(`	// With F16C (every AVX2 CPU but a few), the binary16 conversions are
+	// VCVTPH2PS and VCVTPS2PH; the integer ones stay a variant, for the tests.
+	if cpu.X86.HasAVX2 && cpu.X86.HasF16C {
+		v := *ConvAVX2
+		ConvVariants["avx2-nof16c"] = &v
+		ConvAVX2.WidenF16, ConvAVX2.NarrowF16 = widenF16F16CAVX2, narrowF16F16CAVX2
+	}
+`)
 	b.WriteString("}\n")
 	for _, x := range isas {
 		G := convGroup(x)
-		for _, f := range []struct{ name, dst, src, arg string }{
+		type wrapper struct{ name, dst, src, arg string }
+		var f16c []wrapper
+		if !is512(x) {
+			f16c = []wrapper{{"WidenF16F16C", "float32", "uint16", ""}, {"NarrowF16F16C", "uint16", "float32", ""}}
+		}
+		for _, f := range append([]wrapper{
 			{"WidenBF16", "float32", "uint16", ""},
 			{"WidenF16", "float32", "uint16", ""},
 			{"NarrowBF16", "uint16", "float32", ""},
@@ -583,7 +616,7 @@ func convFile(cons string, isas []isaT) string {
 			{"Q8EncodeUnsigned", "uint8", "float32", "q"},
 			{"Q8DecodeSigned", "float32", "uint8", "d"},
 			{"Q8DecodeUnsigned", "float32", "uint8", "d"},
-		} {
+		}, f16c...) {
 			param, arg := "", ""
 			if f.arg != "" {
 				param, arg = ", "+f.arg+" float32", ", "+f.arg
