@@ -42,7 +42,7 @@ func init() {
 	}
 }
 
-// WidenBF16AVX2 runs WidenBF16AVX2 on whole groups of 32 elements, and on the last,
+// widenBF16AVX2 runs WidenBF16AVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func widenBF16AVX2(dst []float32, src []uint16) {
 	n := len(src)
@@ -57,7 +57,7 @@ func widenBF16AVX2(dst []float32, src []uint16) {
 	}
 }
 
-// WidenF16AVX2 runs WidenF16AVX2 on whole groups of 32 elements, and on the last,
+// widenF16AVX2 runs WidenF16AVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func widenF16AVX2(dst []float32, src []uint16) {
 	n := len(src)
@@ -72,7 +72,7 @@ func widenF16AVX2(dst []float32, src []uint16) {
 	}
 }
 
-// NarrowBF16AVX2 runs NarrowBF16AVX2 on whole groups of 32 elements, and on the last,
+// narrowBF16AVX2 runs NarrowBF16AVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func narrowBF16AVX2(dst []uint16, src []float32) {
 	n := len(src)
@@ -87,7 +87,7 @@ func narrowBF16AVX2(dst []uint16, src []float32) {
 	}
 }
 
-// NarrowF16AVX2 runs NarrowF16AVX2 on whole groups of 32 elements, and on the last,
+// narrowF16AVX2 runs NarrowF16AVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func narrowF16AVX2(dst []uint16, src []float32) {
 	n := len(src)
@@ -102,7 +102,7 @@ func narrowF16AVX2(dst []uint16, src []float32) {
 	}
 }
 
-// Q8EncodeSignedAVX2 runs Q8EncodeSignedAVX2 on whole groups of 32 elements, and on the last,
+// q8EncodeSignedAVX2 runs Q8EncodeSignedAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func q8EncodeSignedAVX2(dst []uint8, src []float32, q float32) {
 	n := len(src)
@@ -117,7 +117,7 @@ func q8EncodeSignedAVX2(dst []uint8, src []float32, q float32) {
 	}
 }
 
-// Q8EncodeUnsignedAVX2 runs Q8EncodeUnsignedAVX2 on whole groups of 32 elements, and on the last,
+// q8EncodeUnsignedAVX2 runs Q8EncodeUnsignedAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func q8EncodeUnsignedAVX2(dst []uint8, src []float32, q float32) {
 	n := len(src)
@@ -132,7 +132,7 @@ func q8EncodeUnsignedAVX2(dst []uint8, src []float32, q float32) {
 	}
 }
 
-// Q8DecodeSignedAVX2 runs Q8DecodeSignedAVX2 on whole groups of 32 elements, and on the last,
+// q8DecodeSignedAVX2 runs Q8DecodeSignedAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func q8DecodeSignedAVX2(dst []float32, src []uint8, d float32) {
 	n := len(src)
@@ -147,7 +147,7 @@ func q8DecodeSignedAVX2(dst []float32, src []uint8, d float32) {
 	}
 }
 
-// Q8DecodeUnsignedAVX2 runs Q8DecodeUnsignedAVX2 on whole groups of 32 elements, and on the last,
+// q8DecodeUnsignedAVX2 runs Q8DecodeUnsignedAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func q8DecodeUnsignedAVX2(dst []float32, src []uint8, d float32) {
 	n := len(src)
@@ -162,7 +162,7 @@ func q8DecodeUnsignedAVX2(dst []float32, src []uint8, d float32) {
 	}
 }
 
-// WidenF16F16CAVX2 runs WidenF16F16CAVX2 on whole groups of 32 elements, and on the last,
+// widenF16F16CAVX2 runs WidenF16F16CAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func widenF16F16CAVX2(dst []float32, src []uint16) {
 	n := len(src)
@@ -177,7 +177,7 @@ func widenF16F16CAVX2(dst []float32, src []uint16) {
 	}
 }
 
-// NarrowF16F16CAVX2 runs NarrowF16F16CAVX2 on whole groups of 32 elements, and on the last,
+// narrowF16F16CAVX2 runs NarrowF16F16CAVX2 on whole groups of 32 elements, and on the last,
 // partial group through a buffer.
 func narrowF16F16CAVX2(dst []uint16, src []float32) {
 	n := len(src)
@@ -210,7 +210,7 @@ func absMaxAVX2(x []float32) float32 {
 	return math.Float32frombits(a)
 }
 
-// WidenBF16AVX512 runs WidenBF16AVX512 on whole groups of 64 elements, and on the last,
+// widenBF16AVX512 runs WidenBF16AVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func widenBF16AVX512(dst []float32, src []uint16) {
 	n := len(src)
@@ -225,7 +225,7 @@ func widenBF16AVX512(dst []float32, src []uint16) {
 	}
 }
 
-// WidenF16AVX512 runs WidenF16AVX512 on whole groups of 64 elements, and on the last,
+// widenF16AVX512 runs WidenF16AVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func widenF16AVX512(dst []float32, src []uint16) {
 	n := len(src)
@@ -240,7 +240,7 @@ func widenF16AVX512(dst []float32, src []uint16) {
 	}
 }
 
-// NarrowBF16AVX512 runs NarrowBF16AVX512 on whole groups of 64 elements, and on the last,
+// narrowBF16AVX512 runs NarrowBF16AVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func narrowBF16AVX512(dst []uint16, src []float32) {
 	n := len(src)
@@ -255,7 +255,7 @@ func narrowBF16AVX512(dst []uint16, src []float32) {
 	}
 }
 
-// NarrowF16AVX512 runs NarrowF16AVX512 on whole groups of 64 elements, and on the last,
+// narrowF16AVX512 runs NarrowF16AVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func narrowF16AVX512(dst []uint16, src []float32) {
 	n := len(src)
@@ -270,7 +270,7 @@ func narrowF16AVX512(dst []uint16, src []float32) {
 	}
 }
 
-// Q8EncodeSignedAVX512 runs Q8EncodeSignedAVX512 on whole groups of 64 elements, and on the last,
+// q8EncodeSignedAVX512 runs Q8EncodeSignedAVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func q8EncodeSignedAVX512(dst []uint8, src []float32, q float32) {
 	n := len(src)
@@ -285,7 +285,7 @@ func q8EncodeSignedAVX512(dst []uint8, src []float32, q float32) {
 	}
 }
 
-// Q8EncodeUnsignedAVX512 runs Q8EncodeUnsignedAVX512 on whole groups of 64 elements, and on the last,
+// q8EncodeUnsignedAVX512 runs Q8EncodeUnsignedAVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func q8EncodeUnsignedAVX512(dst []uint8, src []float32, q float32) {
 	n := len(src)
@@ -300,7 +300,7 @@ func q8EncodeUnsignedAVX512(dst []uint8, src []float32, q float32) {
 	}
 }
 
-// Q8DecodeSignedAVX512 runs Q8DecodeSignedAVX512 on whole groups of 64 elements, and on the last,
+// q8DecodeSignedAVX512 runs Q8DecodeSignedAVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func q8DecodeSignedAVX512(dst []float32, src []uint8, d float32) {
 	n := len(src)
@@ -315,7 +315,7 @@ func q8DecodeSignedAVX512(dst []float32, src []uint8, d float32) {
 	}
 }
 
-// Q8DecodeUnsignedAVX512 runs Q8DecodeUnsignedAVX512 on whole groups of 64 elements, and on the last,
+// q8DecodeUnsignedAVX512 runs Q8DecodeUnsignedAVX512 on whole groups of 64 elements, and on the last,
 // partial group through a buffer.
 func q8DecodeUnsignedAVX512(dst []float32, src []uint8, d float32) {
 	n := len(src)

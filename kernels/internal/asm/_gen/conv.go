@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -578,20 +577,18 @@ func convs(x isaT) {
 	}
 }
 
-// convFile is the Go side of the conversions: wrappers that run the last,
-// partial group of each through a buffer, and the asm.Conv tables.
+// convFile is the Go side of the amd64 conversions (see spec.ConvFile),
+// with the F16C variants of AVX2 chosen at start-up.
 func convFile(cons string, isas []isaT) string {
-	var b strings.Builder
-	b.WriteString(spec.Header + "//go:build " + cons + "\n\npackage asm\n\nimport (\n\t\"math\"\n\n\t\"golang.org/x/sys/cpu\"\n)\n\n")
-	b.WriteString("func init() {\n")
+	var cs []spec.ConvISA
 	for _, x := range isas {
-		fmt.Fprintf(&b, "\tConv%s = &Conv{\n", x.name)
-		for _, f := range []string{"WidenBF16", "WidenF16", "NarrowBF16", "NarrowF16", "AbsMax", "Q8EncodeSigned", "Q8EncodeUnsigned", "Q8DecodeSigned", "Q8DecodeUnsigned"} {
-			fmt.Fprintf(&b, "\t\t%s: %s%s,\n", f, lowerFirst(f), x.name)
+		c := spec.ConvISA{Name: x.name, Group: convGroup(x)}
+		if !is512(x) {
+			c.Extra = []spec.ConvFunc{{Name: "WidenF16F16C", Dst: "float32", Src: "uint16"}, {Name: "NarrowF16F16C", Dst: "uint16", Src: "float32"}}
 		}
-		b.WriteString("\t}\n")
+		cs = append(cs, c)
 	}
-	b.WriteString(`	// With F16C (every AVX2 CPU but a few), the binary16 conversions are
+	return spec.ConvFile(cons, cs, []string{"golang.org/x/sys/cpu"}, `	// With F16C (every AVX2 CPU but a few), the binary16 conversions are
 	// VCVTPH2PS and VCVTPS2PH; the integer ones stay a variant, for the tests.
 	if cpu.X86.HasAVX2 && cpu.X86.HasF16C {
 		v := *ConvAVX2
@@ -599,66 +596,4 @@ func convFile(cons string, isas []isaT) string {
 		ConvAVX2.WidenF16, ConvAVX2.NarrowF16 = widenF16F16CAVX2, narrowF16F16CAVX2
 	}
 `)
-	b.WriteString("}\n")
-	for _, x := range isas {
-		G := convGroup(x)
-		type wrapper struct{ name, dst, src, arg string }
-		var f16c []wrapper
-		if !is512(x) {
-			f16c = []wrapper{{"WidenF16F16C", "float32", "uint16", ""}, {"NarrowF16F16C", "uint16", "float32", ""}}
-		}
-		for _, f := range append([]wrapper{
-			{"WidenBF16", "float32", "uint16", ""},
-			{"WidenF16", "float32", "uint16", ""},
-			{"NarrowBF16", "uint16", "float32", ""},
-			{"NarrowF16", "uint16", "float32", ""},
-			{"Q8EncodeSigned", "uint8", "float32", "q"},
-			{"Q8EncodeUnsigned", "uint8", "float32", "q"},
-			{"Q8DecodeSigned", "float32", "uint8", "d"},
-			{"Q8DecodeUnsigned", "float32", "uint8", "d"},
-		}, f16c...) {
-			param, arg := "", ""
-			if f.arg != "" {
-				param, arg = ", "+f.arg+" float32", ", "+f.arg
-			}
-			fmt.Fprintf(&b, `
-// %[1]s%[2]s runs %[1]s%[2]s on whole groups of %[3]d elements, and on the last,
-// partial group through a buffer.
-func %[4]s%[2]s(dst []%[5]s, src []%[6]s%[7]s) {
-	n := len(src)
-	m := n &^ %[9]d
-	%[1]s%[2]s(dst[:m], src[:m]%[8]s)
-	if m < n {
-		var in [%[3]d]%[6]s
-		var out [%[3]d]%[5]s
-		copy(in[:], src[m:])
-		%[1]s%[2]s(out[:], in[:]%[8]s)
-		copy(dst[m:n], out[:])
-	}
 }
-`, f.name, x.name, G, lowerFirst(f.name), f.dst, f.src, param, arg, G-1)
-		}
-		fmt.Fprintf(&b, `
-// absMax%[1]s returns absMaxRef(x) in package kernels from AbsMaxBits%[1]s on
-// whole groups of %[2]d elements and on the last, partial group padded with
-// zeros: the quiet NaN 0x7fc00000 when the largest bits are a NaN's.
-func absMax%[1]s(x []float32) float32 {
-	n := len(x)
-	m := n &^ %[3]d
-	a := AbsMaxBits%[1]s(x[:m])
-	if m < n {
-		var s [%[2]d]float32
-		copy(s[:], x[m:])
-		a = max(a, AbsMaxBits%[1]s(s[:]))
-	}
-	if a > 0x7f800000 {
-		a = 0x7fc00000
-	}
-	return math.Float32frombits(a)
-}
-`, x.name, G, G-1)
-	}
-	return b.String()
-}
-
-func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }

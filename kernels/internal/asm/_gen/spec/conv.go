@@ -1,0 +1,106 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The storage conversions' Go side (asm.Conv). Each assembly conversion
+// converts whole groups of elements only; its wrapper runs the last, partial
+// group through a buffer on the stack.
+
+// ConvFunc is one wrapped conversion: the assembly function Name+ISA with
+// arguments (dst []Dst, src []Src) and, where Arg is set, a float32 Arg.
+type ConvFunc struct{ Name, Dst, Src, Arg string }
+
+// ConvFuncs are the conversions of asm.Conv but AbsMax, which has its own
+// wrapper (over AbsMaxBits…).
+var ConvFuncs = []ConvFunc{
+	{"WidenBF16", "float32", "uint16", ""},
+	{"WidenF16", "float32", "uint16", ""},
+	{"NarrowBF16", "uint16", "float32", ""},
+	{"NarrowF16", "uint16", "float32", ""},
+	{"Q8EncodeSigned", "uint8", "float32", "q"},
+	{"Q8EncodeUnsigned", "uint8", "float32", "q"},
+	{"Q8DecodeSigned", "float32", "uint8", "d"},
+	{"Q8DecodeUnsigned", "float32", "uint8", "d"},
+}
+
+// ConvISA is one ISA's conversions: Group elements per assembly iteration,
+// and further functions to wrap (variants the init code may choose).
+type ConvISA struct {
+	Name  string
+	Group int
+	Extra []ConvFunc
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+// ConvFile is a Go file (build constraint cons) with the wrappers of the
+// ISAs' conversions and an init function that sets asm.Conv<ISA> and then
+// runs initExtra; imports are its imports besides math.
+func ConvFile(cons string, isas []ConvISA, imports []string, initExtra string) string {
+	var b strings.Builder
+	b.WriteString(Header + "//go:build " + cons + "\n\npackage asm\n\nimport (\n\t\"math\"\n")
+	if len(imports) > 0 {
+		b.WriteString("\n")
+		for _, im := range imports {
+			fmt.Fprintf(&b, "\t%q\n", im)
+		}
+	}
+	b.WriteString(")\n\nfunc init() {\n")
+	for _, x := range isas {
+		fmt.Fprintf(&b, "\tConv%s = &Conv{\n", x.Name)
+		for _, f := range []string{"WidenBF16", "WidenF16", "NarrowBF16", "NarrowF16", "AbsMax", "Q8EncodeSigned", "Q8EncodeUnsigned", "Q8DecodeSigned", "Q8DecodeUnsigned"} {
+			fmt.Fprintf(&b, "\t\t%s: %s%s,\n", f, lowerFirst(f), x.Name)
+		}
+		b.WriteString("\t}\n")
+	}
+	b.WriteString(initExtra)
+	b.WriteString("}\n")
+	for _, x := range isas {
+		G := x.Group
+		for _, f := range append(append([]ConvFunc{}, ConvFuncs...), x.Extra...) {
+			param, arg := "", ""
+			if f.Arg != "" {
+				param, arg = ", "+f.Arg+" float32", ", "+f.Arg
+			}
+			fmt.Fprintf(&b, `
+// %[4]s%[2]s runs %[1]s%[2]s on whole groups of %[3]d elements, and on the last,
+// partial group through a buffer.
+func %[4]s%[2]s(dst []%[5]s, src []%[6]s%[7]s) {
+	n := len(src)
+	m := n &^ %[9]d
+	%[1]s%[2]s(dst[:m], src[:m]%[8]s)
+	if m < n {
+		var in [%[3]d]%[6]s
+		var out [%[3]d]%[5]s
+		copy(in[:], src[m:])
+		%[1]s%[2]s(out[:], in[:]%[8]s)
+		copy(dst[m:n], out[:])
+	}
+}
+`, f.Name, x.Name, G, lowerFirst(f.Name), f.Dst, f.Src, param, arg, G-1)
+		}
+		fmt.Fprintf(&b, `
+// absMax%[1]s returns absMaxRef(x) in package kernels from AbsMaxBits%[1]s on
+// whole groups of %[2]d elements and on the last, partial group padded with
+// zeros: the quiet NaN 0x7fc00000 when the largest bits are a NaN's.
+func absMax%[1]s(x []float32) float32 {
+	n := len(x)
+	m := n &^ %[3]d
+	a := AbsMaxBits%[1]s(x[:m])
+	if m < n {
+		var s [%[2]d]float32
+		copy(s[:], x[m:])
+		a = max(a, AbsMaxBits%[1]s(s[:]))
+	}
+	if a > 0x7f800000 {
+		a = 0x7fc00000
+	}
+	return math.Float32frombits(a)
+}
+`, x.Name, G, G-1)
+	}
+	return b.String()
+}
