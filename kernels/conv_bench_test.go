@@ -80,3 +80,38 @@ func BenchmarkConv(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAdamStepMixed/n=65536/impl=<implementation>: an 8-bit Adam step
+// over bfloat16 gradients, float32 master weights rounded to a bfloat16
+// copy, and the moments quantized (signed m, unsigned v) — the conversions
+// around the unchanged Adam kernel, block by block.
+func BenchmarkAdamStepMixed(b *testing.B) {
+	const n = 65536
+	r := rand.New(rand.NewPCG(2, 3))
+	p, g := make([]float32, n), make([]float32, n)
+	for i := range p {
+		p[i], g[i] = float32(r.NormFloat64()), float32(r.NormFloat64())*1e-2
+	}
+	x := &Mixed[float32]{P: p, Copy: make([]uint16, n), CopyFormat: BF16, G16: make([]uint16, n), GFormat: BF16}
+	Narrow(BF16, x.G16, g)
+	m, v := NewQ8(Q8Signed, n), NewQ8(Q8Unsigned, n)
+	x.State = []State[float32]{{Q: &m}, {Q: &v}}
+	if err := x.Check("Adam"); err != nil {
+		b.Fatal(err)
+	}
+	as := DefaultAdam().Scalars(1, 1)
+	var sc Scratch
+	old := Impl()
+	defer SetImpl(old)
+	for _, name := range Available() {
+		b.Run(fmt.Sprintf("n=%d/impl=%s", n, name), func(b *testing.B) {
+			if err := SetImpl(name); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				AdamStepMixed(x, 0, n, &sc, &as)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "elems/s")
+		})
+	}
+}
