@@ -12808,13 +12808,12 @@ done:
 	RET
 
 // func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX, AVX2
 TEXT ·Q8EncodeSignedAVX2(SB), NOSPLIT, $0-52
 	MOVQ         codes_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
-	MOVSS        q+48(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS q+48(FP), Y0
 	MOVL         $0x7fffffff, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
@@ -12905,13 +12904,12 @@ done:
 	RET
 
 // func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX, AVX2
 TEXT ·Q8DecodeSignedAVX2(SB), NOSPLIT, $0-52
 	MOVQ         x_base+0(FP), AX
 	MOVQ         codes_base+24(FP), CX
 	MOVQ         codes_len+32(FP), DX
-	MOVSS        d+48(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS d+48(FP), Y0
 	MOVL         $0x38000000, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
@@ -12989,13 +12987,12 @@ done:
 	RET
 
 // func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX, AVX2
 TEXT ·Q8EncodeUnsignedAVX2(SB), NOSPLIT, $0-52
 	MOVQ         codes_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
-	MOVSS        q+48(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS q+48(FP), Y0
 	MOVL         $0x7fffffff, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
@@ -13078,13 +13075,12 @@ done:
 	RET
 
 // func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX, AVX2
 TEXT ·Q8DecodeUnsignedAVX2(SB), NOSPLIT, $0-52
 	MOVQ         x_base+0(FP), AX
 	MOVQ         codes_base+24(FP), CX
 	MOVQ         codes_len+32(FP), DX
-	MOVSS        d+48(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS d+48(FP), Y0
 	MOVL         $0x30000000, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
@@ -13358,13 +13354,12 @@ done:
 	RET
 
 // func Q8EncodeSignedAVX512(codes []uint8, x []float32, q float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·Q8EncodeSignedAVX512(SB), NOSPLIT, $0-52
 	MOVQ         codes_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
-	MOVSS        q+48(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS q+48(FP), Z0
 	MOVL         $0x7fffffff, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Z1
@@ -13460,13 +13455,12 @@ done:
 	RET
 
 // func Q8DecodeSignedAVX512(x []float32, codes []uint8, d float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·Q8DecodeSignedAVX512(SB), NOSPLIT, $0-52
 	MOVQ         x_base+0(FP), AX
 	MOVQ         codes_base+24(FP), CX
 	MOVQ         codes_len+32(FP), DX
-	MOVSS        d+48(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS d+48(FP), Z0
 	MOVL         $0x38000000, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Z1
@@ -13536,13 +13530,12 @@ done:
 	RET
 
 // func Q8EncodeUnsignedAVX512(codes []uint8, x []float32, q float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·Q8EncodeUnsignedAVX512(SB), NOSPLIT, $0-52
 	MOVQ         codes_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
-	MOVSS        q+48(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS q+48(FP), Z0
 	MOVL         $0x7fffffff, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Z1
@@ -13620,13 +13613,12 @@ done:
 	RET
 
 // func Q8DecodeUnsignedAVX512(x []float32, codes []uint8, d float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·Q8DecodeUnsignedAVX512(SB), NOSPLIT, $0-52
 	MOVQ         x_base+0(FP), AX
 	MOVQ         codes_base+24(FP), CX
 	MOVQ         codes_len+32(FP), DX
-	MOVSS        d+48(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS d+48(FP), Z0
 	MOVL         $0x30000000, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Z1

@@ -36,9 +36,10 @@ func bcast(x isaT, v uint32) VecVirtual {
 // bcastParam returns a vector register holding the float32 parameter name in
 // every lane.
 func bcastParam(x isaT, name string) VecVirtual {
-	xr, r := XMM(), x.vecReg()
-	Load(Param(name), xr)
-	VBROADCASTSS(xr, r)
+	p, err := Param(name).Resolve()
+	must(err)
+	r := x.vecReg()
+	VBROADCASTSS(p.Addr, r)
 	return r
 }
 

@@ -104,3 +104,29 @@ func absMax%[1]s(x []float32) float32 {
 	}
 	return b.String()
 }
+
+// convDocs is the section of docs/kernels.md on the storage conversions.
+const convDocs = `
+## Storage conversions
+
+The conversions of ` + "`asm.Conv`" + ` (package ` + "`kernels`" + `' format.go) between the kernels' float32 and the storage
+formats — bfloat16, IEEE binary16 and blockwise 8-bit codes — are lowered by hand (` + "`_gen/conv.go`" + `,
+` + "`_gen/neon/conv.go`" + `) and match their reference bit for bit, NaN payloads included. Each assembly function
+converts whole groups of 32 (AVX2), 64 (AVX-512) or 16 (NEON) elements; its Go wrapper runs the last, partial
+group through a buffer on the stack.
+
+| conversion | reference | AVX2 | AVX-512F | NEON |
+|---|---|---|---|---|
+| WidenBF16 | ` + "`widenBF16Ref`" + ` | shift | shift | ZIP with zeros |
+| NarrowBF16 | ` + "`narrowBF16Ref`" + ` | integer rounding, NaN blend | integer rounding, masked NaN | integer rounding, NaN select |
+| WidenF16 | ` + "`widenF16Ref`" + ` | VCVTPH2PS (F16C; integer without), quiet bit restored | VCVTPH2PS, quiet bit restored | FCVTL, quiet bit restored |
+| NarrowF16 | ` + "`narrowF16Ref`" + ` | VCVTPS2PH (F16C; integer without) | VCVTPS2PH | FCVTN |
+| AbsMax | ` + "`absMaxRef`" + ` | integer max of the bits | integer max of the bits | integer max of the bits |
+| Q8Encode… | ` + "`q8EncodeRef`" + ` | max(min(s, 8), n), saturating packs | masked VCVTPS2DQ, VPMOVUSDB | FCVTNS, select, UMIN |
+| Q8Decode… | ` + "`q8DecodeRef`" + ` | blend of the two encodings | masked multiply | select |
+
+VCVTPS2PH with rounding to nearest even gives ` + "`ToF16`" + ` on all 2^32 float32 inputs (checked on an x86 CPU with
+F16C), and so does FCVTN (checked under qemu-aarch64); VCVTPH2PS and FCVTL quiet a signaling NaN, which the
+lowerings undo. AVX512-BF16's VCVTNEPS2BF16 is not used: it flushes
+subnormal inputs to zero.
+`
