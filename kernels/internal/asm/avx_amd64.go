@@ -588,6 +588,11 @@ func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
 // Q8DecodeSignedAVX2 sets x[i] = Q8Signed.Value(codes[i])·d, negated where codes[i]&0x80, as
 // q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
 // float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (VPSHUFB by the code's
+// nibbles; see q8DecodeTables in _gen/conv.go).
+// With the sign applied before the multiplication, which is exact but
+// where the product is NaN: where d is NaN or infinite, the arithmetic
+// decoding runs, with the sign applied after.
 // It converts the first len/32·32 elements only (whole groups of 32).
 //
 //go:noescape
@@ -609,6 +614,8 @@ func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
 // Q8DecodeUnsignedAVX2 sets x[i] = Q8Unsigned.Value(codes[i])·d, as
 // q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
 // float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (VPSHUFB by the code's
+// nibbles; see q8DecodeTables in _gen/conv.go).
 // It converts the first len/32·32 elements only (whole groups of 32).
 //
 //go:noescape

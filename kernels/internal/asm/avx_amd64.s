@@ -12906,9 +12906,71 @@ done:
 // func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
 // Requires: AVX, AVX2
 TEXT ·Q8DecodeSignedAVX2(SB), NOSPLIT, $0-52
-	MOVQ         x_base+0(FP), AX
-	MOVQ         codes_base+24(FP), CX
-	MOVQ         codes_len+32(FP), DX
+	MOVQ           x_base+0(FP), AX
+	MOVQ           codes_base+24(FP), CX
+	MOVQ           codes_len+32(FP), DX
+	MOVL           d+48(FP), BX
+	ANDL           $0x7f800000, BX
+	CMPL           BX, $0x7f800000
+	JEQ            arith
+	VBROADCASTSS   d+48(FP), Y0
+	VBROADCASTI128 q8lutSignedAVX2<>+0(SB), Y1
+	VBROADCASTI128 q8lutSignedAVX2<>+16(SB), Y2
+	VBROADCASTI128 q8lutSignedAVX2<>+32(SB), Y3
+	VBROADCASTI128 q8lutSignedAVX2<>+48(SB), Y4
+	MOVL           $0x0f0f0f0f, BX
+	VMOVD          BX, X5
+	VPBROADCASTD   X5, Y5
+	MOVL           $0x70707070, BX
+	VMOVD          BX, X6
+	VPBROADCASTD   X6, Y6
+	VPXOR          Y7, Y7, Y7
+	MOVL           $0x7f7f7f7f, BX
+	VMOVD          BX, X8
+	VPBROADCASTD   X8, Y8
+	MOVQ           $0x0705030106040200, BX
+	VMOVQ          BX, X9
+	VPMOVZXBD      X9, Y9
+	XORQ           BX, BX
+
+tloop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         tdone
+	VPERMD     (CX)(BX*1), Y9, Y10
+	VPSRLW     $0x04, Y10, Y11
+	VPAND      Y5, Y11, Y11
+	VPAND      Y5, Y10, Y12
+	VPAND      Y8, Y10, Y10
+	VPADDUSB   Y6, Y10, Y10
+	VPSHUFB    Y11, Y1, Y11
+	VPSHUFB    Y10, Y2, Y13
+	VPOR       Y13, Y11, Y11
+	VPSHUFB    Y12, Y3, Y12
+	VPSHUFB    Y10, Y4, Y13
+	VPXOR      Y13, Y12, Y12
+	VPUNPCKLBW Y11, Y12, Y10
+	VPUNPCKHBW Y11, Y12, Y11
+	VPUNPCKLWD Y10, Y7, Y12
+	VMULPS     Y0, Y12, Y12
+	VMOVUPS    Y12, (AX)(BX*4)
+	VPUNPCKHWD Y10, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 32(AX)(BX*4)
+	VPUNPCKLWD Y11, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 64(AX)(BX*4)
+	VPUNPCKHWD Y11, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 96(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        tloop
+
+tdone:
+	VZEROUPPER
+	RET
+
+arith:
 	VBROADCASTSS d+48(FP), Y0
 	MOVL         $0x38000000, BX
 	VMOVD        BX, X1
@@ -12985,6 +13047,72 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+DATA q8lutSignedAVX2<>+0(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+1(SB)/1, $0x39
+DATA q8lutSignedAVX2<>+2(SB)/1, $0x3a
+DATA q8lutSignedAVX2<>+3(SB)/1, $0x3b
+DATA q8lutSignedAVX2<>+4(SB)/1, $0x3c
+DATA q8lutSignedAVX2<>+5(SB)/1, $0x3d
+DATA q8lutSignedAVX2<>+6(SB)/1, $0x3e
+DATA q8lutSignedAVX2<>+7(SB)/1, $0x3f
+DATA q8lutSignedAVX2<>+8(SB)/1, $0x80
+DATA q8lutSignedAVX2<>+9(SB)/1, $0xb9
+DATA q8lutSignedAVX2<>+10(SB)/1, $0xba
+DATA q8lutSignedAVX2<>+11(SB)/1, $0xbb
+DATA q8lutSignedAVX2<>+12(SB)/1, $0xbc
+DATA q8lutSignedAVX2<>+13(SB)/1, $0xbd
+DATA q8lutSignedAVX2<>+14(SB)/1, $0xbe
+DATA q8lutSignedAVX2<>+15(SB)/1, $0xbf
+DATA q8lutSignedAVX2<>+16(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+17(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+18(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+19(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+20(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+21(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+22(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+23(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+24(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+25(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+26(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+27(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+28(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+29(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+30(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+31(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+32(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+33(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+34(SB)/1, $0x20
+DATA q8lutSignedAVX2<>+35(SB)/1, $0x30
+DATA q8lutSignedAVX2<>+36(SB)/1, $0x40
+DATA q8lutSignedAVX2<>+37(SB)/1, $0x50
+DATA q8lutSignedAVX2<>+38(SB)/1, $0x60
+DATA q8lutSignedAVX2<>+39(SB)/1, $0x70
+DATA q8lutSignedAVX2<>+40(SB)/1, $0x80
+DATA q8lutSignedAVX2<>+41(SB)/1, $0x90
+DATA q8lutSignedAVX2<>+42(SB)/1, $0xa0
+DATA q8lutSignedAVX2<>+43(SB)/1, $0xb0
+DATA q8lutSignedAVX2<>+44(SB)/1, $0xc0
+DATA q8lutSignedAVX2<>+45(SB)/1, $0xd0
+DATA q8lutSignedAVX2<>+46(SB)/1, $0xe0
+DATA q8lutSignedAVX2<>+47(SB)/1, $0xf0
+DATA q8lutSignedAVX2<>+48(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+49(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+50(SB)/1, $0xa0
+DATA q8lutSignedAVX2<>+51(SB)/1, $0xf0
+DATA q8lutSignedAVX2<>+52(SB)/1, $0x40
+DATA q8lutSignedAVX2<>+53(SB)/1, $0x70
+DATA q8lutSignedAVX2<>+54(SB)/1, $0x20
+DATA q8lutSignedAVX2<>+55(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+56(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+57(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+58(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+59(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+60(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+61(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+62(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+63(SB)/1, $0x00
+GLOBL q8lutSignedAVX2<>(SB), RODATA|NOPTR, $64
 
 // func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
 // Requires: AVX, AVX2
@@ -13077,67 +13205,127 @@ done:
 // func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
 // Requires: AVX, AVX2
 TEXT ·Q8DecodeUnsignedAVX2(SB), NOSPLIT, $0-52
-	MOVQ         x_base+0(FP), AX
-	MOVQ         codes_base+24(FP), CX
-	MOVQ         codes_len+32(FP), DX
-	VBROADCASTSS d+48(FP), Y0
-	MOVL         $0x30000000, BX
-	VMOVD        BX, X1
-	VPBROADCASTD X1, Y1
-	MOVL         $0x00000008, BX
-	VMOVD        BX, X2
-	VPBROADCASTD X2, Y2
-	MOVL         $0x2f000000, BX
-	VMOVD        BX, X3
-	VPBROADCASTD X3, Y3
-	XORQ         BX, BX
+	MOVQ           x_base+0(FP), AX
+	MOVQ           codes_base+24(FP), CX
+	MOVQ           codes_len+32(FP), DX
+	VBROADCASTSS   d+48(FP), Y0
+	VBROADCASTI128 q8lutUnsignedAVX2<>+0(SB), Y1
+	VBROADCASTI128 q8lutUnsignedAVX2<>+16(SB), Y2
+	VBROADCASTI128 q8lutUnsignedAVX2<>+32(SB), Y3
+	VBROADCASTI128 q8lutUnsignedAVX2<>+48(SB), Y4
+	MOVL           $0x0f0f0f0f, BX
+	VMOVD          BX, X5
+	VPBROADCASTD   X5, Y5
+	MOVL           $0x70707070, BX
+	VMOVD          BX, X6
+	VPBROADCASTD   X6, Y6
+	VPXOR          Y7, Y7, Y7
+	MOVQ           $0x0705030106040200, BX
+	VMOVQ          BX, X8
+	VPMOVZXBD      X8, Y8
+	XORQ           BX, BX
 
-loop:
-	LEAQ      32(BX), SI
-	CMPQ      SI, DX
-	JA        done
-	VPMOVZXBD (CX)(BX*1), Y4
-	VPSLLD    $0x14, Y4, Y5
-	VPADDD    Y1, Y5, Y5
-	VCVTDQ2PS Y4, Y6
-	VPCMPGTD  Y4, Y2, Y4
-	VMULPS    Y3, Y6, Y6
-	VBLENDVPS Y4, Y6, Y5, Y5
-	VMULPS    Y0, Y5, Y5
-	VMOVUPS   Y5, (AX)(BX*4)
-	VPMOVZXBD 8(CX)(BX*1), Y4
-	VPSLLD    $0x14, Y4, Y5
-	VPADDD    Y1, Y5, Y5
-	VCVTDQ2PS Y4, Y6
-	VPCMPGTD  Y4, Y2, Y4
-	VMULPS    Y3, Y6, Y6
-	VBLENDVPS Y4, Y6, Y5, Y5
-	VMULPS    Y0, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(BX*4)
-	VPMOVZXBD 16(CX)(BX*1), Y4
-	VPSLLD    $0x14, Y4, Y5
-	VPADDD    Y1, Y5, Y5
-	VCVTDQ2PS Y4, Y6
-	VPCMPGTD  Y4, Y2, Y4
-	VMULPS    Y3, Y6, Y6
-	VBLENDVPS Y4, Y6, Y5, Y5
-	VMULPS    Y0, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(BX*4)
-	VPMOVZXBD 24(CX)(BX*1), Y4
-	VPSLLD    $0x14, Y4, Y5
-	VPADDD    Y1, Y5, Y5
-	VCVTDQ2PS Y4, Y6
-	VPCMPGTD  Y4, Y2, Y4
-	VMULPS    Y3, Y6, Y6
-	VBLENDVPS Y4, Y6, Y5, Y5
-	VMULPS    Y0, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(BX*4)
-	MOVQ      SI, BX
-	JMP       loop
+tloop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         tdone
+	VPERMD     (CX)(BX*1), Y8, Y9
+	VPSRLW     $0x04, Y9, Y10
+	VPAND      Y5, Y10, Y10
+	VPAND      Y5, Y9, Y11
+	VPADDUSB   Y6, Y9, Y9
+	VPSHUFB    Y10, Y1, Y10
+	VPSHUFB    Y9, Y2, Y12
+	VPOR       Y12, Y10, Y10
+	VPSHUFB    Y11, Y3, Y11
+	VPSHUFB    Y9, Y4, Y12
+	VPXOR      Y12, Y11, Y11
+	VPUNPCKLBW Y10, Y11, Y9
+	VPUNPCKHBW Y10, Y11, Y10
+	VPUNPCKLWD Y9, Y7, Y11
+	VMULPS     Y0, Y11, Y11
+	VMOVUPS    Y11, (AX)(BX*4)
+	VPUNPCKHWD Y9, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 32(AX)(BX*4)
+	VPUNPCKLWD Y10, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 64(AX)(BX*4)
+	VPUNPCKHWD Y10, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 96(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        tloop
 
-done:
+tdone:
 	VZEROUPPER
 	RET
+
+DATA q8lutUnsignedAVX2<>+0(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+1(SB)/1, $0x31
+DATA q8lutUnsignedAVX2<>+2(SB)/1, $0x32
+DATA q8lutUnsignedAVX2<>+3(SB)/1, $0x33
+DATA q8lutUnsignedAVX2<>+4(SB)/1, $0x34
+DATA q8lutUnsignedAVX2<>+5(SB)/1, $0x35
+DATA q8lutUnsignedAVX2<>+6(SB)/1, $0x36
+DATA q8lutUnsignedAVX2<>+7(SB)/1, $0x37
+DATA q8lutUnsignedAVX2<>+8(SB)/1, $0x38
+DATA q8lutUnsignedAVX2<>+9(SB)/1, $0x39
+DATA q8lutUnsignedAVX2<>+10(SB)/1, $0x3a
+DATA q8lutUnsignedAVX2<>+11(SB)/1, $0x3b
+DATA q8lutUnsignedAVX2<>+12(SB)/1, $0x3c
+DATA q8lutUnsignedAVX2<>+13(SB)/1, $0x3d
+DATA q8lutUnsignedAVX2<>+14(SB)/1, $0x3e
+DATA q8lutUnsignedAVX2<>+15(SB)/1, $0x3f
+DATA q8lutUnsignedAVX2<>+16(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+17(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+18(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+19(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+20(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+21(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+22(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+23(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+24(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+25(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+26(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+27(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+28(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+29(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+30(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+31(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+32(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+33(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+34(SB)/1, $0x20
+DATA q8lutUnsignedAVX2<>+35(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+36(SB)/1, $0x40
+DATA q8lutUnsignedAVX2<>+37(SB)/1, $0x50
+DATA q8lutUnsignedAVX2<>+38(SB)/1, $0x60
+DATA q8lutUnsignedAVX2<>+39(SB)/1, $0x70
+DATA q8lutUnsignedAVX2<>+40(SB)/1, $0x80
+DATA q8lutUnsignedAVX2<>+41(SB)/1, $0x90
+DATA q8lutUnsignedAVX2<>+42(SB)/1, $0xa0
+DATA q8lutUnsignedAVX2<>+43(SB)/1, $0xb0
+DATA q8lutUnsignedAVX2<>+44(SB)/1, $0xc0
+DATA q8lutUnsignedAVX2<>+45(SB)/1, $0xd0
+DATA q8lutUnsignedAVX2<>+46(SB)/1, $0xe0
+DATA q8lutUnsignedAVX2<>+47(SB)/1, $0xf0
+DATA q8lutUnsignedAVX2<>+48(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+49(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+50(SB)/1, $0xa0
+DATA q8lutUnsignedAVX2<>+51(SB)/1, $0xf0
+DATA q8lutUnsignedAVX2<>+52(SB)/1, $0x40
+DATA q8lutUnsignedAVX2<>+53(SB)/1, $0x70
+DATA q8lutUnsignedAVX2<>+54(SB)/1, $0x20
+DATA q8lutUnsignedAVX2<>+55(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+56(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+57(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+58(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+59(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+60(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+61(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+62(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+63(SB)/1, $0x00
+GLOBL q8lutUnsignedAVX2<>(SB), RODATA|NOPTR, $64
 
 // func WidenBF16AVX512(dst []float32, src []uint16)
 // Requires: AVX, AVX512F

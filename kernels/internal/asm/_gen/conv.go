@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -45,17 +46,20 @@ func bcastParam(x isaT, name string) VecVirtual {
 
 // groupLoop emits a loop over i = 0, G, 2G, … while i+G ≤ n, body emitting
 // one group.
-func groupLoop(n Register, G int, body func(i Register)) {
+func groupLoop(n Register, G int, body func(i Register)) { groupLoopP("", n, G, body) }
+
+// groupLoopP is groupLoop with labels that start with prefix.
+func groupLoopP(prefix string, n Register, G int, body func(i Register)) {
 	i, t := GP64(), GP64()
 	XORQ(i, i)
-	Label("loop")
+	Label(prefix + "loop")
 	LEAQ(Mem{Base: i, Disp: G}, t)
 	CMPQ(t, n)
-	JA(LabelRef("done"))
+	JA(LabelRef(prefix + "done"))
 	body(i)
 	MOVQ(t, i)
-	JMP(LabelRef("loop"))
-	Label("done")
+	JMP(LabelRef(prefix + "loop"))
+	Label(prefix + "done")
 }
 
 func is512(x isaT) bool { return x.width == 64 }
@@ -496,14 +500,29 @@ func q8Decode(x isaT, m q8map) {
 	if m.signed {
 		sgn = ", negated where codes[i]&0x80"
 	}
-	convText(x, "Q8Decode"+m.name, "(x []float32, codes []uint8, d float32)",
-		fmt.Sprintf("sets x[i] = Q8%s.Value(codes[i])·d%s, as", m.name, sgn),
+	doc := []string{fmt.Sprintf("sets x[i] = Q8%s.Value(codes[i])·d%s, as", m.name, sgn),
 		"q8DecodeRef in package kernels: with a = codes[i] & max, the value is the",
-		"float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.")
+		"float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20."}
+	if !is512(x) {
+		doc = append(doc, "The value's high 16 bits come from byte tables (VPSHUFB by the code's",
+			"nibbles; see q8DecodeTables in _gen/conv.go).")
+		if m.signed {
+			doc = append(doc, "With the sign applied before the multiplication, which is exact but",
+				"where the product is NaN: where d is NaN or infinite, the arithmetic",
+				"decoding runs, with the sign applied after.")
+		}
+	}
+	convText(x, "Q8Decode"+m.name, "(x []float32, codes []uint8, d float32)", doc...)
 	xp := Load(Param("x").Base(), GP64())
 	codes := Load(Param("codes").Base(), GP64())
 	n := Load(Param("codes").Len(), GP64())
 	W := x.lanes(f32)
+	if !is512(x) {
+		q8DecodeTables(x, m, xp, codes, n)
+		if !m.signed {
+			return
+		}
+	}
 	dv := bcastParam(x, "d")
 	bias := bcast(x, (127-m.bias)<<23)
 	eight := bcast(x, 8)
@@ -556,6 +575,125 @@ func q8Decode(x isaT, m q8map) {
 	})
 	VZEROUPPER()
 	RET()
+}
+
+// q8Tables are the byte tables of q8DecodeTables for map m, 16 bytes each:
+// HA by the code's high nibble h, LA by its low nibble l, and HB and LB by
+// a = code&max for a < 16 (zero otherwise).
+func q8Tables(m q8map) (ha, hb, la, lb [16]byte) {
+	k2 := byte((127 - m.bias) >> 1) // the high byte of (127−B)<<23
+	sub := func(a int) (hi, lo byte) {
+		b := math.Float32bits(float32(a) * math.Float32frombits((127-m.bias-2)<<23))
+		if b&0xffff != 0 {
+			panic("subnormal code with low bits")
+		}
+		return byte(b >> 24), byte(b >> 16)
+	}
+	for i := range 16 {
+		h := i
+		if m.signed {
+			h = i & 7
+			if i&8 != 0 {
+				ha[i] = 0x80 // the sign, which the code's bit 7 is
+			}
+		}
+		if h != 0 {
+			ha[i] |= k2 + byte(h)
+		}
+		la[i] = byte(i << 4)
+		if i < 8 {
+			hi, lo := sub(i)
+			hb[i], lb[i] = hi, la[i]^lo
+		} else {
+			hb[i] = k2
+		}
+	}
+	return
+}
+
+// q8DecodeTables emits AVX2 decoding by table lookups, where d is finite
+// (else it jumps to the label "arith", the arithmetic decoding, for the
+// signed map: see below). Every value has zero low 16 bits, and its high 16
+// bits are (h + K)<<8 | l<<4 for a = 16h + l ≥ 8 (K the high byte of
+// (127−B)<<23): VPSHUFB looks the two bytes up from the nibbles of the code,
+// with a correction for a < 16 (index a + 0x70, saturated: VPSHUFB gives 0
+// where the index's bit 7 is set) that makes the subnormal values. The
+// codes are permuted by dwords so that the byte, then word, unpacks give
+// the values in order. The signed map's sign is the top bit of the high
+// byte (in HA), so it is applied before the multiplication by d — which
+// gives −(v·d) exactly unless the product is NaN, which takes a
+// non-finite d.
+func q8DecodeTables(x isaT, m q8map, xp, codes, n Register) {
+	ha, hb, la, lb := q8Tables(m)
+	tbl := GLOBL("q8lut"+m.name+x.name, RODATA|NOPTR)
+	for t, b := range [][16]byte{ha, hb, la, lb} {
+		for i, v := range b {
+			DATA(16*t+i, U8(v))
+		}
+	}
+	if m.signed {
+		db := GP32()
+		d, err := Param("d").Resolve()
+		must(err)
+		MOVL(d.Addr, db)
+		ANDL(U32(0x7f800000), db)
+		CMPL(db, U32(0x7f800000))
+		JEQ(LabelRef("arith"))
+	}
+	dv := bcastParam(x, "d")
+	var t [4]VecVirtual
+	for i := range t {
+		t[i] = x.vecReg()
+		VBROADCASTI128(tbl.Offset(16*i), t[i])
+	}
+	nib, sat, zero := bcast(x, 0x0f0f0f0f), bcast(x, 0x70707070), x.vecReg()
+	VPXOR(zero, zero, zero)
+	var mask VecVirtual
+	if m.signed {
+		mask = bcast(x, 0x7f7f7f7f)
+	}
+	pt, xr, perm := GP64(), XMM(), x.vecReg()
+	MOVQ(U64(0x0705030106040200), pt) // dwords 0 2 4 6 1 3 5 7
+	VMOVQ(pt, xr)
+	VPMOVZXBD(xr, perm)
+	groupLoopP("t", n, 32, func(i Register) {
+		c, h, l, idx, hi, lo, u := x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg(), x.vecReg()
+		VPERMD(Mem{Base: codes, Index: i, Scale: 1}, perm, c)
+		VPSRLW(U8(4), c, h)
+		VPAND(nib, h, h)
+		VPAND(nib, c, l)
+		if m.signed {
+			a := x.vecReg()
+			VPAND(mask, c, a)
+			VPADDUSB(sat, a, idx)
+		} else {
+			VPADDUSB(sat, c, idx)
+		}
+		VPSHUFB(h, t[0], hi)
+		VPSHUFB(idx, t[1], u)
+		VPOR(u, hi, hi)
+		VPSHUFB(l, t[2], lo)
+		VPSHUFB(idx, t[3], u)
+		VPXOR(u, lo, lo)
+		w0, w1 := x.vecReg(), x.vecReg()
+		VPUNPCKLBW(hi, lo, w0) // codes 0-3, 8-11 | 4-7, 12-15
+		VPUNPCKHBW(hi, lo, w1) // codes 16-19, 24-27 | 20-23, 28-31
+		for k, w := range []VecVirtual{w0, w0, w1, w1} {
+			v := x.vecReg()
+			if k%2 == 0 {
+				VPUNPCKLWD(w, zero, v)
+			} else {
+				VPUNPCKHWD(w, zero, v)
+			}
+			VMULPS(dv, v, v)
+			VMOVUPS(v, Mem{Base: xp, Index: i, Scale: 4, Disp: 32 * k})
+		}
+	})
+	VZEROUPPER()
+	RET()
+	if m.signed {
+		Label("arith")
+	}
 }
 
 // convs emits the conversions of ISA x.

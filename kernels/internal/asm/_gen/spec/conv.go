@@ -123,7 +123,7 @@ group through a buffer on the stack.
 | NarrowF16 | ` + "`narrowF16Ref`" + ` | VCVTPS2PH (F16C; integer without) | VCVTPS2PH | FCVTN |
 | AbsMax | ` + "`absMaxRef`" + ` | integer max of the bits | integer max of the bits | integer max of the bits |
 | Q8Encode… | ` + "`q8EncodeRef`" + ` | max(min(s, 8), n), saturating packs | masked VCVTPS2DQ, VPMOVUSDB | FCVTNS, select, UMIN |
-| Q8Decode… | ` + "`q8DecodeRef`" + ` | blend of the two encodings | masked multiply | select |
+| Q8Decode… | ` + "`q8DecodeRef`" + ` | VPSHUFB byte tables (arithmetic for a non-finite d, signed) | masked multiply | select |
 
 VCVTPS2PH with rounding to nearest even gives ` + "`ToF16`" + ` on all 2^32 float32 inputs (checked on an x86 CPU with
 F16C), and so does FCVTN (checked under qemu-aarch64); VCVTPH2PS and FCVTL quiet a signaling NaN, which the
