@@ -327,6 +327,11 @@ func Q8EncodeSignedNEON(codes []uint8, x []float32, q float32)
 // Q8DecodeSignedNEON sets x[i] = Q8Signed.Value(codes[i])·d, negated where codes[i]&0x80, as
 // q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
 // float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (TBL by the code's nibbles,
+// see spec.Q8Tables).
+// With the sign applied before the multiplication, which is exact but
+// where the product is NaN: where d is NaN or infinite, the arithmetic
+// decoding runs, with the sign applied after.
 // It converts the first len/16·16 elements only (whole groups of 16).
 //
 //go:noescape
@@ -346,6 +351,8 @@ func Q8EncodeUnsignedNEON(codes []uint8, x []float32, q float32)
 // Q8DecodeUnsignedNEON sets x[i] = Q8Unsigned.Value(codes[i])·d, as
 // q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
 // float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (TBL by the code's nibbles,
+// see spec.Q8Tables).
 // It converts the first len/16·16 elements only (whole groups of 16).
 //
 //go:noescape

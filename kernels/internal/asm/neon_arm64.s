@@ -8518,6 +8518,17 @@ loop:
 done:
 	RET
 
+// The tables of Q8DecodeSignedNEON: HA, HB, LA, LB (spec.Q8Tables).
+DATA q8lutSignedNEON<>+0(SB)/8, $0x3f3e3d3c3b3a3900
+DATA q8lutSignedNEON<>+8(SB)/8, $0xbfbebdbcbbbab980
+DATA q8lutSignedNEON<>+16(SB)/8, $0x3838383837373700
+DATA q8lutSignedNEON<>+24(SB)/8, $0x3838383838383838
+DATA q8lutSignedNEON<>+32(SB)/8, $0x7060504030201000
+DATA q8lutSignedNEON<>+40(SB)/8, $0xf0e0d0c0b0a09080
+DATA q8lutSignedNEON<>+48(SB)/8, $0x10207040f0a01000
+DATA q8lutSignedNEON<>+56(SB)/8, $0x0000000000000000
+GLOBL q8lutSignedNEON<>(SB), RODATA|NOPTR, $64
+
 // func Q8DecodeSignedNEON(x []float32, codes []uint8, d float32)
 TEXT ·Q8DecodeSignedNEON(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
@@ -8526,6 +8537,45 @@ TEXT ·Q8DecodeSignedNEON(SB), NOSPLIT, $0-52
 	// V31 = d in every lane
 	FMOVS d+48(FP), F31
 	VDUP V31.S[0], V31.S4
+	// a non-finite d: the arithmetic decoding
+	MOVWU d+48(FP), R3
+	AND $0x7f800000, R3, R3
+	CMPW $0x7f800000, R3
+	BEQ arith
+	MOVD $q8lutSignedNEON<>(SB), R10
+	VLD1 (R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VMOVI $0x0f, V29.B16
+	VMOVI $0x7f, V28.B16
+	LSR $4, R2, R8
+	CBZ R8, tdone
+tloop:
+	VLD1.P 16(R1), [V0.B16]
+	VAND V28.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V2.B16
+	VAND V29.B16, V0.B16, V3.B16
+	VTBL V2.B16, [V20.B16], V4.B16
+	VTBL V1.B16, [V21.B16], V6.B16
+	VORR V6.B16, V4.B16, V4.B16
+	VTBL V3.B16, [V22.B16], V5.B16
+	VTBL V1.B16, [V23.B16], V6.B16
+	VEOR V6.B16, V5.B16, V5.B16
+	VZIP1 V4.B16, V5.B16, V7.B16
+	VZIP2 V4.B16, V5.B16, V8.B16
+	VZIP1 V7.H8, V30.H8, V9.H8
+	VZIP2 V7.H8, V30.H8, V10.H8
+	VZIP1 V8.H8, V30.H8, V11.H8
+	VZIP2 V8.H8, V30.H8, V12.H8
+	WORD $0x6e3fdd29 // fmul v9.4s, v9.4s, v31.4s
+	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
+	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
+	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
+	VST1.P [V9.S4, V10.S4, V11.S4, V12.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE tloop
+tdone:
+	RET
+arith:
 	// V30 = (127−B)<<23 in every lane
 	MOVW $0x38000000, R9
 	VDUP R9, V30.S4
@@ -8686,6 +8736,17 @@ loop:
 done:
 	RET
 
+// The tables of Q8DecodeUnsignedNEON: HA, HB, LA, LB (spec.Q8Tables).
+DATA q8lutUnsignedNEON<>+0(SB)/8, $0x3736353433323100
+DATA q8lutUnsignedNEON<>+8(SB)/8, $0x3f3e3d3c3b3a3938
+DATA q8lutUnsignedNEON<>+16(SB)/8, $0x303030302f2f2f00
+DATA q8lutUnsignedNEON<>+24(SB)/8, $0x3030303030303030
+DATA q8lutUnsignedNEON<>+32(SB)/8, $0x7060504030201000
+DATA q8lutUnsignedNEON<>+40(SB)/8, $0xf0e0d0c0b0a09080
+DATA q8lutUnsignedNEON<>+48(SB)/8, $0x10207040f0a01000
+DATA q8lutUnsignedNEON<>+56(SB)/8, $0x0000000000000000
+GLOBL q8lutUnsignedNEON<>(SB), RODATA|NOPTR, $64
+
 // func Q8DecodeUnsignedNEON(x []float32, codes []uint8, d float32)
 TEXT ·Q8DecodeUnsignedNEON(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
@@ -8694,55 +8755,34 @@ TEXT ·Q8DecodeUnsignedNEON(SB), NOSPLIT, $0-52
 	// V31 = d in every lane
 	FMOVS d+48(FP), F31
 	VDUP V31.S[0], V31.S4
-	// V30 = (127−B)<<23 in every lane
-	MOVW $0x30000000, R9
-	VDUP R9, V30.S4
-	// V29 = ^7 in every lane
-	MOVW $0xfffffff8, R9
-	VDUP R9, V29.S4
-	// V28 = 2^(−B−2) in every lane
-	MOVW $0x2f000000, R9
-	VDUP R9, V28.S4
+	MOVD $q8lutUnsignedNEON<>(SB), R10
+	VLD1 (R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VMOVI $0x0f, V29.B16
 	LSR $4, R2, R8
-	CBZ R8, done
-loop:
+	CBZ R8, tdone
+tloop:
 	VLD1.P 16(R1), [V0.B16]
-	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	VUXTL V1.H4, V4.S4
-	VUXTL2 V1.H8, V5.S4
-	VUXTL V2.H4, V6.S4
-	VUXTL2 V2.H8, V7.S4
-	VSHL $20, V4.S4, V12.S4
-	VADD V30.S4, V12.S4, V12.S4
-	WORD $0x6e21d890 // ucvtf v16.4s, v4.4s
-	WORD $0x6e3cde10 // fmul v16.4s, v16.4s, v28.4s
-	VCMTST V29.S4, V4.S4, V20.S4
-	VBIF V20.B16, V16.B16, V12.B16
+	VUSHR $4, V0.B16, V2.B16
+	VAND V29.B16, V0.B16, V3.B16
+	VTBL V2.B16, [V20.B16], V4.B16
+	VTBL V0.B16, [V21.B16], V6.B16
+	VORR V6.B16, V4.B16, V4.B16
+	VTBL V3.B16, [V22.B16], V5.B16
+	VTBL V0.B16, [V23.B16], V6.B16
+	VEOR V6.B16, V5.B16, V5.B16
+	VZIP1 V4.B16, V5.B16, V7.B16
+	VZIP2 V4.B16, V5.B16, V8.B16
+	VZIP1 V7.H8, V30.H8, V9.H8
+	VZIP2 V7.H8, V30.H8, V10.H8
+	VZIP1 V8.H8, V30.H8, V11.H8
+	VZIP2 V8.H8, V30.H8, V12.H8
+	WORD $0x6e3fdd29 // fmul v9.4s, v9.4s, v31.4s
+	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
+	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
 	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
-	VSHL $20, V5.S4, V13.S4
-	VADD V30.S4, V13.S4, V13.S4
-	WORD $0x6e21d8b1 // ucvtf v17.4s, v5.4s
-	WORD $0x6e3cde31 // fmul v17.4s, v17.4s, v28.4s
-	VCMTST V29.S4, V5.S4, V21.S4
-	VBIF V21.B16, V17.B16, V13.B16
-	WORD $0x6e3fddad // fmul v13.4s, v13.4s, v31.4s
-	VSHL $20, V6.S4, V14.S4
-	VADD V30.S4, V14.S4, V14.S4
-	WORD $0x6e21d8d2 // ucvtf v18.4s, v6.4s
-	WORD $0x6e3cde52 // fmul v18.4s, v18.4s, v28.4s
-	VCMTST V29.S4, V6.S4, V22.S4
-	VBIF V22.B16, V18.B16, V14.B16
-	WORD $0x6e3fddce // fmul v14.4s, v14.4s, v31.4s
-	VSHL $20, V7.S4, V15.S4
-	VADD V30.S4, V15.S4, V15.S4
-	WORD $0x6e21d8f3 // ucvtf v19.4s, v7.4s
-	WORD $0x6e3cde73 // fmul v19.4s, v19.4s, v28.4s
-	VCMTST V29.S4, V7.S4, V23.S4
-	VBIF V23.B16, V19.B16, V15.B16
-	WORD $0x6e3fddef // fmul v15.4s, v15.4s, v31.4s
-	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+	VST1.P [V9.S4, V10.S4, V11.S4, V12.S4], 64(R0)
 	SUBS $1, R8, R8
-	BNE loop
-done:
+	BNE tloop
+tdone:
 	RET

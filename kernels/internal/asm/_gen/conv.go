@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -577,40 +576,6 @@ func q8Decode(x isaT, m q8map) {
 	RET()
 }
 
-// q8Tables are the byte tables of q8DecodeTables for map m, 16 bytes each:
-// HA by the code's high nibble h, LA by its low nibble l, and HB and LB by
-// a = code&max for a < 16 (zero otherwise).
-func q8Tables(m q8map) (ha, hb, la, lb [16]byte) {
-	k2 := byte((127 - m.bias) >> 1) // the high byte of (127−B)<<23
-	sub := func(a int) (hi, lo byte) {
-		b := math.Float32bits(float32(a) * math.Float32frombits((127-m.bias-2)<<23))
-		if b&0xffff != 0 {
-			panic("subnormal code with low bits")
-		}
-		return byte(b >> 24), byte(b >> 16)
-	}
-	for i := range 16 {
-		h := i
-		if m.signed {
-			h = i & 7
-			if i&8 != 0 {
-				ha[i] = 0x80 // the sign, which the code's bit 7 is
-			}
-		}
-		if h != 0 {
-			ha[i] |= k2 + byte(h)
-		}
-		la[i] = byte(i << 4)
-		if i < 8 {
-			hi, lo := sub(i)
-			hb[i], lb[i] = hi, la[i]^lo
-		} else {
-			hb[i] = k2
-		}
-	}
-	return
-}
-
 // q8DecodeTables emits AVX2 decoding by table lookups, where d is finite
 // (else it jumps to the label "arith", the arithmetic decoding, for the
 // signed map: see below). Every value has zero low 16 bits, and its high 16
@@ -624,7 +589,7 @@ func q8Tables(m q8map) (ha, hb, la, lb [16]byte) {
 // gives −(v·d) exactly unless the product is NaN, which takes a
 // non-finite d.
 func q8DecodeTables(x isaT, m q8map, xp, codes, n Register) {
-	ha, hb, la, lb := q8Tables(m)
+	ha, hb, la, lb := spec.Q8Tables(m.signed, m.bias)
 	tbl := GLOBL("q8lut"+m.name+x.name, RODATA|NOPTR)
 	for t, b := range [][16]byte{ha, hb, la, lb} {
 		for i, v := range b {

@@ -289,15 +289,86 @@ func q8Decode(g *gen, m q8map) {
 	if m.signed {
 		sgn = ", negated where codes[i]&0x80"
 	}
-	f := convText(g, "Q8Decode"+m.name, []param{{"x", "[]float32"}, {"codes", "[]uint8"}, {"d", "float32"}}, nil,
-		fmt.Sprintf("sets x[i] = Q8%s.Value(codes[i])·d%s, as", m.name, sgn),
+	doc := []string{fmt.Sprintf("sets x[i] = Q8%s.Value(codes[i])·d%s, as", m.name, sgn),
 		"q8DecodeRef in package kernels: with a = codes[i] & max, the value is the",
-		"float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.")
+		"float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.",
+		"The value's high 16 bits come from byte tables (TBL by the code's nibbles,",
+		"see spec.Q8Tables)."}
+	if m.signed {
+		doc = append(doc, "With the sign applied before the multiplication, which is exact but",
+			"where the product is NaN: where d is NaN or infinite, the arithmetic",
+			"decoding runs, with the sign applied after.")
+	}
+	tbl := "q8lut" + m.name + "NEON<>"
+	ha, hb, la, lb := spec.Q8Tables(m.signed, m.bias)
+	var bs []byte
+	for _, t := range [][16]byte{ha, hb, la, lb} {
+		bs = append(bs, t[:]...)
+	}
+	g.a.b.WriteString("\n// The tables of Q8Decode" + m.name + "NEON: HA, HB, LA, LB (spec.Q8Tables).\n")
+	for i := 0; i < len(bs); i += 8 {
+		var v uint64
+		for j := 7; j >= 0; j-- {
+			v = v<<8 | uint64(bs[i+j])
+		}
+		fmt.Fprintf(&g.a.b, "DATA %s+%d(SB)/8, $0x%016x\n", tbl, i, v)
+	}
+	fmt.Fprintf(&g.a.b, "GLOBL %s(SB), RODATA|NOPTR, $%d\n", tbl, len(bs))
+	f := convText(g, "Q8Decode"+m.name, []param{{"x", "[]float32"}, {"codes", "[]uint8"}, {"d", "float32"}}, nil, doc...)
 	a := &g.a
 	a.ins("MOVD %s, R0", f.base("x"))
 	a.ins("MOVD %s, R1", f.base("codes"))
 	a.ins("MOVD %s, R2", f.len("codes"))
 	a.dupParam(f, 31, "d")
+	if m.signed {
+		a.comment("a non-finite d: the arithmetic decoding")
+		a.ins("MOVWU %s, R3", f.at("d"))
+		a.ins("AND $0x7f800000, R3, R3")
+		a.ins("CMPW $0x7f800000, R3")
+		a.ins("BEQ arith")
+	}
+	a.ins("MOVD $%s(SB), R10", tbl)
+	a.ins("VLD1 (R10), [V20.B16, V21.B16, V22.B16, V23.B16]")
+	a.ins("VEOR V30.B16, V30.B16, V30.B16")
+	a.ins("VMOVI $0x0f, V29.B16")
+	if m.signed {
+		a.ins("VMOVI $0x7f, V28.B16")
+	}
+	a.ins("LSR $%d, R2, R8", log2(convGroup))
+	a.ins("CBZ R8, tdone")
+	a.label("tloop")
+	a.ins("VLD1.P 16(R1), [V0.B16]")
+	idx := 0
+	if m.signed {
+		idx = 1
+		a.ins("VAND V28.B16, V0.B16, V1.B16") // a = code & 0x7f
+	}
+	a.ins("VUSHR $4, V0.B16, V2.B16")     // h
+	a.ins("VAND V29.B16, V0.B16, V3.B16") // l
+	a.ins("VTBL V2.B16, [V20.B16], V4.B16")
+	a.ins("VTBL V%d.B16, [V21.B16], V6.B16", idx) // 0 for a ≥ 16
+	a.ins("VORR V6.B16, V4.B16, V4.B16")          // high bytes
+	a.ins("VTBL V3.B16, [V22.B16], V5.B16")
+	a.ins("VTBL V%d.B16, [V23.B16], V6.B16", idx)
+	a.ins("VEOR V6.B16, V5.B16, V5.B16")  // low bytes
+	a.ins("VZIP1 V4.B16, V5.B16, V7.B16") // codes 0-7: lo | hi<<8
+	a.ins("VZIP2 V4.B16, V5.B16, V8.B16") // codes 8-15
+	a.ins("VZIP1 V7.H8, V30.H8, V9.H8")   // codes 0-3: the 16 bits << 16
+	a.ins("VZIP2 V7.H8, V30.H8, V10.H8")  // 4-7
+	a.ins("VZIP1 V8.H8, V30.H8, V11.H8")  // 8-11
+	a.ins("VZIP2 V8.H8, V30.H8, V12.H8")  // 12-15
+	for r := 9; r < 13; r++ {
+		a.fp3("fmul", a4s, r, r, 31)
+	}
+	a.ins("VST1.P [V9.S4, V10.S4, V11.S4, V12.S4], 64(R0)")
+	a.ins("SUBS $1, R8, R8")
+	a.ins("BNE tloop")
+	a.label("tdone")
+	a.ins("RET")
+	if !m.signed {
+		return
+	}
+	a.label("arith")
 	a.dup32(30, (127-m.bias)<<23, "(127−B)<<23")
 	a.dup32(29, 0xfffffff8, "^7")
 	a.dup32(28, (127-m.bias-2)<<23, "2^(−B−2)")

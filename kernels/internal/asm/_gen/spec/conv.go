@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -123,10 +124,50 @@ group through a buffer on the stack.
 | NarrowF16 | ` + "`narrowF16Ref`" + ` | VCVTPS2PH (F16C; integer without) | VCVTPS2PH | FCVTN |
 | AbsMax | ` + "`absMaxRef`" + ` | integer max of the bits | integer max of the bits | integer max of the bits |
 | Q8Encode… | ` + "`q8EncodeRef`" + ` | max(min(s, 8), n), saturating packs | masked VCVTPS2DQ, VPMOVUSDB | FCVTNS, select, UMIN |
-| Q8Decode… | ` + "`q8DecodeRef`" + ` | VPSHUFB byte tables (arithmetic for a non-finite d, signed) | masked multiply | select |
+| Q8Decode… | ` + "`q8DecodeRef`" + ` | VPSHUFB byte tables (arithmetic for a non-finite d, signed) | masked multiply | TBL byte tables (arithmetic for a non-finite d, signed) |
 
 VCVTPS2PH with rounding to nearest even gives ` + "`ToF16`" + ` on all 2^32 float32 inputs (checked on an x86 CPU with
 F16C), and so does FCVTN (checked under qemu-aarch64); VCVTPH2PS and FCVTL quiet a signaling NaN, which the
 lowerings undo. AVX512-BF16's VCVTNEPS2BF16 is not used: it flushes
 subnormal inputs to zero.
 `
+
+// Q8Tables are the byte tables of the 8-bit decoding by table lookups (AVX2
+// VPSHUFB, NEON TBL) for the map with bias B and, if signed, the sign in
+// the code's bit 7. Every value has zero low 16 bits, and its high 16 bits
+// are (h + K)<<8 | l<<4 for a = 16h + l ≥ 8 (K the high byte of
+// (127−B)<<23); the high byte is HA[h] | HB[a] and the low byte
+// LA[l] ^ LB[a], where HB and LB, looked up only for a < 16 (zero
+// otherwise), make the subnormal values a·2^(−B−2) for a < 8. For the
+// signed map, h is the code's high nibble, whose bit 3 is the sign: HA puts
+// it in the value's sign bit.
+func Q8Tables(signed bool, bias uint32) (ha, hb, la, lb [16]byte) {
+	k2 := byte((127 - bias) >> 1) // the high byte of (127−B)<<23
+	sub := func(a int) (hi, lo byte) {
+		b := math.Float32bits(float32(a) * math.Float32frombits((127-bias-2)<<23))
+		if b&0xffff != 0 {
+			panic("subnormal code with low bits")
+		}
+		return byte(b >> 24), byte(b >> 16)
+	}
+	for i := range 16 {
+		h := i
+		if signed {
+			h = i & 7
+			if i&8 != 0 {
+				ha[i] = 0x80
+			}
+		}
+		if h != 0 {
+			ha[i] |= k2 + byte(h)
+		}
+		la[i] = byte(i << 4)
+		if i < 8 {
+			hi, lo := sub(i)
+			hb[i], lb[i] = hi, la[i]^lo
+		} else {
+			hb[i] = k2
+		}
+	}
+	return
+}
