@@ -523,6 +523,7 @@ func WidenBF16AVX2(dst []float32, src []uint16)
 
 // NarrowBF16AVX2 sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
 // (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
+// A group without NaNs skips the NaN lanes' blend.
 // It converts the first len/32·32 elements only (whole groups of 32).
 //
 //go:noescape

@@ -12411,6 +12411,48 @@ loop:
 	CMPQ      SI, DX
 	JA        done
 	VMOVUPS   (CX)(BX*4), Y3
+	VMOVUPS   32(CX)(BX*4), Y4
+	VCMPPS    $0x03, Y4, Y3, Y3
+	VMOVUPS   64(CX)(BX*4), Y4
+	VMOVUPS   96(CX)(BX*4), Y5
+	VCMPPS    $0x03, Y5, Y4, Y4
+	VPOR      Y4, Y3, Y3
+	VPTEST    Y3, Y3
+	JNZ       nan
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   32(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   96(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, 32(AX)(BX*2)
+	JMP       next
+
+nan:
+	VMOVUPS   (CX)(BX*4), Y3
 	VPSRLD    $0x10, Y3, Y4
 	VPAND     Y0, Y4, Y4
 	VPADDD    Y3, Y4, Y4
@@ -12452,8 +12494,10 @@ loop:
 	VPACKUSDW Y5, Y4, Y4
 	VPERMQ    $0xd8, Y4, Y4
 	VMOVDQU   Y4, 32(AX)(BX*2)
-	MOVQ      SI, BX
-	JMP       loop
+
+next:
+	MOVQ SI, BX
+	JMP  loop
 
 done:
 	VZEROUPPER

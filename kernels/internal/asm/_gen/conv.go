@@ -98,9 +98,12 @@ func widenBF16(x isaT) {
 }
 
 func narrowBF16(x isaT) {
-	convText(x, "NarrowBF16", "(dst []uint16, src []float32)",
-		"sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:",
-		"(b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.")
+	doc := []string{"sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:",
+		"(b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN."}
+	if !is512(x) {
+		doc = append(doc, "A group without NaNs skips the NaN lanes' blend.")
+	}
+	convText(x, "NarrowBF16", "(dst []uint16, src []float32)", doc...)
 	dst := Load(Param("dst").Base(), GP64())
 	src := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
@@ -108,10 +111,17 @@ func narrowBF16(x isaT) {
 	one, round, quiet := bcast(x, 1), bcast(x, 0x7fff), bcast(x, 0x400000)
 	// narrow returns register u of the group: the results in the low 16
 	// bits of each 32-bit lane.
-	narrow := func(i Register, u int) VecVirtual {
+	narrow := func(i Register, u int, nanFree bool) VecVirtual {
 		b, t := x.vecReg(), x.vecReg()
 		VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * u * W}, b)
 		VPSRLD(U8(16), b, t)
+		if nanFree {
+			VPAND(one, t, t)
+			VPADDD(b, t, t)
+			VPADDD(round, t, t)
+			VPSRLD(U8(16), t, t)
+			return t
+		}
 		if is512(x) {
 			VPANDD(one, t, t)
 			VPADDD(b, t, t)
@@ -134,17 +144,37 @@ func narrowBF16(x isaT) {
 	groupLoop(n, 4*W, func(i Register) {
 		if is512(x) {
 			for u := range 4 {
-				VPMOVDW(narrow(i, u), Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
+				VPMOVDW(narrow(i, u, false), Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * u * W})
 			}
 			return
 		}
-		for p := range 2 {
-			lo := narrow(i, 2*p)
-			hi := narrow(i, 2*p+1)
-			VPACKUSDW(hi, lo, lo) // lanes hold lo0-3 hi0-3 | lo4-7 hi4-7
-			VPERMQ(U8(0xd8), lo, lo)
-			VMOVDQU(lo, Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * 2 * p * W})
+		// A group without NaNs (unordered compares of its registers in
+		// pairs) skips the NaN lanes' blend.
+		var nan [2]VecVirtual
+		for p := range nan {
+			a, b := x.vecReg(), x.vecReg()
+			nan[p] = x.vecReg()
+			VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * 2 * p * W}, a)
+			VMOVUPS(Mem{Base: src, Index: i, Scale: 4, Disp: 4 * (2*p + 1) * W}, b)
+			VCMPPS(U8(cmpUnord), b, a, nan[p])
 		}
+		VPOR(nan[1], nan[0], nan[0])
+		VPTEST(nan[0], nan[0])
+		JNZ(LabelRef("nan"))
+		pairs := func(nanFree bool) {
+			for p := range 2 {
+				lo := narrow(i, 2*p, nanFree)
+				hi := narrow(i, 2*p+1, nanFree)
+				VPACKUSDW(hi, lo, lo) // lanes hold lo0-3 hi0-3 | lo4-7 hi4-7
+				VPERMQ(U8(0xd8), lo, lo)
+				VMOVDQU(lo, Mem{Base: dst, Index: i, Scale: 2, Disp: 2 * 2 * p * W})
+			}
+		}
+		pairs(true)
+		JMP(LabelRef("next"))
+		Label("nan")
+		pairs(false)
+		Label("next")
 	})
 	VZEROUPPER()
 	RET()

@@ -119,7 +119,7 @@ group through a buffer on the stack.
 | conversion | reference | AVX2 | AVX-512F | NEON |
 |---|---|---|---|---|
 | WidenBF16 | ` + "`widenBF16Ref`" + ` | shift | shift | ZIP with zeros |
-| NarrowBF16 | ` + "`narrowBF16Ref`" + ` | integer rounding, NaN blend | integer rounding, masked NaN | integer rounding, NaN select |
+| NarrowBF16 | ` + "`narrowBF16Ref`" + ` | integer rounding, NaN blend (skipped for a group without NaNs) | integer rounding, masked NaN | integer rounding, NaN select |
 | WidenF16 | ` + "`widenF16Ref`" + ` | VCVTPH2PS (F16C; integer without), quiet bit restored | VCVTPH2PS, quiet bit restored | FCVTL, quiet bit restored |
 | NarrowF16 | ` + "`narrowF16Ref`" + ` | VCVTPS2PH (F16C; integer without) | VCVTPS2PH | FCVTN |
 | AbsMax | ` + "`absMaxRef`" + ` | integer max of the bits | integer max of the bits | integer max of the bits |
