@@ -574,9 +574,9 @@ func NarrowF16F16CAVX2(dst []uint16, src []float32)
 func AbsMaxBitsAVX2(x []float32) uint32
 
 // Q8EncodeSignedAVX2 sets codes[i] = Q8Signed.Encode(|x[i]|·q), | 0x80 where x[i]'s sign bit is set, as
-// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's
-// sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even
-// (VCVTPS2DQ) and, with b the bits of y, the normal code n is
+// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's sign), the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
 // (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, shifted arithmetically: n ≤ s
 // where y < 2^(1−B) (n ≤ 0 below 2^−B, n = RNE(8μ) ≤ RNE(4+4μ) = s for
 // y = (1+μ)·2^−B) and n ≥ 8 above, so the code is max(min(s, 8), n), clamped to
@@ -600,9 +600,9 @@ func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
 func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
 
 // Q8EncodeUnsignedAVX2 sets codes[i] = Q8Unsigned.Encode(|x[i]|·q), as
-// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's
-// sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even
-// (VCVTPS2DQ) and, with b the bits of y, the normal code n is
+// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's sign), the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
 // (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, shifted arithmetically: n ≤ s
 // where y < 2^(1−B) (n ≤ 0 below 2^−B, n = RNE(8μ) ≤ RNE(4+4μ) = s for
 // y = (1+μ)·2^−B) and n ≥ 8 above, so the code is max(min(s, 8), n), clamped to
@@ -661,9 +661,9 @@ func NarrowF16AVX512(dst []uint16, src []float32)
 func AbsMaxBitsAVX512(x []float32) uint32
 
 // Q8EncodeSignedAVX512 sets codes[i] = Q8Signed.Encode(|x[i]|·q), | 0x80 where x[i]'s sign bit is set, as
-// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's
-// sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even
-// (VCVTPS2DQ) and, with b the bits of y, the normal code n is
+// q8EncodeRef in package kernels. With y = |x[i]|·q, the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
 // (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order
 // of operations for every b ≥ 2^(1−B)'s bits, NaN included); the code is s where
 // y < 2^(1−B), else n, clamped to max (VPMOVUSDB for the unsigned map).
@@ -681,9 +681,9 @@ func Q8EncodeSignedAVX512(codes []uint8, x []float32, q float32)
 func Q8DecodeSignedAVX512(x []float32, codes []uint8, d float32)
 
 // Q8EncodeUnsignedAVX512 sets codes[i] = Q8Unsigned.Encode(|x[i]|·q), as
-// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's
-// sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even
-// (VCVTPS2DQ) and, with b the bits of y, the normal code n is
+// q8EncodeRef in package kernels. With y = |x[i]|·q, the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
 // (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order
 // of operations for every b ≥ 2^(1−B)'s bits, NaN included); the code is s where
 // y < 2^(1−B), else n, clamped to max (VPMOVUSDB for the unsigned map).

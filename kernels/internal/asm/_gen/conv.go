@@ -13,12 +13,14 @@ import (
 // The storage conversions (asm.Conv), lowered by hand to AVX2 and AVX-512F.
 // Each is integer arithmetic on the encodings, plus float operations that
 // are exact or rounded once as in the reference, so every result matches
-// the reference in package kernels (format.go) bit for bit. No F16C and no
-// AVX512-BF16: VCVTNEPS2BF16 flushes subnormal inputs.
+// the reference in package kernels (format.go) bit for bit. The binary16
+// conversions are VCVTPS2PH and VCVTPH2PS (AVX-512F; on AVX2 with F16C,
+// chosen at start-up, the integer lowering otherwise); AVX512-BF16 is not
+// used: VCVTNEPS2BF16 flushes subnormal inputs.
 //
 // Each assembly function converts whole groups of 4 vector registers of
 // elements (32 on AVX2, 64 on AVX-512) and ignores the rest; the Go wrappers
-// of convFile run the last, partial group through a buffer on the stack.
+// (spec.ConvFile) run the last, partial group through a buffer on the stack.
 
 // convGroup is the number of elements an assembly conversion handles per
 // iteration: four registers of float32.
@@ -401,10 +403,14 @@ func q8Encode(x isaT, m q8map) {
 	if m.signed {
 		sgn = ", | 0x80 where x[i]'s sign bit is set"
 	}
+	y := "y = |x[i]·q| (|x[i]|·q but for a NaN's sign)"
+	if is512(x) {
+		y = "y = |x[i]|·q"
+	}
 	doc := []string{fmt.Sprintf("sets codes[i] = Q8%s.Encode(|x[i]|·q)%s, as", m.name, sgn),
-		"q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's",
-		"sign), the subnormal code s is the float32 y·2^(B+2) rounded to nearest even",
-		"(VCVTPS2DQ) and, with b the bits of y, the normal code n is"}
+		"q8EncodeRef in package kernels. With " + y + ", the subnormal code s is",
+		"the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the",
+		"bits of y, the normal code n is"}
 	if is512(x) {
 		doc = append(doc,
 			"(b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order",
