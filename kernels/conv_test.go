@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	stdslices "slices"
@@ -14,7 +15,7 @@ import (
 // arithmetic), at every length and offset, with guard bands.
 
 // convOf returns implementation name's conversions.
-func convOf(t *testing.T, name string) *asm.Conv {
+func convOf(t testing.TB, name string) *asm.Conv {
 	for _, im := range available {
 		if im.t32.Name == name {
 			return im.conv
@@ -22,6 +23,25 @@ func convOf(t *testing.T, name string) *asm.Conv {
 	}
 	t.Fatalf("no implementation %q", name)
 	return nil
+}
+
+// namedConv is an implementation's conversions, or a variant of them.
+type namedConv struct {
+	name string
+	c    *asm.Conv
+}
+
+// convsUnderTest returns the conversions of every available implementation
+// and the variants of asm.ConvVariants.
+func convsUnderTest(t testing.TB) []namedConv {
+	var cs []namedConv
+	for _, name := range Available() {
+		cs = append(cs, namedConv{name, convOf(t, name)})
+	}
+	for _, name := range stdslices.Sorted(maps.Keys(asm.ConvVariants)) {
+		cs = append(cs, namedConv{name, asm.ConvVariants[name]})
+	}
+	return cs
 }
 
 // specialF32 returns a float32 that exercises the conversions: ties and
@@ -69,8 +89,8 @@ func guardedConv[E any](n, off int, fill E) (buf, s []E) {
 
 func TestConvBitIdentical(t *testing.T) {
 	offs := 16
-	for _, name := range Available() {
-		c := convOf(t, name)
+	for _, nc := range convsUnderTest(t) {
+		name, c := nc.name, nc.c
 		for _, n := range convLengths() {
 			for off := range offs {
 				r := rand.New(rand.NewPCG(uint64(n), uint64(off)))
@@ -142,4 +162,72 @@ func bits32(x []float32) []uint32 {
 		b[i] = math.Float32bits(v)
 	}
 	return b
+}
+
+// q8EdgeValues returns magnitudes at the edges of map m's encoding: ties
+// and near ties of the normal codes (bit 20 of the encoding) and of the
+// subnormal ones (multiples of 2^(−B−2) and a half), the smallest normal
+// value, the top and beyond, zeros, Inf and NaN — which random values almost
+// never hit.
+func q8EdgeValues(m Q8Map) []float32 {
+	var ys []float32
+	near := func(b uint32) {
+		for d := -2; d <= 2; d++ {
+			ys = append(ys, math.Float32frombits(b+uint32(d)))
+		}
+	}
+	for e := uint32(127 - m.bias - 3); e <= 129; e++ {
+		for f := uint32(0); f < 8; f++ {
+			near(e<<23 | f<<20 | 0x80000) // tie between codes
+			near(e<<23 | f<<20)           // a code
+		}
+	}
+	unit := math.Float32frombits((127 - m.bias - 2) << 23) // 2^(−B−2)
+	for k := 0; k <= 16; k++ {
+		near(math.Float32bits(float32(k) * unit))
+		near(math.Float32bits((float32(k) + 0.5) * unit))
+	}
+	near(math.Float32bits(Q8Top))
+	near(math.Float32bits(1.9375))
+	near(0x7f800000)
+	return append(ys, 0, math.Float32frombits(0x7fc00000), math.Float32frombits(0x7f800001), math.Float32frombits(1))
+}
+
+func TestConvQ8Edges(t *testing.T) {
+	for _, nc := range convsUnderTest(t) {
+		for _, m := range []Q8Map{Q8Signed, Q8Unsigned} {
+			ys := q8EdgeValues(m)
+			x := make([]float32, 0, 2*len(ys))
+			for _, y := range ys {
+				x = append(x, y, -y)
+			}
+			for _, q := range []float32{1, 0.5, 2, 3} {
+				got, want := make([]uint8, len(x)), make([]uint8, len(x))
+				q8EncodeRef(m, want, x, q)
+				enc, dec := nc.c.Q8EncodeUnsigned, nc.c.Q8DecodeUnsigned
+				if m.Signed {
+					enc, dec = nc.c.Q8EncodeSigned, nc.c.Q8DecodeSigned
+				}
+				enc(got, x, q)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s signed=%v q=%g: x=%x (%g) encodes as %#x, want %#x", nc.name, m.Signed, q, math.Float32bits(x[i]), x[i], got[i], want[i])
+					}
+				}
+				// Every code decodes as the reference does.
+				codes := make([]uint8, 256)
+				for i := range codes {
+					codes[i] = uint8(i)
+				}
+				gv, wv := make([]float32, 256), make([]float32, 256)
+				q8DecodeRef(m, wv, codes, q)
+				dec(gv, codes, q)
+				for i := range gv {
+					if math.Float32bits(gv[i]) != math.Float32bits(wv[i]) {
+						t.Fatalf("%s signed=%v d=%g: code %#x decodes as %x, want %x", nc.name, m.Signed, q, i, math.Float32bits(gv[i]), math.Float32bits(wv[i]))
+					}
+				}
+			}
+		}
+	}
 }

@@ -15,9 +15,15 @@
 // as the first one (whose length is loaded) and that the slices do not
 // overlap.
 //
-// Every file here except this one and the tests is generated: do not edit
-// them; change _gen and run go generate.
+// The storage conversions (Conv, declared in conv.go) are lowered by hand in
+// _gen/conv.go to AVX2 and AVX-512F and in _gen/neon/conv.go to NEON;
+// conv_amd64.go and conv_arm64.go, generated with them, hold their Go
+// wrappers (the last, partial group of elements goes through a buffer) and
+// set ConvAVX2, ConvAVX512 and ConvNEON.
+//
+// Every file here except this one, conv.go and the tests is generated: do
+// not edit them; change _gen and run go generate.
 package asm
 
-//go:generate go run -C _gen . -out ../avx_amd64.s -stubs ../avx_amd64.go -pkg asm -layout ../layout.go -table ../table.go -catalog ../catalog.go -tables ../tables_amd64.go -fallback ../tables_noavx.go -docs ../../../../docs/kernels.md
-//go:generate go run -C _gen ./neon -out ../neon_arm64.s -stubs ../neon_arm64.go -tables ../tables_arm64.go -fallback ../tables_noneon.go
+//go:generate go run -C _gen . -out ../avx_amd64.s -stubs ../avx_amd64.go -pkg asm -layout ../layout.go -table ../table.go -catalog ../catalog.go -tables ../tables_amd64.go -conv ../conv_amd64.go -fallback ../tables_noavx.go -docs ../../../../docs/kernels.md
+//go:generate go run -C _gen ./neon -out ../neon_arm64.s -stubs ../neon_arm64.go -tables ../tables_arm64.go -conv ../conv_arm64.go -fallback ../tables_noneon.go

@@ -577,3 +577,189 @@ func LionQ8AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
 //
 //go:noescape
 func LionQ8BF16AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
+
+// WidenBF16AVX2 sets dst[i] = FromBF16(src[i]) as widenBF16Ref in package kernels:
+// the bits h<<16.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func WidenBF16AVX2(dst []float32, src []uint16)
+
+// NarrowBF16AVX2 sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
+// (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
+// A group without NaNs skips the NaN lanes' blend.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func NarrowBF16AVX2(dst []uint16, src []float32)
+
+// WidenF16AVX2 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// with a = h & 0x7fff, the bits a<<13 + 112<<23 (normal), a<<13 + 224<<23
+// (Inf, NaN) or the float32 a·2^-24 (subnormal), and the sign. Integer
+// arithmetic, for CPUs without F16C.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func WidenF16AVX2(dst []float32, src []uint16)
+
+// NarrowF16AVX2 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
+// with a = |b| of the bits b, min((a + 0xfff + (a>>13)&1 − 112<<23) >> 13,
+// 0x7c00) (normal, overflow), the bits of the float32 a + 0.5 less those of
+// 0.5 (subnormal: a rounded to a multiple of 2^-24, to nearest even), or
+// 0x7e00 | (a>>13)&0x3ff (NaN), and the sign. Integer arithmetic, for CPUs
+// without F16C.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func NarrowF16AVX2(dst []uint16, src []float32)
+
+// WidenF16F16CAVX2 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// VCVTPH2PS, then, where the result is a NaN, its bit 22 (the quiet bit, which
+// VCVTPH2PS sets) replaced by the input's bit 9.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func WidenF16F16CAVX2(dst []float32, src []uint16)
+
+// NarrowF16F16CAVX2 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
+// VCVTPS2PH with rounding to nearest even (imm8 0), which ToF16 specifies
+// (checked on all 2^32 inputs).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func NarrowF16F16CAVX2(dst []uint16, src []float32)
+
+// AbsMaxBitsAVX2 returns the largest of the bits of |x[i]| (0 for none): the bits of
+// absMaxRef(x) in package kernels where no element is NaN, above 0x7f800000
+// where one is (the caller returns the quiet NaN then).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func AbsMaxBitsAVX2(x []float32) uint32
+
+// Q8EncodeSignedAVX2 sets codes[i] = Q8Signed.Encode(|x[i]|·q), | 0x80 where x[i]'s sign bit is set, as
+// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's sign), the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
+// (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, shifted arithmetically: n ≤ s
+// where y < 2^(1−B) (n ≤ 0 below 2^−B, n = RNE(8μ) ≤ RNE(4+4μ) = s for
+// y = (1+μ)·2^−B) and n ≥ 8 above, so the code is max(min(s, 8), n), clamped to
+// max by the saturating packs (s is 0x80000000 where y·2^(B+2) overflows).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
+
+// Q8DecodeSignedAVX2 sets x[i] = Q8Signed.Value(codes[i])·d, negated where codes[i]&0x80, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (VPSHUFB by the code's
+// nibbles; see q8DecodeTables in _gen/conv.go).
+// With the sign applied before the multiplication, which is exact but
+// where the product is NaN: where d is NaN or infinite, the arithmetic
+// decoding runs, with the sign applied after.
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
+
+// Q8EncodeUnsignedAVX2 sets codes[i] = Q8Unsigned.Encode(|x[i]|·q), as
+// q8EncodeRef in package kernels. With y = |x[i]·q| (|x[i]|·q but for a NaN's sign), the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
+// (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20, shifted arithmetically: n ≤ s
+// where y < 2^(1−B) (n ≤ 0 below 2^−B, n = RNE(8μ) ≤ RNE(4+4μ) = s for
+// y = (1+μ)·2^−B) and n ≥ 8 above, so the code is max(min(s, 8), n), clamped to
+// max by the saturating packs (s is 0x80000000 where y·2^(B+2) overflows).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
+
+// Q8DecodeUnsignedAVX2 sets x[i] = Q8Unsigned.Value(codes[i])·d, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (VPSHUFB by the code's
+// nibbles; see q8DecodeTables in _gen/conv.go).
+// It converts the first len/32·32 elements only (whole groups of 32).
+//
+//go:noescape
+func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
+
+// WidenBF16AVX512 sets dst[i] = FromBF16(src[i]) as widenBF16Ref in package kernels:
+// the bits h<<16.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func WidenBF16AVX512(dst []float32, src []uint16)
+
+// NarrowBF16AVX512 sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
+// (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func NarrowBF16AVX512(dst []uint16, src []float32)
+
+// WidenF16AVX512 sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// VCVTPH2PS, then, where the result is a NaN, its bit 22 (the quiet bit, which
+// VCVTPH2PS sets) replaced by the input's bit 9.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func WidenF16AVX512(dst []float32, src []uint16)
+
+// NarrowF16AVX512 sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels:
+// VCVTPS2PH with rounding to nearest even (imm8 0), which ToF16 specifies
+// (checked on all 2^32 inputs).
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func NarrowF16AVX512(dst []uint16, src []float32)
+
+// AbsMaxBitsAVX512 returns the largest of the bits of |x[i]| (0 for none): the bits of
+// absMaxRef(x) in package kernels where no element is NaN, above 0x7f800000
+// where one is (the caller returns the quiet NaN then).
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func AbsMaxBitsAVX512(x []float32) uint32
+
+// Q8EncodeSignedAVX512 sets codes[i] = Q8Signed.Encode(|x[i]|·q), | 0x80 where x[i]'s sign bit is set, as
+// q8EncodeRef in package kernels. With y = |x[i]|·q, the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
+// (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order
+// of operations for every b ≥ 2^(1−B)'s bits, NaN included); the code is s where
+// y < 2^(1−B), else n, clamped to max (VPMOVUSDB for the unsigned map).
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func Q8EncodeSignedAVX512(codes []uint8, x []float32, q float32)
+
+// Q8DecodeSignedAVX512 sets x[i] = Q8Signed.Value(codes[i])·d, negated where codes[i]&0x80, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func Q8DecodeSignedAVX512(x []float32, codes []uint8, d float32)
+
+// Q8EncodeUnsignedAVX512 sets codes[i] = Q8Unsigned.Encode(|x[i]|·q), as
+// q8EncodeRef in package kernels. With y = |x[i]|·q, the subnormal code s is
+// the float32 y·2^(B+2) rounded to nearest even (VCVTPS2DQ) and, with b the
+// bits of y, the normal code n is
+// (b + 0x7ffff + (b>>20)&1 − (127−B)<<23) >> 20 (equal to the reference's order
+// of operations for every b ≥ 2^(1−B)'s bits, NaN included); the code is s where
+// y < 2^(1−B), else n, clamped to max (VPMOVUSDB for the unsigned map).
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func Q8EncodeUnsignedAVX512(codes []uint8, x []float32, q float32)
+
+// Q8DecodeUnsignedAVX512 sets x[i] = Q8Unsigned.Value(codes[i])·d, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// It converts the first len/64·64 elements only (whole groups of 64).
+//
+//go:noescape
+func Q8DecodeUnsignedAVX512(x []float32, codes []uint8, d float32)

@@ -16823,3 +16823,1550 @@ v1_s0_p2:
 v1_done:
 	VZEROUPPER
 	RET
+
+// func WidenBF16AVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2
+TEXT ·WidenBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, (AX)(BX*4)
+	VPMOVZXWD 16(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 32(AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 64(AX)(BX*4)
+	VPMOVZXWD 48(CX)(BX*2), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVUPS   Y0, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowBF16AVX2(dst []uint16, src []float32)
+// Requires: AVX, AVX2
+TEXT ·NarrowBF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y3
+	VMOVUPS   32(CX)(BX*4), Y4
+	VCMPPS    $0x03, Y4, Y3, Y3
+	VMOVUPS   64(CX)(BX*4), Y4
+	VMOVUPS   96(CX)(BX*4), Y5
+	VCMPPS    $0x03, Y5, Y4, Y4
+	VPOR      Y4, Y3, Y3
+	VPTEST    Y3, Y3
+	JNZ       nan
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   32(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   96(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, 32(AX)(BX*2)
+	JMP       next
+
+nan:
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   32(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y0, Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    Y1, Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VMOVUPS   96(CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y5
+	VPAND     Y0, Y5, Y5
+	VPADDD    Y3, Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPOR      Y2, Y3, Y3
+	VBLENDVPS Y6, Y3, Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VPACKUSDW Y5, Y4, Y4
+	VPERMQ    $0xd8, Y4, Y4
+	VMOVDQU   Y4, 32(AX)(BX*2)
+
+next:
+	MOVQ SI, BX
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16AVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2
+TEXT ·WidenF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00007bff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00000400, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x33800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, (AX)(BX*4)
+	VPMOVZXWD 16(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(BX*4)
+	VPMOVZXWD 48(CX)(BX*2), Y5
+	VPAND     Y0, Y5, Y6
+	VPXOR     Y6, Y5, Y7
+	VPSLLD    $0x10, Y7, Y7
+	VPSLLD    $0x0d, Y6, Y5
+	VPADDD    Y1, Y5, Y5
+	VPCMPGTD  Y2, Y6, Y8
+	VPAND     Y1, Y8, Y8
+	VPADDD    Y8, Y5, Y5
+	VPCMPGTD  Y6, Y3, Y8
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y4, Y6, Y6
+	VBLENDVPS Y8, Y6, Y5, Y5
+	VPOR      Y7, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16AVX2(dst []uint16, src []float32)
+// Requires: AVX, AVX2
+TEXT ·NarrowF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0xc8000fff, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00007c00, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x000003ff, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Y6
+	MOVL         $0x00000200, BX
+	VMOVD        BX, X7
+	VPBROADCASTD X7, Y7
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y11
+	VPADDD    Y9, Y11, Y11
+	VPADDD    Y2, Y11, Y11
+	VPSRLD    $0x0d, Y11, Y11
+	VPMINUD   Y3, Y11, Y11
+	VPCMPGTD  Y9, Y5, Y13
+	VADDPS    Y4, Y9, Y12
+	VPSUBD    Y4, Y12, Y12
+	VBLENDVPS Y13, Y12, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y12
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y12, Y10, Y10
+	VPOR      Y10, Y11, Y11
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y11, Y11
+	VMOVUPS   32(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y12
+	VPADDD    Y9, Y12, Y12
+	VPADDD    Y2, Y12, Y12
+	VPSRLD    $0x0d, Y12, Y12
+	VPMINUD   Y3, Y12, Y12
+	VPCMPGTD  Y9, Y5, Y14
+	VADDPS    Y4, Y9, Y13
+	VPSUBD    Y4, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y12
+	VCMPPS    $0x03, Y8, Y8, Y13
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y13, Y10, Y10
+	VPOR      Y10, Y12, Y12
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y12, Y12
+	VPACKUSDW Y12, Y11, Y11
+	VPERMQ    $0xd8, Y11, Y11
+	VMOVDQU   Y11, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y11
+	VPADDD    Y9, Y11, Y11
+	VPADDD    Y2, Y11, Y11
+	VPSRLD    $0x0d, Y11, Y11
+	VPMINUD   Y3, Y11, Y11
+	VPCMPGTD  Y9, Y5, Y13
+	VADDPS    Y4, Y9, Y12
+	VPSUBD    Y4, Y12, Y12
+	VBLENDVPS Y13, Y12, Y11, Y11
+	VCMPPS    $0x03, Y8, Y8, Y12
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y12, Y10, Y10
+	VPOR      Y10, Y11, Y11
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y11, Y11
+	VMOVUPS   96(CX)(BX*4), Y8
+	VPAND     Y0, Y8, Y9
+	VPSRLD    $0x0d, Y9, Y10
+	VPAND     Y1, Y10, Y12
+	VPADDD    Y9, Y12, Y12
+	VPADDD    Y2, Y12, Y12
+	VPSRLD    $0x0d, Y12, Y12
+	VPMINUD   Y3, Y12, Y12
+	VPCMPGTD  Y9, Y5, Y14
+	VADDPS    Y4, Y9, Y13
+	VPSUBD    Y4, Y13, Y13
+	VBLENDVPS Y14, Y13, Y12, Y12
+	VCMPPS    $0x03, Y8, Y8, Y13
+	VPOR      Y7, Y10, Y10
+	VPAND     Y6, Y10, Y10
+	VPAND     Y13, Y10, Y10
+	VPOR      Y10, Y12, Y12
+	VPXOR     Y9, Y8, Y8
+	VPSRLD    $0x10, Y8, Y8
+	VPOR      Y8, Y12, Y12
+	VPACKUSDW Y12, Y11, Y11
+	VPERMQ    $0xd8, Y11, Y11
+	VMOVDQU   Y11, 32(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16F16CAVX2(dst []float32, src []uint16)
+// Requires: AVX, AVX2, F16C
+TEXT ·WidenF16F16CAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Y0
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VCVTPH2PS (CX)(BX*2), Y1
+	VPMOVZXWD (CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, (AX)(BX*4)
+	VCVTPH2PS 16(CX)(BX*2), Y1
+	VPMOVZXWD 16(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 32(AX)(BX*4)
+	VCVTPH2PS 32(CX)(BX*2), Y1
+	VPMOVZXWD 32(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 64(AX)(BX*4)
+	VCVTPH2PS 48(CX)(BX*2), Y1
+	VPMOVZXWD 48(CX)(BX*2), Y2
+	VPSLLD    $0x0d, Y2, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VPANDN    Y0, Y2, Y2
+	VPAND     Y3, Y2, Y2
+	VPANDN    Y1, Y2, Y1
+	VMOVUPS   Y1, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16F16CAVX2(dst []uint16, src []float32)
+// Requires: AVX, F16C
+TEXT ·NarrowF16F16CAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, (AX)(BX*2)
+	VMOVUPS   32(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 16(AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 32(AX)(BX*2)
+	VMOVUPS   96(CX)(BX*4), Y0
+	VCVTPS2PH $0x00, Y0, 48(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func AbsMaxBitsAVX2(x []float32) uint32
+// Requires: AVX, AVX2
+TEXT ·AbsMaxBitsAVX2(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VPBROADCASTD X0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	XORQ         DX, DX
+
+loop:
+	LEAQ    32(DX), BX
+	CMPQ    BX, CX
+	JA      done
+	VPAND   (AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y1, Y1
+	VPAND   32(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y2, Y2
+	VPAND   64(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y3, Y3
+	VPAND   96(AX)(DX*4), Y0, Y5
+	VPMAXUD Y5, Y4, Y4
+	MOVQ    BX, DX
+	JMP     loop
+
+done:
+	VPMAXUD    Y2, Y1, Y1
+	VPMAXUD    Y4, Y3, Y3
+	VPMAXUD    Y3, Y1, Y1
+	VPERM2I128 $0x01, Y1, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VPSHUFD    $0x4e, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VPSHUFD    $0xb1, Y1, Y0
+	VPMAXUD    Y0, Y1, Y1
+	VMOVD      X1, AX
+	MOVL       AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func Q8EncodeSignedAVX2(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX2
+TEXT ·Q8EncodeSignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS q+48(FP), Y0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x48000000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0xc807ffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVQ         $0x0703060205010400, BX
+	VMOVQ        BX, X5
+	VPMOVZXBD    X5, Y5
+	MOVL         $0x80808080, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Y6
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y7
+	VMULPS    Y0, Y7, Y8
+	VANDPS    Y1, Y8, Y8
+	VPSLLD    $0x0b, Y8, Y9
+	VPSRLD    $0x1f, Y9, Y9
+	VPADDD    Y8, Y9, Y9
+	VPADDD    Y3, Y9, Y9
+	VPSRAD    $0x14, Y9, Y9
+	VMULPS    Y2, Y8, Y8
+	VCVTPS2DQ Y8, Y8
+	VPMINSD   Y4, Y8, Y8
+	VPMAXSD   Y8, Y9, Y9
+	VMOVUPS   32(CX)(BX*4), Y8
+	VMULPS    Y0, Y8, Y10
+	VANDPS    Y1, Y10, Y10
+	VPSLLD    $0x0b, Y10, Y11
+	VPSRLD    $0x1f, Y11, Y11
+	VPADDD    Y10, Y11, Y11
+	VPADDD    Y3, Y11, Y11
+	VPSRAD    $0x14, Y11, Y11
+	VMULPS    Y2, Y10, Y10
+	VCVTPS2DQ Y10, Y10
+	VPMINSD   Y4, Y10, Y10
+	VPMAXSD   Y10, Y11, Y11
+	VPACKSSDW Y11, Y9, Y9
+	VPACKSSDW Y8, Y7, Y7
+	VMOVUPS   64(CX)(BX*4), Y8
+	VMULPS    Y0, Y8, Y10
+	VANDPS    Y1, Y10, Y10
+	VPSLLD    $0x0b, Y10, Y11
+	VPSRLD    $0x1f, Y11, Y11
+	VPADDD    Y10, Y11, Y11
+	VPADDD    Y3, Y11, Y11
+	VPSRAD    $0x14, Y11, Y11
+	VMULPS    Y2, Y10, Y10
+	VCVTPS2DQ Y10, Y10
+	VPMINSD   Y4, Y10, Y10
+	VPMAXSD   Y10, Y11, Y11
+	VMOVUPS   96(CX)(BX*4), Y10
+	VMULPS    Y0, Y10, Y12
+	VANDPS    Y1, Y12, Y12
+	VPSLLD    $0x0b, Y12, Y13
+	VPSRLD    $0x1f, Y13, Y13
+	VPADDD    Y12, Y13, Y13
+	VPADDD    Y3, Y13, Y13
+	VPSRAD    $0x14, Y13, Y13
+	VMULPS    Y2, Y12, Y12
+	VCVTPS2DQ Y12, Y12
+	VPMINSD   Y4, Y12, Y12
+	VPMAXSD   Y12, Y13, Y13
+	VPACKSSDW Y13, Y11, Y11
+	VPACKSSDW Y10, Y8, Y8
+	VPACKSSWB Y11, Y9, Y9
+	VPACKSSWB Y8, Y7, Y7
+	VPAND     Y6, Y7, Y7
+	VPOR      Y7, Y9, Y9
+	VPERMD    Y9, Y5, Y9
+	VMOVDQU   Y9, (AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeSignedAVX2(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX2
+TEXT ·Q8DecodeSignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ           x_base+0(FP), AX
+	MOVQ           codes_base+24(FP), CX
+	MOVQ           codes_len+32(FP), DX
+	MOVL           d+48(FP), BX
+	ANDL           $0x7f800000, BX
+	CMPL           BX, $0x7f800000
+	JEQ            arith
+	VBROADCASTSS   d+48(FP), Y0
+	VBROADCASTI128 q8lutSignedAVX2<>+0(SB), Y1
+	VBROADCASTI128 q8lutSignedAVX2<>+16(SB), Y2
+	VBROADCASTI128 q8lutSignedAVX2<>+32(SB), Y3
+	VBROADCASTI128 q8lutSignedAVX2<>+48(SB), Y4
+	MOVL           $0x0f0f0f0f, BX
+	VMOVD          BX, X5
+	VPBROADCASTD   X5, Y5
+	MOVL           $0x70707070, BX
+	VMOVD          BX, X6
+	VPBROADCASTD   X6, Y6
+	VPXOR          Y7, Y7, Y7
+	MOVL           $0x7f7f7f7f, BX
+	VMOVD          BX, X8
+	VPBROADCASTD   X8, Y8
+	MOVQ           $0x0705030106040200, BX
+	VMOVQ          BX, X9
+	VPMOVZXBD      X9, Y9
+	XORQ           BX, BX
+
+tloop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         tdone
+	VPERMD     (CX)(BX*1), Y9, Y10
+	VPSRLW     $0x04, Y10, Y11
+	VPAND      Y5, Y11, Y11
+	VPAND      Y5, Y10, Y12
+	VPAND      Y8, Y10, Y10
+	VPADDUSB   Y6, Y10, Y10
+	VPSHUFB    Y11, Y1, Y11
+	VPSHUFB    Y10, Y2, Y13
+	VPOR       Y13, Y11, Y11
+	VPSHUFB    Y12, Y3, Y12
+	VPSHUFB    Y10, Y4, Y13
+	VPXOR      Y13, Y12, Y12
+	VPUNPCKLBW Y11, Y12, Y10
+	VPUNPCKHBW Y11, Y12, Y11
+	VPUNPCKLWD Y10, Y7, Y12
+	VMULPS     Y0, Y12, Y12
+	VMOVUPS    Y12, (AX)(BX*4)
+	VPUNPCKHWD Y10, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 32(AX)(BX*4)
+	VPUNPCKLWD Y11, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 64(AX)(BX*4)
+	VPUNPCKHWD Y11, Y7, Y10
+	VMULPS     Y0, Y10, Y10
+	VMOVUPS    Y10, 96(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        tloop
+
+tdone:
+	VZEROUPPER
+	RET
+
+arith:
+	VBROADCASTSS d+48(FP), Y0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x37000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVSXBD (CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, (AX)(BX*4)
+	VPMOVSXBD 8(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 32(AX)(BX*4)
+	VPMOVSXBD 16(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 64(AX)(BX*4)
+	VPMOVSXBD 24(CX)(BX*1), Y6
+	VPAND     Y4, Y6, Y9
+	VPSLLD    $0x14, Y9, Y7
+	VPADDD    Y1, Y7, Y7
+	VCVTDQ2PS Y9, Y8
+	VPCMPGTD  Y9, Y2, Y9
+	VMULPS    Y3, Y8, Y8
+	VBLENDVPS Y9, Y8, Y7, Y7
+	VMULPS    Y0, Y7, Y7
+	VPAND     Y5, Y6, Y6
+	VPXOR     Y6, Y7, Y7
+	VMOVUPS   Y7, 96(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+DATA q8lutSignedAVX2<>+0(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+1(SB)/1, $0x39
+DATA q8lutSignedAVX2<>+2(SB)/1, $0x3a
+DATA q8lutSignedAVX2<>+3(SB)/1, $0x3b
+DATA q8lutSignedAVX2<>+4(SB)/1, $0x3c
+DATA q8lutSignedAVX2<>+5(SB)/1, $0x3d
+DATA q8lutSignedAVX2<>+6(SB)/1, $0x3e
+DATA q8lutSignedAVX2<>+7(SB)/1, $0x3f
+DATA q8lutSignedAVX2<>+8(SB)/1, $0x80
+DATA q8lutSignedAVX2<>+9(SB)/1, $0xb9
+DATA q8lutSignedAVX2<>+10(SB)/1, $0xba
+DATA q8lutSignedAVX2<>+11(SB)/1, $0xbb
+DATA q8lutSignedAVX2<>+12(SB)/1, $0xbc
+DATA q8lutSignedAVX2<>+13(SB)/1, $0xbd
+DATA q8lutSignedAVX2<>+14(SB)/1, $0xbe
+DATA q8lutSignedAVX2<>+15(SB)/1, $0xbf
+DATA q8lutSignedAVX2<>+16(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+17(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+18(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+19(SB)/1, $0x37
+DATA q8lutSignedAVX2<>+20(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+21(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+22(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+23(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+24(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+25(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+26(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+27(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+28(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+29(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+30(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+31(SB)/1, $0x38
+DATA q8lutSignedAVX2<>+32(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+33(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+34(SB)/1, $0x20
+DATA q8lutSignedAVX2<>+35(SB)/1, $0x30
+DATA q8lutSignedAVX2<>+36(SB)/1, $0x40
+DATA q8lutSignedAVX2<>+37(SB)/1, $0x50
+DATA q8lutSignedAVX2<>+38(SB)/1, $0x60
+DATA q8lutSignedAVX2<>+39(SB)/1, $0x70
+DATA q8lutSignedAVX2<>+40(SB)/1, $0x80
+DATA q8lutSignedAVX2<>+41(SB)/1, $0x90
+DATA q8lutSignedAVX2<>+42(SB)/1, $0xa0
+DATA q8lutSignedAVX2<>+43(SB)/1, $0xb0
+DATA q8lutSignedAVX2<>+44(SB)/1, $0xc0
+DATA q8lutSignedAVX2<>+45(SB)/1, $0xd0
+DATA q8lutSignedAVX2<>+46(SB)/1, $0xe0
+DATA q8lutSignedAVX2<>+47(SB)/1, $0xf0
+DATA q8lutSignedAVX2<>+48(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+49(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+50(SB)/1, $0xa0
+DATA q8lutSignedAVX2<>+51(SB)/1, $0xf0
+DATA q8lutSignedAVX2<>+52(SB)/1, $0x40
+DATA q8lutSignedAVX2<>+53(SB)/1, $0x70
+DATA q8lutSignedAVX2<>+54(SB)/1, $0x20
+DATA q8lutSignedAVX2<>+55(SB)/1, $0x10
+DATA q8lutSignedAVX2<>+56(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+57(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+58(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+59(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+60(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+61(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+62(SB)/1, $0x00
+DATA q8lutSignedAVX2<>+63(SB)/1, $0x00
+GLOBL q8lutSignedAVX2<>(SB), RODATA|NOPTR, $64
+
+// func Q8EncodeUnsignedAVX2(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX2
+TEXT ·Q8EncodeUnsignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS q+48(FP), Y0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x50000000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0xd007ffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVQ         $0x0703060205010400, BX
+	VMOVQ        BX, X5
+	VPMOVZXBD    X5, Y5
+	XORQ         BX, BX
+
+loop:
+	LEAQ      32(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Y6
+	VMULPS    Y0, Y6, Y6
+	VANDPS    Y1, Y6, Y6
+	VPSLLD    $0x0b, Y6, Y7
+	VPSRLD    $0x1f, Y7, Y7
+	VPADDD    Y6, Y7, Y7
+	VPADDD    Y3, Y7, Y7
+	VPSRAD    $0x14, Y7, Y7
+	VMULPS    Y2, Y6, Y6
+	VCVTPS2DQ Y6, Y6
+	VPMINSD   Y4, Y6, Y6
+	VPMAXSD   Y6, Y7, Y7
+	VMOVUPS   32(CX)(BX*4), Y6
+	VMULPS    Y0, Y6, Y6
+	VANDPS    Y1, Y6, Y6
+	VPSLLD    $0x0b, Y6, Y8
+	VPSRLD    $0x1f, Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPADDD    Y3, Y8, Y8
+	VPSRAD    $0x14, Y8, Y8
+	VMULPS    Y2, Y6, Y6
+	VCVTPS2DQ Y6, Y6
+	VPMINSD   Y4, Y6, Y6
+	VPMAXSD   Y6, Y8, Y8
+	VPACKUSDW Y8, Y7, Y7
+	VMOVUPS   64(CX)(BX*4), Y6
+	VMULPS    Y0, Y6, Y6
+	VANDPS    Y1, Y6, Y6
+	VPSLLD    $0x0b, Y6, Y8
+	VPSRLD    $0x1f, Y8, Y8
+	VPADDD    Y6, Y8, Y8
+	VPADDD    Y3, Y8, Y8
+	VPSRAD    $0x14, Y8, Y8
+	VMULPS    Y2, Y6, Y6
+	VCVTPS2DQ Y6, Y6
+	VPMINSD   Y4, Y6, Y6
+	VPMAXSD   Y6, Y8, Y8
+	VMOVUPS   96(CX)(BX*4), Y6
+	VMULPS    Y0, Y6, Y6
+	VANDPS    Y1, Y6, Y6
+	VPSLLD    $0x0b, Y6, Y9
+	VPSRLD    $0x1f, Y9, Y9
+	VPADDD    Y6, Y9, Y9
+	VPADDD    Y3, Y9, Y9
+	VPSRAD    $0x14, Y9, Y9
+	VMULPS    Y2, Y6, Y6
+	VCVTPS2DQ Y6, Y6
+	VPMINSD   Y4, Y6, Y6
+	VPMAXSD   Y6, Y9, Y9
+	VPACKUSDW Y9, Y8, Y8
+	VPACKUSWB Y8, Y7, Y7
+	VPERMD    Y7, Y5, Y7
+	VMOVDQU   Y7, (AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeUnsignedAVX2(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX2
+TEXT ·Q8DecodeUnsignedAVX2(SB), NOSPLIT, $0-52
+	MOVQ           x_base+0(FP), AX
+	MOVQ           codes_base+24(FP), CX
+	MOVQ           codes_len+32(FP), DX
+	VBROADCASTSS   d+48(FP), Y0
+	VBROADCASTI128 q8lutUnsignedAVX2<>+0(SB), Y1
+	VBROADCASTI128 q8lutUnsignedAVX2<>+16(SB), Y2
+	VBROADCASTI128 q8lutUnsignedAVX2<>+32(SB), Y3
+	VBROADCASTI128 q8lutUnsignedAVX2<>+48(SB), Y4
+	MOVL           $0x0f0f0f0f, BX
+	VMOVD          BX, X5
+	VPBROADCASTD   X5, Y5
+	MOVL           $0x70707070, BX
+	VMOVD          BX, X6
+	VPBROADCASTD   X6, Y6
+	VPXOR          Y7, Y7, Y7
+	MOVQ           $0x0705030106040200, BX
+	VMOVQ          BX, X8
+	VPMOVZXBD      X8, Y8
+	XORQ           BX, BX
+
+tloop:
+	LEAQ       32(BX), SI
+	CMPQ       SI, DX
+	JA         tdone
+	VPERMD     (CX)(BX*1), Y8, Y9
+	VPSRLW     $0x04, Y9, Y10
+	VPAND      Y5, Y10, Y10
+	VPAND      Y5, Y9, Y11
+	VPADDUSB   Y6, Y9, Y9
+	VPSHUFB    Y10, Y1, Y10
+	VPSHUFB    Y9, Y2, Y12
+	VPOR       Y12, Y10, Y10
+	VPSHUFB    Y11, Y3, Y11
+	VPSHUFB    Y9, Y4, Y12
+	VPXOR      Y12, Y11, Y11
+	VPUNPCKLBW Y10, Y11, Y9
+	VPUNPCKHBW Y10, Y11, Y10
+	VPUNPCKLWD Y9, Y7, Y11
+	VMULPS     Y0, Y11, Y11
+	VMOVUPS    Y11, (AX)(BX*4)
+	VPUNPCKHWD Y9, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 32(AX)(BX*4)
+	VPUNPCKLWD Y10, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 64(AX)(BX*4)
+	VPUNPCKHWD Y10, Y7, Y9
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 96(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        tloop
+
+tdone:
+	VZEROUPPER
+	RET
+
+DATA q8lutUnsignedAVX2<>+0(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+1(SB)/1, $0x31
+DATA q8lutUnsignedAVX2<>+2(SB)/1, $0x32
+DATA q8lutUnsignedAVX2<>+3(SB)/1, $0x33
+DATA q8lutUnsignedAVX2<>+4(SB)/1, $0x34
+DATA q8lutUnsignedAVX2<>+5(SB)/1, $0x35
+DATA q8lutUnsignedAVX2<>+6(SB)/1, $0x36
+DATA q8lutUnsignedAVX2<>+7(SB)/1, $0x37
+DATA q8lutUnsignedAVX2<>+8(SB)/1, $0x38
+DATA q8lutUnsignedAVX2<>+9(SB)/1, $0x39
+DATA q8lutUnsignedAVX2<>+10(SB)/1, $0x3a
+DATA q8lutUnsignedAVX2<>+11(SB)/1, $0x3b
+DATA q8lutUnsignedAVX2<>+12(SB)/1, $0x3c
+DATA q8lutUnsignedAVX2<>+13(SB)/1, $0x3d
+DATA q8lutUnsignedAVX2<>+14(SB)/1, $0x3e
+DATA q8lutUnsignedAVX2<>+15(SB)/1, $0x3f
+DATA q8lutUnsignedAVX2<>+16(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+17(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+18(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+19(SB)/1, $0x2f
+DATA q8lutUnsignedAVX2<>+20(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+21(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+22(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+23(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+24(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+25(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+26(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+27(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+28(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+29(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+30(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+31(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+32(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+33(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+34(SB)/1, $0x20
+DATA q8lutUnsignedAVX2<>+35(SB)/1, $0x30
+DATA q8lutUnsignedAVX2<>+36(SB)/1, $0x40
+DATA q8lutUnsignedAVX2<>+37(SB)/1, $0x50
+DATA q8lutUnsignedAVX2<>+38(SB)/1, $0x60
+DATA q8lutUnsignedAVX2<>+39(SB)/1, $0x70
+DATA q8lutUnsignedAVX2<>+40(SB)/1, $0x80
+DATA q8lutUnsignedAVX2<>+41(SB)/1, $0x90
+DATA q8lutUnsignedAVX2<>+42(SB)/1, $0xa0
+DATA q8lutUnsignedAVX2<>+43(SB)/1, $0xb0
+DATA q8lutUnsignedAVX2<>+44(SB)/1, $0xc0
+DATA q8lutUnsignedAVX2<>+45(SB)/1, $0xd0
+DATA q8lutUnsignedAVX2<>+46(SB)/1, $0xe0
+DATA q8lutUnsignedAVX2<>+47(SB)/1, $0xf0
+DATA q8lutUnsignedAVX2<>+48(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+49(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+50(SB)/1, $0xa0
+DATA q8lutUnsignedAVX2<>+51(SB)/1, $0xf0
+DATA q8lutUnsignedAVX2<>+52(SB)/1, $0x40
+DATA q8lutUnsignedAVX2<>+53(SB)/1, $0x70
+DATA q8lutUnsignedAVX2<>+54(SB)/1, $0x20
+DATA q8lutUnsignedAVX2<>+55(SB)/1, $0x10
+DATA q8lutUnsignedAVX2<>+56(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+57(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+58(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+59(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+60(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+61(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+62(SB)/1, $0x00
+DATA q8lutUnsignedAVX2<>+63(SB)/1, $0x00
+GLOBL q8lutUnsignedAVX2<>(SB), RODATA|NOPTR, $64
+
+// func WidenBF16AVX512(dst []float32, src []uint16)
+// Requires: AVX, AVX512F
+TEXT ·WidenBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXWD (CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, (AX)(BX*4)
+	VPMOVZXWD 32(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 64(AX)(BX*4)
+	VPMOVZXWD 64(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 128(AX)(BX*4)
+	VPMOVZXWD 96(CX)(BX*2), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVUPS   Z0, 192(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowBF16AVX512(dst []uint16, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·NarrowBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	XORQ         BX, BX
+
+loop:
+	LEAQ    64(BX), SI
+	CMPQ    SI, DX
+	JA      done
+	VMOVUPS (CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, (AX)(BX*2)
+	VMOVUPS 64(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 32(AX)(BX*2)
+	VMOVUPS 128(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 64(AX)(BX*2)
+	VMOVUPS 192(CX)(BX*4), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VPMOVDW Z4, 96(AX)(BX*2)
+	MOVQ    SI, BX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func WidenF16AVX512(dst []float32, src []uint16)
+// Requires: AVX, AVX512F
+TEXT ·WidenF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVL         $0x00400000, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VCVTPH2PS  (CX)(BX*2), Z1
+	VPMOVZXWD  (CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, (AX)(BX*4)
+	VCVTPH2PS  32(CX)(BX*2), Z1
+	VPMOVZXWD  32(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 64(AX)(BX*4)
+	VCVTPH2PS  64(CX)(BX*2), Z1
+	VPMOVZXWD  64(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 128(AX)(BX*4)
+	VCVTPH2PS  96(CX)(BX*2), Z1
+	VPMOVZXWD  96(CX)(BX*2), Z2
+	VPSLLD     $0x0d, Z2, Z2
+	VCMPPS     $0x03, Z1, Z1, K1
+	VPTERNLOGD $0xd0, Z0, Z2, K1, Z1
+	VMOVUPS    Z1, 192(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func NarrowF16AVX512(dst []uint16, src []float32)
+// Requires: AVX, AVX512F
+TEXT ·NarrowF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	XORQ BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, (AX)(BX*2)
+	VMOVUPS   64(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 32(AX)(BX*2)
+	VMOVUPS   128(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 64(AX)(BX*2)
+	VMOVUPS   192(CX)(BX*4), Z0
+	VCVTPS2PH $0x00, Z0, 96(AX)(BX*2)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func AbsMaxBitsAVX512(x []float32) uint32
+// Requires: AVX, AVX512F
+TEXT ·AbsMaxBitsAVX512(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VPBROADCASTD X0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z4, Z4, Z4
+	XORQ         DX, DX
+
+loop:
+	LEAQ    64(DX), BX
+	CMPQ    BX, CX
+	JA      done
+	VPANDD  (AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z1, Z1
+	VPANDD  64(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z2, Z2
+	VPANDD  128(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z3, Z3
+	VPANDD  192(AX)(DX*4), Z0, Z5
+	VPMAXUD Z5, Z4, Z4
+	MOVQ    BX, DX
+	JMP     loop
+
+done:
+	VPMAXUD    Z2, Z1, Z1
+	VPMAXUD    Z4, Z3, Z3
+	VPMAXUD    Z3, Z1, Z1
+	VSHUFI64X2 $0x4e, Z1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VSHUFI64X2 $0xb1, Z1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VPSHUFD    $0x4e, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VPSHUFD    $0xb1, Z1, Z0
+	VPMAXUD    Z0, Z1, Z1
+	VMOVD      X1, AX
+	MOVL       AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func Q8EncodeSignedAVX512(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX512F
+TEXT ·Q8EncodeSignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS q+48(FP), Z0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x48000000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0xc807ffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x38800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Z6
+	MOVL         $0x00000080, BX
+	VMOVD        BX, X7
+	VPBROADCASTD X7, Z7
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VMOVUPS    (CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z4, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z5, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z3, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VMULPS     Z2, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPMINUD    Z6, Z10, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, (AX)(BX*1)
+	VMOVUPS    64(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z4, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z5, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z3, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VMULPS     Z2, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPMINUD    Z6, Z10, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 16(AX)(BX*1)
+	VMOVUPS    128(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z4, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z5, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z3, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VMULPS     Z2, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPMINUD    Z6, Z10, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 32(AX)(BX*1)
+	VMOVUPS    192(CX)(BX*4), Z8
+	VPANDD     Z1, Z8, Z9
+	VMULPS     Z0, Z9, Z9
+	VCMPPS     $0x11, Z4, Z9, K1
+	VPSRLD     $0x14, Z9, Z10
+	VPANDD     Z5, Z10, Z10
+	VPADDD     Z9, Z10, Z10
+	VPADDD     Z3, Z10, Z10
+	VPSRLD     $0x14, Z10, Z10
+	VMULPS     Z2, Z9, Z9
+	VCVTPS2DQ  Z9, K1, Z10
+	VPMINUD    Z6, Z10, Z10
+	VPSRLD     $0x18, Z8, Z9
+	VPTERNLOGD $0xf8, Z7, Z9, Z10
+	VPMOVDB    Z10, 48(AX)(BX*1)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeSignedAVX512(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX512F
+TEXT ·Q8DecodeSignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	VBROADCASTSS d+48(FP), Z0
+	MOVL         $0x38000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x37000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x0000007f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	XORQ         BX, BX
+
+loop:
+	LEAQ       64(BX), SI
+	CMPQ       SI, DX
+	JA         done
+	VPMOVSXBD  (CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, (AX)(BX*4)
+	VPMOVSXBD  16(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 64(AX)(BX*4)
+	VPMOVSXBD  32(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 128(AX)(BX*4)
+	VPMOVSXBD  48(CX)(BX*1), Z6
+	VPANDD     Z4, Z6, Z9
+	VPSLLD     $0x14, Z9, Z7
+	VPADDD     Z1, Z7, Z7
+	VCVTDQ2PS  Z9, Z8
+	VPCMPUD    $0x01, Z2, Z9, K1
+	VMULPS     Z3, Z8, K1, Z7
+	VMULPS     Z0, Z7, Z7
+	VPTERNLOGD $0x78, Z5, Z6, Z7
+	VMOVUPS    Z7, 192(AX)(BX*4)
+	MOVQ       SI, BX
+	JMP        loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8EncodeUnsignedAVX512(codes []uint8, x []float32, q float32)
+// Requires: AVX, AVX512F
+TEXT ·Q8EncodeUnsignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         codes_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS q+48(FP), Z0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x50000000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0xd007ffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x30800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Z5
+	XORQ         BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VMOVUPS   (CX)(BX*4), Z6
+	VPANDD    Z1, Z6, Z6
+	VMULPS    Z0, Z6, Z6
+	VCMPPS    $0x11, Z4, Z6, K1
+	VPSRLD    $0x14, Z6, Z7
+	VPANDD    Z5, Z7, Z7
+	VPADDD    Z6, Z7, Z7
+	VPADDD    Z3, Z7, Z7
+	VPSRLD    $0x14, Z7, Z7
+	VMULPS    Z2, Z6, Z6
+	VCVTPS2DQ Z6, K1, Z7
+	VPMOVUSDB Z7, (AX)(BX*1)
+	VMOVUPS   64(CX)(BX*4), Z6
+	VPANDD    Z1, Z6, Z6
+	VMULPS    Z0, Z6, Z6
+	VCMPPS    $0x11, Z4, Z6, K1
+	VPSRLD    $0x14, Z6, Z7
+	VPANDD    Z5, Z7, Z7
+	VPADDD    Z6, Z7, Z7
+	VPADDD    Z3, Z7, Z7
+	VPSRLD    $0x14, Z7, Z7
+	VMULPS    Z2, Z6, Z6
+	VCVTPS2DQ Z6, K1, Z7
+	VPMOVUSDB Z7, 16(AX)(BX*1)
+	VMOVUPS   128(CX)(BX*4), Z6
+	VPANDD    Z1, Z6, Z6
+	VMULPS    Z0, Z6, Z6
+	VCMPPS    $0x11, Z4, Z6, K1
+	VPSRLD    $0x14, Z6, Z7
+	VPANDD    Z5, Z7, Z7
+	VPADDD    Z6, Z7, Z7
+	VPADDD    Z3, Z7, Z7
+	VPSRLD    $0x14, Z7, Z7
+	VMULPS    Z2, Z6, Z6
+	VCVTPS2DQ Z6, K1, Z7
+	VPMOVUSDB Z7, 32(AX)(BX*1)
+	VMOVUPS   192(CX)(BX*4), Z6
+	VPANDD    Z1, Z6, Z6
+	VMULPS    Z0, Z6, Z6
+	VCMPPS    $0x11, Z4, Z6, K1
+	VPSRLD    $0x14, Z6, Z7
+	VPANDD    Z5, Z7, Z7
+	VPADDD    Z6, Z7, Z7
+	VPADDD    Z3, Z7, Z7
+	VPSRLD    $0x14, Z7, Z7
+	VMULPS    Z2, Z6, Z6
+	VCVTPS2DQ Z6, K1, Z7
+	VPMOVUSDB Z7, 48(AX)(BX*1)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func Q8DecodeUnsignedAVX512(x []float32, codes []uint8, d float32)
+// Requires: AVX, AVX512F
+TEXT ·Q8DecodeUnsignedAVX512(SB), NOSPLIT, $0-52
+	MOVQ         x_base+0(FP), AX
+	MOVQ         codes_base+24(FP), CX
+	MOVQ         codes_len+32(FP), DX
+	VBROADCASTSS d+48(FP), Z0
+	MOVL         $0x30000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000008, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x2f000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	XORQ         BX, BX
+
+loop:
+	LEAQ      64(BX), SI
+	CMPQ      SI, DX
+	JA        done
+	VPMOVZXBD (CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, (AX)(BX*4)
+	VPMOVZXBD 16(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 64(AX)(BX*4)
+	VPMOVZXBD 32(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 128(AX)(BX*4)
+	VPMOVZXBD 48(CX)(BX*1), Z4
+	VPSLLD    $0x14, Z4, Z5
+	VPADDD    Z1, Z5, Z5
+	VCVTDQ2PS Z4, Z6
+	VPCMPUD   $0x01, Z2, Z4, K1
+	VMULPS    Z3, Z6, K1, Z5
+	VMULPS    Z0, Z5, Z5
+	VMOVUPS   Z5, 192(AX)(BX*4)
+	MOVQ      SI, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET

@@ -26,3 +26,9 @@ type Conv struct {
 // implementation's kernels). The files that implement them set these in an
 // init function.
 var ConvAVX2, ConvAVX512, ConvNEON *Conv
+
+// ConvVariants holds, by name, conversions that this CPU runs but that the
+// implementations' tables do not use — the AVX2 integer binary16
+// conversions where F16C gives the same results faster — so that the tests
+// check them too.
+var ConvVariants = map[string]*Conv{}

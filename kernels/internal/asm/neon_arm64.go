@@ -275,3 +275,85 @@ func SumSquaresNEONF64(x []float64) (sum float64, finite bool)
 //
 //go:noescape
 func DotNEONF64(x []float64, y []float64) float64
+
+// WidenBF16NEON sets dst[i] = FromBF16(src[i]) as widenBF16Ref in package kernels:
+// the bits h<<16 (ZIP1 and ZIP2 with zeros).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func WidenBF16NEON(dst []float32, src []uint16)
+
+// WidenF16NEON sets dst[i] = FromF16(src[i]) as widenF16Ref in package kernels:
+// FCVTL, then, where the result is a NaN, its bit 22 (the quiet bit, which
+// FCVTL sets) replaced by the input's bit 9.
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func WidenF16NEON(dst []float32, src []uint16)
+
+// NarrowBF16NEON sets dst[i] = ToBF16(src[i]) as narrowBF16Ref in package kernels:
+// (b + 0x7fff + (b>>16)&1) >> 16 of the bits b, or (b>>16) | 0x40 for a NaN.
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func NarrowBF16NEON(dst []uint16, src []float32)
+
+// NarrowF16NEON sets dst[i] = ToF16(src[i]) as narrowF16Ref in package kernels: FCVTN
+// (rounding to nearest even, NaNs quieted with the top of their payload).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func NarrowF16NEON(dst []uint16, src []float32)
+
+// AbsMaxBitsNEON returns the largest of the bits of |x[i]| (0 for none): the bits of
+// absMaxRef(x) in package kernels where no element is NaN, above 0x7f800000
+// where one is (the caller returns the quiet NaN then).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func AbsMaxBitsNEON(x []float32) uint32
+
+// Q8EncodeSignedNEON sets codes[i] = Q8Signed.Encode(|x[i]|·q), | 0x80 where x[i]'s sign bit is set, as
+// q8EncodeRef in package kernels: with y = |x[i]·q| (|x[i]|·q but for a NaN's
+// sign), the float32 y·2^(B+2) rounded to nearest even (FCVTNS) where
+// y < 2^(1−B), else, with b the bits of y, min((b + 0x7ffff + (b>>20)&1 −
+// (127−B)<<23) >> 20, max) (equal to the reference's order of operations on
+// every b ≥ 2^(1−B)'s bits, NaN included).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func Q8EncodeSignedNEON(codes []uint8, x []float32, q float32)
+
+// Q8DecodeSignedNEON sets x[i] = Q8Signed.Value(codes[i])·d, negated where codes[i]&0x80, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (TBL by the code's nibbles,
+// see spec.Q8Tables).
+// With the sign applied before the multiplication, which is exact but
+// where the product is NaN: where d is NaN or infinite, the arithmetic
+// decoding runs, with the sign applied after.
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func Q8DecodeSignedNEON(x []float32, codes []uint8, d float32)
+
+// Q8EncodeUnsignedNEON sets codes[i] = Q8Unsigned.Encode(|x[i]|·q), as
+// q8EncodeRef in package kernels: with y = |x[i]·q| (|x[i]|·q but for a NaN's
+// sign), the float32 y·2^(B+2) rounded to nearest even (FCVTNS) where
+// y < 2^(1−B), else, with b the bits of y, min((b + 0x7ffff + (b>>20)&1 −
+// (127−B)<<23) >> 20, max) (equal to the reference's order of operations on
+// every b ≥ 2^(1−B)'s bits, NaN included).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func Q8EncodeUnsignedNEON(codes []uint8, x []float32, q float32)
+
+// Q8DecodeUnsignedNEON sets x[i] = Q8Unsigned.Value(codes[i])·d, as
+// q8DecodeRef in package kernels: with a = codes[i] & max, the value is the
+// float32 a·2^(−B−2) where a < 8, else the bits (a + (127−B)<<3) << 20.
+// The value's high 16 bits come from byte tables (TBL by the code's nibbles,
+// see spec.Q8Tables).
+// It converts the first len/16·16 elements only (whole groups of 16).
+//
+//go:noescape
+func Q8DecodeUnsignedNEON(x []float32, codes []uint8, d float32)

@@ -8249,3 +8249,540 @@ tail:
 done:
 	FMOVD F16, ret+48(FP)
 	RET
+
+// func WidenBF16NEON(dst []float32, src []uint16)
+TEXT ·WidenBF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD src_len+32(FP), R2
+	VEOR V31.B16, V31.B16, V31.B16
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 32(R1), [V0.H8, V1.H8]
+	VZIP1 V0.H8, V31.H8, V2.H8
+	VZIP2 V0.H8, V31.H8, V3.H8
+	VZIP1 V1.H8, V31.H8, V4.H8
+	VZIP2 V1.H8, V31.H8, V5.H8
+	VST1.P [V2.S4, V3.S4, V4.S4, V5.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// func WidenF16NEON(dst []float32, src []uint16)
+TEXT ·WidenF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD src_len+32(FP), R2
+	// V31 = the quiet bit in every lane
+	MOVW $0x00400000, R9
+	VDUP R9, V31.S4
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 32(R1), [V0.H8, V1.H8]
+	WORD $0x0e217802 // fcvtl v2.4s, v0.4h
+	WORD $0x4e217803 // fcvtl2 v3.4s, v0.8h
+	VUSHLL $13, V0.H4, V6.S4
+	VUSHLL2 $13, V0.H8, V7.S4
+	WORD $0x0e217824 // fcvtl v4.4s, v1.4h
+	WORD $0x4e217825 // fcvtl2 v5.4s, v1.8h
+	VUSHLL $13, V1.H4, V8.S4
+	VUSHLL2 $13, V1.H8, V9.S4
+	WORD $0x4e22e44a // fcmeq v10.4s, v2.4s, v2.4s
+	VBIF V31.B16, V2.B16, V6.B16
+	VBIF V10.B16, V6.B16, V2.B16
+	WORD $0x4e23e46b // fcmeq v11.4s, v3.4s, v3.4s
+	VBIF V31.B16, V3.B16, V7.B16
+	VBIF V11.B16, V7.B16, V3.B16
+	WORD $0x4e24e48c // fcmeq v12.4s, v4.4s, v4.4s
+	VBIF V31.B16, V4.B16, V8.B16
+	VBIF V12.B16, V8.B16, V4.B16
+	WORD $0x4e25e4ad // fcmeq v13.4s, v5.4s, v5.4s
+	VBIF V31.B16, V5.B16, V9.B16
+	VBIF V13.B16, V9.B16, V5.B16
+	VST1.P [V2.S4, V3.S4, V4.S4, V5.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// func NarrowBF16NEON(dst []uint16, src []float32)
+TEXT ·NarrowBF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD src_len+32(FP), R2
+	// V31 = 1 in every lane
+	MOVW $0x00000001, R9
+	VDUP R9, V31.S4
+	// V30 = 0x7fff in every lane
+	MOVW $0x00007fff, R9
+	VDUP R9, V30.S4
+	// V29 = the quiet bit in every lane
+	MOVW $0x00400000, R9
+	VDUP R9, V29.S4
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e20e404 // fcmeq v4.4s, v0.4s, v0.4s
+	VUSHR $16, V0.S4, V8.S4
+	VAND V31.B16, V8.B16, V8.B16
+	VADD V0.S4, V8.S4, V8.S4
+	VADD V30.S4, V8.S4, V8.S4
+	VORR V29.B16, V0.B16, V12.B16
+	VBIF V4.B16, V12.B16, V8.B16
+	WORD $0x4e21e425 // fcmeq v5.4s, v1.4s, v1.4s
+	VUSHR $16, V1.S4, V9.S4
+	VAND V31.B16, V9.B16, V9.B16
+	VADD V1.S4, V9.S4, V9.S4
+	VADD V30.S4, V9.S4, V9.S4
+	VORR V29.B16, V1.B16, V13.B16
+	VBIF V5.B16, V13.B16, V9.B16
+	WORD $0x4e22e446 // fcmeq v6.4s, v2.4s, v2.4s
+	VUSHR $16, V2.S4, V10.S4
+	VAND V31.B16, V10.B16, V10.B16
+	VADD V2.S4, V10.S4, V10.S4
+	VADD V30.S4, V10.S4, V10.S4
+	VORR V29.B16, V2.B16, V14.B16
+	VBIF V6.B16, V14.B16, V10.B16
+	WORD $0x4e23e467 // fcmeq v7.4s, v3.4s, v3.4s
+	VUSHR $16, V3.S4, V11.S4
+	VAND V31.B16, V11.B16, V11.B16
+	VADD V3.S4, V11.S4, V11.S4
+	VADD V30.S4, V11.S4, V11.S4
+	VORR V29.B16, V3.B16, V15.B16
+	VBIF V7.B16, V15.B16, V11.B16
+	// the high halves of the lanes
+	VUZP2 V9.H8, V8.H8, V16.H8
+	VUZP2 V11.H8, V10.H8, V17.H8
+	VST1.P [V16.H8, V17.H8], 32(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// func NarrowF16NEON(dst []uint16, src []float32)
+TEXT ·NarrowF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD src_len+32(FP), R2
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x0e216804 // fcvtn v4.4h, v0.4s
+	WORD $0x4e216824 // fcvtn2 v4.8h, v1.4s
+	WORD $0x0e216845 // fcvtn v5.4h, v2.4s
+	WORD $0x4e216865 // fcvtn2 v5.8h, v3.4s
+	VST1.P [V4.H8, V5.H8], 32(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// func AbsMaxBitsNEON(x []float32) uint32
+TEXT ·AbsMaxBitsNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R1
+	MOVD x_len+8(FP), R2
+	// V31 = 0x7fffffff in every lane
+	MOVW $0x7fffffff, R9
+	VDUP R9, V31.S4
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VAND V31.B16, V0.B16, V0.B16
+	VUMAX V0.S4, V16.S4, V16.S4
+	VAND V31.B16, V1.B16, V1.B16
+	VUMAX V1.S4, V17.S4, V17.S4
+	VAND V31.B16, V2.B16, V2.B16
+	VUMAX V2.S4, V18.S4, V18.S4
+	VAND V31.B16, V3.B16, V3.B16
+	VUMAX V3.S4, V19.S4, V19.S4
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	VUMAX V17.S4, V16.S4, V16.S4
+	VUMAX V19.S4, V18.S4, V18.S4
+	VUMAX V18.S4, V16.S4, V16.S4
+	VEXT $8, V16.B16, V16.B16, V17.B16
+	VUMAX V17.S4, V16.S4, V16.S4
+	VEXT $4, V16.B16, V16.B16, V17.B16
+	VUMAX V17.S4, V16.S4, V16.S4
+	VMOV V16.S[0], R3
+	MOVW R3, ret+24(FP)
+	RET
+
+// func Q8EncodeSignedNEON(codes []uint8, x []float32, q float32)
+TEXT ·Q8EncodeSignedNEON(SB), NOSPLIT, $0-52
+	MOVD codes_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	// V31 = q in every lane
+	FMOVS q+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = 0x7fffffff in every lane
+	MOVW $0x7fffffff, R9
+	VDUP R9, V30.S4
+	// V29 = 2^(1−B) in every lane
+	MOVW $0x38800000, R9
+	VDUP R9, V29.S4
+	// V28 = 1 in every lane
+	MOVW $0x00000001, R9
+	VDUP R9, V28.S4
+	// V27 = 0x7ffff − (127−B)<<23 in every lane
+	MOVW $0xc807ffff, R9
+	VDUP R9, V27.S4
+	// V26 = max in every lane
+	MOVW $0x0000007f, R9
+	VDUP R9, V26.S4
+	// V25 = 2^(B+2) in every lane
+	MOVW $0x48000000, R9
+	VDUP R9, V25.S4
+	// V24 = 0x80 in every lane
+	MOVW $0x00000080, R9
+	VDUP R9, V24.S4
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e3fdc04 // fmul v4.4s, v0.4s, v31.4s
+	VAND V30.B16, V4.B16, V4.B16
+	WORD $0x6ea4e7a8 // fcmgt v8.4s, v29.4s, v4.4s
+	VUSHR $20, V4.S4, V12.S4
+	VAND V28.B16, V12.B16, V12.B16
+	VADD V4.S4, V12.S4, V12.S4
+	VADD V27.S4, V12.S4, V12.S4
+	VUSHR $20, V12.S4, V12.S4
+	VUMIN V26.S4, V12.S4, V12.S4
+	WORD $0x6e39dc90 // fmul v16.4s, v4.4s, v25.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	VBIT V8.B16, V16.B16, V12.B16
+	VUSHR $24, V0.S4, V16.S4
+	VBIT V24.B16, V16.B16, V12.B16
+	WORD $0x6e3fdc25 // fmul v5.4s, v1.4s, v31.4s
+	VAND V30.B16, V5.B16, V5.B16
+	WORD $0x6ea5e7a9 // fcmgt v9.4s, v29.4s, v5.4s
+	VUSHR $20, V5.S4, V13.S4
+	VAND V28.B16, V13.B16, V13.B16
+	VADD V5.S4, V13.S4, V13.S4
+	VADD V27.S4, V13.S4, V13.S4
+	VUSHR $20, V13.S4, V13.S4
+	VUMIN V26.S4, V13.S4, V13.S4
+	WORD $0x6e39dcb1 // fmul v17.4s, v5.4s, v25.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	VBIT V9.B16, V17.B16, V13.B16
+	VUSHR $24, V1.S4, V17.S4
+	VBIT V24.B16, V17.B16, V13.B16
+	WORD $0x6e3fdc46 // fmul v6.4s, v2.4s, v31.4s
+	VAND V30.B16, V6.B16, V6.B16
+	WORD $0x6ea6e7aa // fcmgt v10.4s, v29.4s, v6.4s
+	VUSHR $20, V6.S4, V14.S4
+	VAND V28.B16, V14.B16, V14.B16
+	VADD V6.S4, V14.S4, V14.S4
+	VADD V27.S4, V14.S4, V14.S4
+	VUSHR $20, V14.S4, V14.S4
+	VUMIN V26.S4, V14.S4, V14.S4
+	WORD $0x6e39dcd2 // fmul v18.4s, v6.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	VBIT V10.B16, V18.B16, V14.B16
+	VUSHR $24, V2.S4, V18.S4
+	VBIT V24.B16, V18.B16, V14.B16
+	WORD $0x6e3fdc67 // fmul v7.4s, v3.4s, v31.4s
+	VAND V30.B16, V7.B16, V7.B16
+	WORD $0x6ea7e7ab // fcmgt v11.4s, v29.4s, v7.4s
+	VUSHR $20, V7.S4, V15.S4
+	VAND V28.B16, V15.B16, V15.B16
+	VADD V7.S4, V15.S4, V15.S4
+	VADD V27.S4, V15.S4, V15.S4
+	VUSHR $20, V15.S4, V15.S4
+	VUMIN V26.S4, V15.S4, V15.S4
+	WORD $0x6e39dcf3 // fmul v19.4s, v7.4s, v25.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VBIT V11.B16, V19.B16, V15.B16
+	VUSHR $24, V3.S4, V19.S4
+	VBIT V24.B16, V19.B16, V15.B16
+	// the low bytes of the lanes
+	VUZP1 V13.H8, V12.H8, V20.H8
+	VUZP1 V15.H8, V14.H8, V21.H8
+	VUZP1 V21.B16, V20.B16, V22.B16
+	VST1.P [V22.B16], 16(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// The tables of Q8DecodeSignedNEON: HA, HB, LA, LB (spec.Q8Tables).
+DATA q8lutSignedNEON<>+0(SB)/8, $0x3f3e3d3c3b3a3900
+DATA q8lutSignedNEON<>+8(SB)/8, $0xbfbebdbcbbbab980
+DATA q8lutSignedNEON<>+16(SB)/8, $0x3838383837373700
+DATA q8lutSignedNEON<>+24(SB)/8, $0x3838383838383838
+DATA q8lutSignedNEON<>+32(SB)/8, $0x7060504030201000
+DATA q8lutSignedNEON<>+40(SB)/8, $0xf0e0d0c0b0a09080
+DATA q8lutSignedNEON<>+48(SB)/8, $0x10207040f0a01000
+DATA q8lutSignedNEON<>+56(SB)/8, $0x0000000000000000
+GLOBL q8lutSignedNEON<>(SB), RODATA|NOPTR, $64
+
+// func Q8DecodeSignedNEON(x []float32, codes []uint8, d float32)
+TEXT ·Q8DecodeSignedNEON(SB), NOSPLIT, $0-52
+	MOVD x_base+0(FP), R0
+	MOVD codes_base+24(FP), R1
+	MOVD codes_len+32(FP), R2
+	// V31 = d in every lane
+	FMOVS d+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	// a non-finite d: the arithmetic decoding
+	MOVWU d+48(FP), R3
+	AND $0x7f800000, R3, R3
+	CMPW $0x7f800000, R3
+	BEQ arith
+	MOVD $q8lutSignedNEON<>(SB), R10
+	VLD1 (R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VMOVI $0x0f, V29.B16
+	VMOVI $0x7f, V28.B16
+	LSR $4, R2, R8
+	CBZ R8, tdone
+tloop:
+	VLD1.P 16(R1), [V0.B16]
+	VAND V28.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V2.B16
+	VAND V29.B16, V0.B16, V3.B16
+	VTBL V2.B16, [V20.B16], V4.B16
+	VTBL V1.B16, [V21.B16], V6.B16
+	VORR V6.B16, V4.B16, V4.B16
+	VTBL V3.B16, [V22.B16], V5.B16
+	VTBL V1.B16, [V23.B16], V6.B16
+	VEOR V6.B16, V5.B16, V5.B16
+	VZIP1 V4.B16, V5.B16, V7.B16
+	VZIP2 V4.B16, V5.B16, V8.B16
+	VZIP1 V7.H8, V30.H8, V9.H8
+	VZIP2 V7.H8, V30.H8, V10.H8
+	VZIP1 V8.H8, V30.H8, V11.H8
+	VZIP2 V8.H8, V30.H8, V12.H8
+	WORD $0x6e3fdd29 // fmul v9.4s, v9.4s, v31.4s
+	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
+	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
+	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
+	VST1.P [V9.S4, V10.S4, V11.S4, V12.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE tloop
+tdone:
+	RET
+arith:
+	// V30 = (127−B)<<23 in every lane
+	MOVW $0x38000000, R9
+	VDUP R9, V30.S4
+	// V29 = ^7 in every lane
+	MOVW $0xfffffff8, R9
+	VDUP R9, V29.S4
+	// V28 = 2^(−B−2) in every lane
+	MOVW $0x37000000, R9
+	VDUP R9, V28.S4
+	// V27 = max in every lane
+	MOVW $0x0000007f, R9
+	VDUP R9, V27.S4
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 16(R1), [V0.B16]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V2.H8
+	VUXTL V1.H4, V4.S4
+	VUXTL2 V1.H8, V5.S4
+	VUXTL V2.H4, V6.S4
+	VUXTL2 V2.H8, V7.S4
+	VAND V27.B16, V4.B16, V8.B16
+	VSHL $20, V8.S4, V12.S4
+	VADD V30.S4, V12.S4, V12.S4
+	WORD $0x6e21d910 // ucvtf v16.4s, v8.4s
+	WORD $0x6e3cde10 // fmul v16.4s, v16.4s, v28.4s
+	VCMTST V29.S4, V8.S4, V20.S4
+	VBIF V20.B16, V16.B16, V12.B16
+	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
+	VUSHR $7, V4.S4, V4.S4
+	VSHL $31, V4.S4, V4.S4
+	VEOR V4.B16, V12.B16, V12.B16
+	VAND V27.B16, V5.B16, V9.B16
+	VSHL $20, V9.S4, V13.S4
+	VADD V30.S4, V13.S4, V13.S4
+	WORD $0x6e21d931 // ucvtf v17.4s, v9.4s
+	WORD $0x6e3cde31 // fmul v17.4s, v17.4s, v28.4s
+	VCMTST V29.S4, V9.S4, V21.S4
+	VBIF V21.B16, V17.B16, V13.B16
+	WORD $0x6e3fddad // fmul v13.4s, v13.4s, v31.4s
+	VUSHR $7, V5.S4, V5.S4
+	VSHL $31, V5.S4, V5.S4
+	VEOR V5.B16, V13.B16, V13.B16
+	VAND V27.B16, V6.B16, V10.B16
+	VSHL $20, V10.S4, V14.S4
+	VADD V30.S4, V14.S4, V14.S4
+	WORD $0x6e21d952 // ucvtf v18.4s, v10.4s
+	WORD $0x6e3cde52 // fmul v18.4s, v18.4s, v28.4s
+	VCMTST V29.S4, V10.S4, V22.S4
+	VBIF V22.B16, V18.B16, V14.B16
+	WORD $0x6e3fddce // fmul v14.4s, v14.4s, v31.4s
+	VUSHR $7, V6.S4, V6.S4
+	VSHL $31, V6.S4, V6.S4
+	VEOR V6.B16, V14.B16, V14.B16
+	VAND V27.B16, V7.B16, V11.B16
+	VSHL $20, V11.S4, V15.S4
+	VADD V30.S4, V15.S4, V15.S4
+	WORD $0x6e21d973 // ucvtf v19.4s, v11.4s
+	WORD $0x6e3cde73 // fmul v19.4s, v19.4s, v28.4s
+	VCMTST V29.S4, V11.S4, V23.S4
+	VBIF V23.B16, V19.B16, V15.B16
+	WORD $0x6e3fddef // fmul v15.4s, v15.4s, v31.4s
+	VUSHR $7, V7.S4, V7.S4
+	VSHL $31, V7.S4, V7.S4
+	VEOR V7.B16, V15.B16, V15.B16
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// func Q8EncodeUnsignedNEON(codes []uint8, x []float32, q float32)
+TEXT ·Q8EncodeUnsignedNEON(SB), NOSPLIT, $0-52
+	MOVD codes_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	// V31 = q in every lane
+	FMOVS q+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = 0x7fffffff in every lane
+	MOVW $0x7fffffff, R9
+	VDUP R9, V30.S4
+	// V29 = 2^(1−B) in every lane
+	MOVW $0x30800000, R9
+	VDUP R9, V29.S4
+	// V28 = 1 in every lane
+	MOVW $0x00000001, R9
+	VDUP R9, V28.S4
+	// V27 = 0x7ffff − (127−B)<<23 in every lane
+	MOVW $0xd007ffff, R9
+	VDUP R9, V27.S4
+	// V26 = max in every lane
+	MOVW $0x000000ff, R9
+	VDUP R9, V26.S4
+	// V25 = 2^(B+2) in every lane
+	MOVW $0x50000000, R9
+	VDUP R9, V25.S4
+	LSR $4, R2, R8
+	CBZ R8, done
+loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e3fdc04 // fmul v4.4s, v0.4s, v31.4s
+	VAND V30.B16, V4.B16, V4.B16
+	WORD $0x6ea4e7a8 // fcmgt v8.4s, v29.4s, v4.4s
+	VUSHR $20, V4.S4, V12.S4
+	VAND V28.B16, V12.B16, V12.B16
+	VADD V4.S4, V12.S4, V12.S4
+	VADD V27.S4, V12.S4, V12.S4
+	VUSHR $20, V12.S4, V12.S4
+	VUMIN V26.S4, V12.S4, V12.S4
+	WORD $0x6e39dc90 // fmul v16.4s, v4.4s, v25.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	VBIT V8.B16, V16.B16, V12.B16
+	WORD $0x6e3fdc25 // fmul v5.4s, v1.4s, v31.4s
+	VAND V30.B16, V5.B16, V5.B16
+	WORD $0x6ea5e7a9 // fcmgt v9.4s, v29.4s, v5.4s
+	VUSHR $20, V5.S4, V13.S4
+	VAND V28.B16, V13.B16, V13.B16
+	VADD V5.S4, V13.S4, V13.S4
+	VADD V27.S4, V13.S4, V13.S4
+	VUSHR $20, V13.S4, V13.S4
+	VUMIN V26.S4, V13.S4, V13.S4
+	WORD $0x6e39dcb1 // fmul v17.4s, v5.4s, v25.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	VBIT V9.B16, V17.B16, V13.B16
+	WORD $0x6e3fdc46 // fmul v6.4s, v2.4s, v31.4s
+	VAND V30.B16, V6.B16, V6.B16
+	WORD $0x6ea6e7aa // fcmgt v10.4s, v29.4s, v6.4s
+	VUSHR $20, V6.S4, V14.S4
+	VAND V28.B16, V14.B16, V14.B16
+	VADD V6.S4, V14.S4, V14.S4
+	VADD V27.S4, V14.S4, V14.S4
+	VUSHR $20, V14.S4, V14.S4
+	VUMIN V26.S4, V14.S4, V14.S4
+	WORD $0x6e39dcd2 // fmul v18.4s, v6.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	VBIT V10.B16, V18.B16, V14.B16
+	WORD $0x6e3fdc67 // fmul v7.4s, v3.4s, v31.4s
+	VAND V30.B16, V7.B16, V7.B16
+	WORD $0x6ea7e7ab // fcmgt v11.4s, v29.4s, v7.4s
+	VUSHR $20, V7.S4, V15.S4
+	VAND V28.B16, V15.B16, V15.B16
+	VADD V7.S4, V15.S4, V15.S4
+	VADD V27.S4, V15.S4, V15.S4
+	VUSHR $20, V15.S4, V15.S4
+	VUMIN V26.S4, V15.S4, V15.S4
+	WORD $0x6e39dcf3 // fmul v19.4s, v7.4s, v25.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VBIT V11.B16, V19.B16, V15.B16
+	// the low bytes of the lanes
+	VUZP1 V13.H8, V12.H8, V20.H8
+	VUZP1 V15.H8, V14.H8, V21.H8
+	VUZP1 V21.B16, V20.B16, V22.B16
+	VST1.P [V22.B16], 16(R0)
+	SUBS $1, R8, R8
+	BNE loop
+done:
+	RET
+
+// The tables of Q8DecodeUnsignedNEON: HA, HB, LA, LB (spec.Q8Tables).
+DATA q8lutUnsignedNEON<>+0(SB)/8, $0x3736353433323100
+DATA q8lutUnsignedNEON<>+8(SB)/8, $0x3f3e3d3c3b3a3938
+DATA q8lutUnsignedNEON<>+16(SB)/8, $0x303030302f2f2f00
+DATA q8lutUnsignedNEON<>+24(SB)/8, $0x3030303030303030
+DATA q8lutUnsignedNEON<>+32(SB)/8, $0x7060504030201000
+DATA q8lutUnsignedNEON<>+40(SB)/8, $0xf0e0d0c0b0a09080
+DATA q8lutUnsignedNEON<>+48(SB)/8, $0x10207040f0a01000
+DATA q8lutUnsignedNEON<>+56(SB)/8, $0x0000000000000000
+GLOBL q8lutUnsignedNEON<>(SB), RODATA|NOPTR, $64
+
+// func Q8DecodeUnsignedNEON(x []float32, codes []uint8, d float32)
+TEXT ·Q8DecodeUnsignedNEON(SB), NOSPLIT, $0-52
+	MOVD x_base+0(FP), R0
+	MOVD codes_base+24(FP), R1
+	MOVD codes_len+32(FP), R2
+	// V31 = d in every lane
+	FMOVS d+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	MOVD $q8lutUnsignedNEON<>(SB), R10
+	VLD1 (R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VMOVI $0x0f, V29.B16
+	LSR $4, R2, R8
+	CBZ R8, tdone
+tloop:
+	VLD1.P 16(R1), [V0.B16]
+	VUSHR $4, V0.B16, V2.B16
+	VAND V29.B16, V0.B16, V3.B16
+	VTBL V2.B16, [V20.B16], V4.B16
+	VTBL V0.B16, [V21.B16], V6.B16
+	VORR V6.B16, V4.B16, V4.B16
+	VTBL V3.B16, [V22.B16], V5.B16
+	VTBL V0.B16, [V23.B16], V6.B16
+	VEOR V6.B16, V5.B16, V5.B16
+	VZIP1 V4.B16, V5.B16, V7.B16
+	VZIP2 V4.B16, V5.B16, V8.B16
+	VZIP1 V7.H8, V30.H8, V9.H8
+	VZIP2 V7.H8, V30.H8, V10.H8
+	VZIP1 V8.H8, V30.H8, V11.H8
+	VZIP2 V8.H8, V30.H8, V12.H8
+	WORD $0x6e3fdd29 // fmul v9.4s, v9.4s, v31.4s
+	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
+	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
+	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
+	VST1.P [V9.S4, V10.S4, V11.S4, V12.S4], 64(R0)
+	SUBS $1, R8, R8
+	BNE tloop
+tdone:
+	RET

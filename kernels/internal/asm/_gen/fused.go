@@ -546,8 +546,3 @@ func fusedTable(isas []isaT) string {
 	b.WriteString("}\n")
 	return b.String()
 }
-
-func is512(x isaT) bool { return x.width == 64 }
-
-// pLT is VPCMPUD's less-than predicate.
-const pLT = 1

@@ -32,6 +32,7 @@ var (
 	tablesOut   = flag.String("tables", "", "write the AVX2 and AVX-512 tables (Go) to this file")
 	fallbackOut = flag.String("fallback", "", "write the nil tables of builds without x86 assembly to this file")
 	docsOut     = flag.String("docs", "", "write the kernel documentation (Markdown) to this file")
+	convOut     = flag.String("conv", "", "write the conversions' wrappers and tables (Go) to this file")
 )
 
 // text starts a hand-lowered function (the reductions).
@@ -59,6 +60,9 @@ func main() {
 			}
 		}
 	}
+	for _, x := range []isaT{avx2, avx512} {
+		convs(x)
+	}
 	Generate()
 	// avo heads its files with its own command line; every generated file
 	// here carries the same line.
@@ -77,6 +81,7 @@ func main() {
 		{tablesOut, func() string {
 			return spec.TablesFile("!purego", []string{"AVX2", "AVX512"}, map[string]string{"AVX2": "AVX2", "AVX512": "AVX2"}, sumSquaresAdapters+"\n"+fusedTable([]isaT{avx2, avx512}))
 		}},
+		{convOut, func() string { return convFile("!purego", []isaT{avx2, avx512}) }},
 		{fallbackOut, func() string { return spec.FallbackFile("purego || !amd64", []string{"AVX2", "AVX512"}) }},
 	} {
 		if *f.path != "" {

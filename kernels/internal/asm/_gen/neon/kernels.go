@@ -26,7 +26,7 @@ func sizeOf(typ string) int {
 	switch {
 	case strings.HasPrefix(typ, "[]"):
 		return 24
-	case typ == "float32":
+	case typ == "float32", typ == "uint32":
 		return 4
 	case typ == "bool":
 		return 1
@@ -66,7 +66,9 @@ func (f *fn) layout() {
 		f.off[p.name] = o
 		o += sizeOf(p.typ)
 	}
-	o = align(o, 8)
+	if len(f.results) > 0 { // results start pointer-aligned
+		o = align(o, 8)
+	}
 	for _, p := range f.results {
 		o = align(o, alignOf(p.typ))
 		f.off[p.name] = o

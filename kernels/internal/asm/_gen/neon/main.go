@@ -32,6 +32,7 @@ var (
 	stubsOut    = flag.String("stubs", "", "write the Go declarations to this file")
 	tablesOut   = flag.String("tables", "", "write the NEON tables (Go) to this file")
 	fallbackOut = flag.String("fallback", "", "write the nil tables of builds without NEON assembly to this file")
+	convOut     = flag.String("conv", "", "write the conversions' wrappers and table (Go) to this file")
 	verbose     = flag.Bool("v", false, "report the instructions emitted as WORD")
 )
 
@@ -45,6 +46,7 @@ func main() {
 		sumSquares(g, e)
 		dot(g, e)
 	}
+	convs(g)
 	if *out != "" {
 		src := spec.Header + "//go:build !purego\n\n#include \"textflag.h\"\n" + g.a.b.String()
 		must(os.WriteFile(*out, []byte(src), 0o644))
@@ -54,6 +56,9 @@ func main() {
 	}
 	if *tablesOut != "" {
 		must(spec.WriteGo(*tablesOut, spec.TablesFile("!purego", []string{"NEON"}, map[string]string{"NEON": "NEON"}, sumSquaresAdapters)))
+	}
+	if *convOut != "" {
+		must(spec.WriteGo(*convOut, convFile()))
 	}
 	if *fallbackOut != "" {
 		must(spec.WriteGo(*fallbackOut, spec.FallbackFile("purego || !arm64", []string{"NEON"})))

@@ -278,5 +278,6 @@ func DocsFile() string {
 		}
 		b.WriteString("```\n")
 	}
+	b.WriteString(convDocs)
 	return b.String()
 }
