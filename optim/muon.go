@@ -54,7 +54,7 @@ var muonRule = register(&rule[kernels.Muon, kernels.MuonScalars]{
 		num("beta2", "AdamW groups: decay β2 of the second moment", unitOpen(), func(h *kernels.Muon) *float64 { return &h.Beta2 }),
 		num("adam_eps", "AdamW groups: ε added to the denominator", above(0), func(h *kernels.Muon) *float64 { return &h.AdamEps }),
 	},
-	state: []StateTensor{{Name: "momentum_buffer", Unless: "adamw"}, {Name: "exp_avg", When: "adamw"}, {Name: "exp_avg_sq", When: "adamw"}},
+	state:    []StateTensor{{Name: "momentum_buffer", Unless: "adamw"}, {Name: "exp_avg", When: "adamw"}, {Name: "exp_avg_sq", When: "adamw"}},
 	validate: kernels.Muon.Validate,
 	scalars:  kernels.Muon.Scalars,
 	k32:      unbound[float32, kernels.MuonScalars],
