@@ -162,8 +162,11 @@ func TestMuonFormula(t *testing.T) {
 					theta[i] = toF64(p)
 					bufs[i] = make([]float64, len(theta[i]))
 				}
-				ast := [][][]float32{{nil, make([]float32, 7), make([]float32, 7)}}
-				ast64 := [][]float64{nil, make([]float64, 33), make([]float64, 33)}
+				ast32, ast64 := map[int][][]float32{}, map[int][][]float64{}
+				for k, p := range ref.params[n:] {
+					ast32[k] = [][]float32{make([]float32, len(p.Data32)), make([]float32, len(p.Data32))}
+					ast64[k] = [][]float64{make([]float64, len(p.Data64)), make([]float64, len(p.Data64))}
+				}
 				worst := map[int]float64{}
 				for step := 1; step <= 6; step++ {
 					m.fillGrads(1)
@@ -200,8 +203,13 @@ func TestMuonFormula(t *testing.T) {
 						copyBuf(o, p.Name, bufs[i])
 					}
 					s := ha.AdamWHyper().Scalars(step, 1)
-					kernels.AdamStep(ref.params[n].Data32, ref.params[n].Grad32, ast[0][1], ast[0][2], &s)
-					kernels.AdamStep(ref.params[n+1].Data64, ref.params[n+1].Grad64, ast64[1], ast64[2], &s)
+					for k, p := range ref.params[n:] {
+						if p.Data32 != nil {
+							kernels.AdamStep(p.Data32, p.Grad32, ast32[k][0], ast32[k][1], &s)
+						} else {
+							kernels.AdamStep(p.Data64, p.Grad64, ast64[k][0], ast64[k][1], &s)
+						}
+					}
 					sameBits(t, fmt.Sprintf("step %d adamw group", step), &model{params: m.params[n:]}, &model{params: ref.params[n:]})
 				}
 				t.Logf("max deviation from the float64 formula, in units of lr': float32 %.3g, float64 %.3g", worst[4], worst[8])
