@@ -51,7 +51,7 @@ func bindLAMB[T kernels.Float](_ kernels.LAMB, s *kernels.LAMBScalars, _ *blas.I
 }
 
 var _ = lambRule.alias(aliasOf[kernels.LAMB]{
-	name: "lamb", order: 60, trainLR: 0.01,
+	name: "lamb", order: 60, trainLR: 0.03,
 	doc:      "LAMB: the Adam direction scaled per tensor by the trust ratio ‖θ‖/‖u‖ (optax.lamb)",
 	defaults: kernels.DefaultLAMB(),
 	tune: map[string]Tune{

@@ -44,7 +44,7 @@ var sfRule = register(&rule[kernels.ScheduleFree, sfState]{
 		num("beta2", "decay β2 of the second moment", unitOpen(), func(h *kernels.ScheduleFree) *float64 { return &h.Beta2 }),
 		num("eps", "ε added to the denominator", above(0), func(h *kernels.ScheduleFree) *float64 { return &h.Eps }),
 		num("weight_decay", "weight decay λ, on the gradient at y", atLeast(0), func(h *kernels.ScheduleFree) *float64 { return &h.WeightDecay }).short("wd"),
-		num("warmup_steps", "linear learning-rate warm-up steps (an integer)", Interval{Min: 0, Max: 1e15}, func(h *kernels.ScheduleFree) *float64 { return &h.WarmupSteps }).short("warmup"),
+		num("warmup_steps", "linear learning-rate warm-up steps (an integer)", Interval{Min: 0, Max: 1e15}, func(h *kernels.ScheduleFree) *float64 { return &h.WarmupSteps }),
 		num("r", "the average's weights grow as t^r", atLeast(0), func(h *kernels.ScheduleFree) *float64 { return &h.R }),
 		num("weight_lr_power", "the average's weights grow as lr_max^power", atLeast(0), func(h *kernels.ScheduleFree) *float64 { return &h.WeightLRPower }),
 	},
