@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -450,4 +451,55 @@ func randOrtho(rng *rand.Rand, n, k int) *mat.Dense {
 	var q mat.Dense
 	qr.QTo(&q)
 	return mat.DenseCopyOf(q.Slice(0, n, 0, k))
+}
+
+// TestMuonBLASReproducibility pins what Muon's orthogonalization
+// guarantees across BLAS settings (README: Muon): with gonum, the same bits
+// for any GOMAXPROCS (its Gemm gives each output block to one goroutine);
+// with OpenBLAS, the same bits for the same thread count, run after run.
+// Across OpenBLAS thread counts the bits may differ: logged here (on the
+// machine the README's figures come from, a 777×333 matrix differed in 97%
+// of its elements between 1 and 2 threads, 300×250, 1024×512 and 512×1024
+// did not).
+func TestMuonBLASReproducibility(t *testing.T) {
+	ns := func(impl *blas.Impl, r, c int) []float32 {
+		rng := rand.New(rand.NewPCG(1, 1))
+		w := newNewtonSchulz[float32](impl, r, c)
+		for i := range w.x {
+			w.x[i] = float32(rng.NormFloat64())
+		}
+		return append([]float32(nil), w.run(5, 1e-7)...)
+	}
+	differ := func(a, b []float32) int {
+		n := 0
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				n++
+			}
+		}
+		return n
+	}
+	prev := runtime.GOMAXPROCS(1)
+	a := ns(blas.Gonum, 300, 250)
+	runtime.GOMAXPROCS(2)
+	b := ns(blas.Gonum, 300, 250)
+	runtime.GOMAXPROCS(prev)
+	if n := differ(a, b); n != 0 {
+		t.Errorf("gonum: %d elements differ between GOMAXPROCS 1 and 2", n)
+	}
+	if blas.OpenBLAS == nil {
+		return
+	}
+	defer blas.SetThreads(blas.Threads())
+	for _, th := range []int{1, 2} {
+		blas.SetThreads(th)
+		if n := differ(ns(blas.OpenBLAS, 777, 333), ns(blas.OpenBLAS, 777, 333)); n != 0 {
+			t.Errorf("openblas, %d threads: %d elements differ between two runs", th, n)
+		}
+	}
+	blas.SetThreads(1)
+	one := ns(blas.OpenBLAS, 777, 333)
+	blas.SetThreads(2)
+	two := ns(blas.OpenBLAS, 777, 333)
+	t.Logf("openblas 777×333: %d of %d elements differ between 1 and 2 threads", differ(one, two), len(one))
 }
