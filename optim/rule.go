@@ -251,6 +251,7 @@ func (r *rule[H, S]) metaHyper(a *Algorithm, m map[string]string, prefix string)
 		}
 		*p.f(&g.s) = x
 	}
+	g.restored = true
 	return g, nil
 }
 
@@ -297,6 +298,8 @@ type hyperOf[H any, S any] struct {
 	h   H
 	tmp H // h with the scheduled learning rate (kept here so that Step allocates nothing)
 	s   S
+
+	restored bool // read from a checkpoint (metaHyper): s holds the rule's persisted step state
 }
 
 func (g *hyperOf[H, S]) check() error {
@@ -345,8 +348,10 @@ func (g *hyperOf[H, S]) bind64(p, gr []float64, st [][]float64) stepFunc {
 func (g *hyperOf[H, S]) assign(o groupHyper) {
 	og := o.(*hyperOf[H, S])
 	g.h = og.h
-	for _, p := range g.r.persist {
-		*p.f(&g.s) = *p.f(&og.s)
+	if og.restored { // from a checkpoint: its step state too (SetHyper keeps ours)
+		for _, p := range g.r.persist {
+			*p.f(&g.s) = *p.f(&og.s)
+		}
 	}
 }
 

@@ -148,6 +148,13 @@ func TestScheduleFreeModes(t *testing.T) {
 		}
 	}
 	run(m, o, 0, 4)
+	ws := o.c.groups[0].h.(*hyperOf[kernels.ScheduleFree, sfState]).s.WeightSum
+	if err := o.SetHyper(0, Values{"lr": 0.0025}); err != nil { // the default: the run is unchanged
+		t.Fatal(err)
+	}
+	if got := o.c.groups[0].h.(*hyperOf[kernels.ScheduleFree, sfState]).s.WeightSum; got != ws || ws == 0 {
+		t.Fatalf("SetHyper changed the weight sum %v to %v", ws, got)
+	}
 	o.Eval()
 	path := filepath.Join(t.TempDir(), "ck")
 	if err := o.Save(path); err != nil {
