@@ -19,7 +19,7 @@ import (
 //	X   ← u / max(‖u‖_F, eps)                            ; ‖u‖² by kernels.SumSquares
 //	ns_steps times, with (a, b, c) = (3.4445, −4.7750, 2.0315):
 //	    A ← X·Xᵀ ;  B ← b·A + c·A·A ;  X ← a·X + B·X     ; blas.Gemm
-//	    (for rows > cols the transposed form: A ← XᵀX, X ← a·X + X·B)
+//	    (a tall matrix, rows > cols, transposed before and after, as torch)
 //	θ   ← θ·(1 − lr·λ) − lr'·X                           ; MuonUpdate kernel
 //
 // with lr' = lr·sqrt(max(1, rows/cols)) or, with match_rms_adamw,
@@ -116,7 +116,10 @@ func newNewtonSchulz[T kernels.Float](impl *blas.Impl, rows, cols int) *newtonSc
 
 // run normalizes x by max(‖x‖_F, eps) (the squared norm by
 // kernels.SumSquares, each element divided by the norm rounded to T) and
-// iterates steps times; it returns the result (x or y).
+// iterates steps times; it returns the result (x or y). A tall matrix is
+// transposed first and back at the end, as torch does, so that the Gram
+// matrix is always the smaller side's and one form of the products serves
+// every shape.
 func (w *newtonSchulz[T]) run(steps int, eps float64) []T {
 	ss, _ := kernels.SumSquares(w.x)
 	d := T(max(math.Sqrt(ss), eps)) // NaN stays NaN
@@ -125,24 +128,40 @@ func (w *newtonSchulz[T]) run(steps int, eps float64) []T {
 	}
 	x, y := w.x, w.y
 	r, c := w.rows, w.cols
-	m := min(r, c)
+	tall := r > c
+	if tall {
+		transpose(y, x, r, c)
+		x, y = y, x
+		r, c = c, r
+	}
 	for range steps {
-		if r <= c {
-			blas.Gemm(w.impl, blas.NoTrans, blas.Trans, r, r, c, 1, x, c, x, c, 0, w.a, r) // A = X·Xᵀ
-		} else {
-			blas.Gemm(w.impl, blas.Trans, blas.NoTrans, c, c, r, 1, x, c, x, c, 0, w.a, c) // A = Xᵀ·X
-		}
+		blas.Gemm(w.impl, blas.NoTrans, blas.Trans, r, r, c, 1, x, c, x, c, 0, w.a, r) // A = X·Xᵀ
 		copy(w.b, w.a)
-		blas.Gemm(w.impl, blas.NoTrans, blas.NoTrans, m, m, m, T(kernels.NS5C), w.a, m, w.a, m, T(kernels.NS5B), w.b, m) // B = b·A + c·A·A
+		blas.Gemm(w.impl, blas.NoTrans, blas.NoTrans, r, r, r, T(kernels.NS5C), w.a, r, w.a, r, T(kernels.NS5B), w.b, r) // B = b·A + c·A·A
 		copy(y, x)
-		if r <= c {
-			blas.Gemm(w.impl, blas.NoTrans, blas.NoTrans, r, c, r, 1, w.b, r, x, c, T(kernels.NS5A), y, c) // Y = a·X + B·X
-		} else {
-			blas.Gemm(w.impl, blas.NoTrans, blas.NoTrans, r, c, c, 1, x, c, w.b, c, T(kernels.NS5A), y, c) // Y = a·X + X·B
-		}
+		blas.Gemm(w.impl, blas.NoTrans, blas.NoTrans, r, c, r, 1, w.b, r, x, c, T(kernels.NS5A), y, c) // Y = a·X + B·X
 		x, y = y, x
 	}
+	if tall {
+		transpose(y, x, r, c)
+		return y
+	}
 	return x
+}
+
+// transpose writes the transpose of the r×c row-major matrix src into dst
+// (c×r), in 32×32 blocks.
+func transpose[T kernels.Float](dst, src []T, r, c int) {
+	const bs = 32
+	for i0 := 0; i0 < r; i0 += bs {
+		for j0 := 0; j0 < c; j0 += bs {
+			for i := i0; i < min(i0+bs, r); i++ {
+				for j := j0; j < min(j0+bs, c); j++ {
+					dst[j*r+i] = src[i*c+j]
+				}
+			}
+		}
+	}
 }
 
 var _ = muonRule.alias(aliasOf[kernels.Muon]{
