@@ -146,12 +146,19 @@ func Best(rs []Result) []Result {
 // Plot draws the validation loss per epoch of rs into an SVG at path.
 func Plot(path string, rs []Result, epochs int) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("digits, MLP 64→128→10, batch 32, %d epochs: validation loss (best lr each)", epochs)
+	p.Title.Text = fmt.Sprintf("digits MLP 64→128→10, batch 32, %d epochs (best lr of each)", epochs)
 	p.X.Label.Text = "epoch"
+	p.X.Min = 1
 	p.Y.Label.Text = "validation cross-entropy"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
+	// Top left, moved right into the empty upper middle, each swatch left
+	// of its label (a label rendered wider than measured runs into empty
+	// space, not over its swatch).
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(240), -vg.Points(24)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Legend.ThumbnailWidth = vg.Points(28)
 	colors := []color.Color{color.RGBA{0x1f, 0x77, 0xb4, 255}, color.RGBA{0xd6, 0x27, 0x28, 255}, color.RGBA{0x2c, 0xa0, 0x2c, 255}, color.RGBA{0x94, 0x67, 0xbd, 255}}
 	for i, r := range rs {
 		xy := make(plotter.XYs, len(r.ValLoss))
