@@ -503,3 +503,48 @@ func TestMuonBLASReproducibility(t *testing.T) {
 	two := ns(blas.OpenBLAS, 777, 333)
 	t.Logf("openblas 777×333: %d of %d elements differ between 1 and 2 threads", differ(one, two), len(one))
 }
+
+// TestMuonConcurrentOpenBLAS: with OpenBLAS at two threads and matrices
+// whose bits depend on OpenBLAS's thread count (777×333 and its
+// transpose), several orthogonalizations running at once (workers 2 and
+// 3: one per matrix) give the bits of one at a time: OpenBLAS partitions a
+// product by its configured thread count, not by the threads free when the
+// call arrives. Built without OpenBLAS, the same with gonum on smaller
+// matrices (still above 64×64, where its Gemm starts goroutines).
+func TestMuonConcurrentOpenBLAS(t *testing.T) {
+	impl, shapes := blas.OpenBLAS, [][]int{{777, 333}, {333, 777}, {500, 301}}
+	if impl == nil {
+		impl, shapes = blas.Gonum, [][]int{{130, 70}, {70, 130}, {99, 99}}
+	}
+	defer blas.SetThreads(blas.Threads())
+	blas.SetThreads(2)
+	var ref []byte
+	for _, w := range []int{1, 2, 3, 2} {
+		var sizes []int
+		for _, s := range shapes {
+			sizes = append(sizes, s[0]*s[1])
+		}
+		m := newModel(3, sizes, false)
+		for i, s := range shapes {
+			m.params[i].Shape = s
+		}
+		o, err := New("muon", []Group{{Params: m.params}}, WithWorkers(w), WithBLAS(impl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it := range 2 {
+			m.rng = rand.New(rand.NewPCG(uint64(it), 7))
+			m.fillGrads(1)
+			if _, err := o.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := checkpointBytes(t, o)
+		o.Close()
+		if ref == nil {
+			ref = b
+		} else if string(b) != string(ref) {
+			t.Errorf("workers=%d: state differs from workers=1", w)
+		}
+	}
+}
