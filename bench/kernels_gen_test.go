@@ -34,6 +34,18 @@ func BenchmarkEMA(b *testing.B) { benchKernel(b, "EMA") }
 // BenchmarkScale runs kernel Scale (x ·= a) at every dtype, size and implementation.
 func BenchmarkScale(b *testing.B) { benchKernel(b, "Scale") }
 
+// BenchmarkMuonMomentum runs kernel MuonMomentum (Muon: momentum buffer and (Nesterov) update direction) at every dtype, size and implementation.
+func BenchmarkMuonMomentum(b *testing.B) { benchKernel(b, "MuonMomentum") }
+
+// BenchmarkMuonUpdate runs kernel MuonUpdate (Muon: decayed parameters minus the scaled orthogonalized update) at every dtype, size and implementation.
+func BenchmarkMuonUpdate(b *testing.B) { benchKernel(b, "MuonUpdate") }
+
+// BenchmarkLAMB runs kernel LAMB (LAMB: Adam moments and the decayed Adam direction (before the trust ratio)) at every dtype, size and implementation.
+func BenchmarkLAMB(b *testing.B) { benchKernel(b, "LAMB") }
+
+// BenchmarkScheduleFree runs kernel ScheduleFree (Schedule-Free AdamW: y, z and the second moment in one pass) at every dtype, size and implementation.
+func BenchmarkScheduleFree(b *testing.B) { benchKernel(b, "ScheduleFree") }
+
 // BenchmarkSumSquares runs kernel SumSquares (Σx² in float64 and whether every x is finite) at every dtype, size and implementation.
 func BenchmarkSumSquares(b *testing.B) { benchKernel(b, "SumSquares") }
 

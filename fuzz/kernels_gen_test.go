@@ -63,3 +63,27 @@ func FuzzKernelScaleF32(f *testing.F) { fuzzKernel[float32](f, "Scale") }
 
 // FuzzKernelScaleF64 compares every implementation of catalog kernel Scale (x ·= a) on float64 with the reference, bit for bit.
 func FuzzKernelScaleF64(f *testing.F) { fuzzKernel[float64](f, "Scale") }
+
+// FuzzKernelMuonMomentumF32 compares every implementation of catalog kernel MuonMomentum (Muon: momentum buffer and (Nesterov) update direction) on float32 with the reference, bit for bit.
+func FuzzKernelMuonMomentumF32(f *testing.F) { fuzzKernel[float32](f, "MuonMomentum") }
+
+// FuzzKernelMuonMomentumF64 compares every implementation of catalog kernel MuonMomentum (Muon: momentum buffer and (Nesterov) update direction) on float64 with the reference, bit for bit.
+func FuzzKernelMuonMomentumF64(f *testing.F) { fuzzKernel[float64](f, "MuonMomentum") }
+
+// FuzzKernelMuonUpdateF32 compares every implementation of catalog kernel MuonUpdate (Muon: decayed parameters minus the scaled orthogonalized update) on float32 with the reference, bit for bit.
+func FuzzKernelMuonUpdateF32(f *testing.F) { fuzzKernel[float32](f, "MuonUpdate") }
+
+// FuzzKernelMuonUpdateF64 compares every implementation of catalog kernel MuonUpdate (Muon: decayed parameters minus the scaled orthogonalized update) on float64 with the reference, bit for bit.
+func FuzzKernelMuonUpdateF64(f *testing.F) { fuzzKernel[float64](f, "MuonUpdate") }
+
+// FuzzKernelLAMBF32 compares every implementation of catalog kernel LAMB (LAMB: Adam moments and the decayed Adam direction (before the trust ratio)) on float32 with the reference, bit for bit.
+func FuzzKernelLAMBF32(f *testing.F) { fuzzKernel[float32](f, "LAMB") }
+
+// FuzzKernelLAMBF64 compares every implementation of catalog kernel LAMB (LAMB: Adam moments and the decayed Adam direction (before the trust ratio)) on float64 with the reference, bit for bit.
+func FuzzKernelLAMBF64(f *testing.F) { fuzzKernel[float64](f, "LAMB") }
+
+// FuzzKernelScheduleFreeF32 compares every implementation of catalog kernel ScheduleFree (Schedule-Free AdamW: y, z and the second moment in one pass) on float32 with the reference, bit for bit.
+func FuzzKernelScheduleFreeF32(f *testing.F) { fuzzKernel[float32](f, "ScheduleFree") }
+
+// FuzzKernelScheduleFreeF64 compares every implementation of catalog kernel ScheduleFree (Schedule-Free AdamW: y, z and the second moment in one pass) on float64 with the reference, bit for bit.
+func FuzzKernelScheduleFreeF64(f *testing.F) { fuzzKernel[float64](f, "ScheduleFree") }

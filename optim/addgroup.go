@@ -59,6 +59,9 @@ func (o *Optimizer) AddGroup(g Group) error {
 			return fmt.Errorf("optim: AddGroup: %w", err)
 		}
 	}
+	if err := checkShapes(h, ps); err != nil {
+		return fmt.Errorf("optim: AddGroup: %w", err)
+	}
 	gi := len(c.groups)
 	c.groups = append(c.groups, group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h), born: c.step, q8min: q8min})
 	for i := range ps {
@@ -68,6 +71,7 @@ func (o *Optimizer) AddGroup(g Group) error {
 		c.byName[b.name] = len(c.tensors)
 		c.groups[gi].params = append(c.groups[gi].params, len(c.tensors))
 		c.tensors = append(c.tensors, t)
+		c.bindTensor(len(c.tensors) - 1)
 	}
 	c.partition(ChunkElems)
 	return nil

@@ -175,6 +175,10 @@ type StateTensor struct {
 	// When names the hyper-parameter that must be nonzero for the tensor to
 	// be kept ("amsgrad", "momentum"); "" for always.
 	When string
+	// Unless names the hyper-parameter that must be zero for the tensor to
+	// be kept (muon's "adamw": AdamW groups keep exp_avg and exp_avg_sq,
+	// Muon groups a momentum buffer); "" for always.
+	Unless string
 	// Init names the hyper-parameter the tensor starts at
 	// ("initial_accumulator_value"); "" for zero.
 	Init string
@@ -365,9 +369,11 @@ func (a *Algorithm) compatible(ck, cur Values) error {
 	if kc, ko := a.KeptState(ck), a.KeptState(cur); !slices.Equal(kc, ko) {
 		var why []string
 		for _, s := range a.State {
-			if s.When != "" && (ck[s.When] != 0) != (cur[s.When] != 0) {
-				p, _ := a.Param(s.When)
-				why = append(why, fmt.Sprintf("%s %s against %s", s.When, p.Format(ck[s.When]), p.Format(cur[s.When])))
+			for _, k := range []string{s.When, s.Unless} {
+				if k != "" && (ck[k] != 0) != (cur[k] != 0) && !slices.Contains(why, k) {
+					p, _ := a.Param(k)
+					why = append(why, fmt.Sprintf("%s %s against %s", k, p.Format(ck[k]), p.Format(cur[k])))
+				}
 			}
 		}
 		return fmt.Errorf("keeps state %v, the optimizer %v (%s)", kc, ko, strings.Join(why, ", "))

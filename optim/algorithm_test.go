@@ -14,7 +14,7 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	want := "sgd momentum nesterov adam adamw amsgrad lion adagrad rmsprop"
+	want := "sgd momentum nesterov adam adamw amsgrad lion adagrad rmsprop lamb schedulefree muon"
 	if got := strings.Join(Names(), " "); got != want {
 		t.Fatalf("Names() = %s, want %s", got, want)
 	}
@@ -35,7 +35,8 @@ func TestRegistry(t *testing.T) {
 	}
 	// Defaults are the kernels' (PyTorch's).
 	for name, h := range map[string]any{"adam": kernels.DefaultAdam(), "adamw": kernels.DefaultAdamW(),
-		"lion": kernels.DefaultLion(), "adagrad": kernels.DefaultAdagrad(), "rmsprop": kernels.DefaultRMSprop()} {
+		"lion": kernels.DefaultLion(), "adagrad": kernels.DefaultAdagrad(), "rmsprop": kernels.DefaultRMSprop(),
+		"lamb": kernels.DefaultLAMB(), "schedulefree": kernels.DefaultScheduleFree(), "muon": kernels.DefaultMuon()} {
 		a, _ := Lookup(name)
 		g, err := a.rule.newHyper(a, nil)
 		if err != nil || g.typed() != h {
@@ -44,7 +45,7 @@ func TestRegistry(t *testing.T) {
 	}
 	got := StateSuffixes()
 	slices.Sort(got)
-	if s := strings.Join(got, " "); s != ".absmax .exp_avg .exp_avg_sq .grad_avg .max_exp_avg_sq .momentum_buffer .square_avg .sum" {
+	if s := strings.Join(got, " "); s != ".absmax .exp_avg .exp_avg_sq .grad_avg .max_exp_avg_sq .momentum_buffer .square_avg .sum .z" {
 		t.Errorf("state suffixes %s", s)
 	}
 	for _, sfx := range got {
@@ -140,9 +141,24 @@ func variants(a *Algorithm) map[string]Values {
 		"rmsprop":  {"centered-momentum": {"centered": 1, "momentum": 0.8, "weight_decay": 0.01}, "centered": {"centered": 1}, "momentum": {"momentum": 0.5}},
 		"lion":     {"betas": {"beta1": 0.95, "beta2": 0.98, "weight_decay": 0.1}},
 		"nesterov": {"wd": {"weight_decay": 1e-3, "momentum": 0.7}},
+		"lamb":     {"wd-betas": {"weight_decay": 0.01, "beta1": 0.8, "beta2": 0.99}},
+		"schedulefree": {"warmup": {"warmup_steps": 3, "r": 0.5, "weight_lr_power": 1, "weight_decay": 0.01},
+			"betas": {"beta1": 0.5, "beta2": 0.9}},
+		"muon": {"adam": {"beta1": 0.8, "beta2": 0.95, "adam_eps": 1e-6, "weight_decay": 0.05}},
 	}
 	for k, x := range extra[a.Name] {
 		vs[k] = x
+	}
+	if a.Kind == KindMuon {
+		// The tests' tensors are 1-D: Muon's AdamW groups (muon_test.go
+		// tests the matrices' update).
+		for k, x := range vs {
+			y := Values{"adamw": 1}
+			for kk, xx := range x {
+				y[kk] = xx
+			}
+			vs[k] = y
+		}
 	}
 	return vs
 }
@@ -172,6 +188,21 @@ func refStep[T kernels.Float](h any, t int, gs float64, p, g []T, st [][]T) {
 	case kernels.Adagrad:
 		s := h.Scalars(t, gs)
 		kernels.AdagradStep(p, g, st[0], &s)
+	case kernels.Muon:
+		if !h.AdamW {
+			panic("refStep: Muon groups need matrices (muon_test.go)")
+		}
+		s := h.AdamWHyper().Scalars(t, gs)
+		kernels.AdamStep(p, g, st[1], st[2], &s)
+	case kernels.LAMB:
+		s := h.Scalars(t, gs)
+		kernels.LAMBStep(p, g, st[0], st[1], st[2], &s)
+	case kernels.ScheduleFree:
+		var s kernels.ScheduleFreeScalars
+		for k := 1; k <= t; k++ {
+			h.Next(&s, k, gs)
+		}
+		kernels.ScheduleFreeStep(p, g, st[0], st[1], &s, t == 1)
 	case kernels.RMSprop:
 		s := h.Scalars(gs)
 		var buf, gavg []T

@@ -1,8 +1,8 @@
 // Package optim holds descent's stateful optimizers over named float32 and
 // float64 parameters in groups with their own hyper-parameters, with
 // PyTorch's defaults and semantics: SGD (momentum, dampening, Nesterov,
-// weight decay, maximize), Adam, AdamW and AMSGrad, Lion, Adagrad and
-// RMSprop; plus clipping, dynamic loss scaling, learning-rate schedule hooks
+// weight decay, maximize), Adam, AdamW and AMSGrad, Lion, Adagrad,
+// RMSprop, LAMB, Schedule-Free AdamW and Muon; plus clipping, dynamic loss scaling, learning-rate schedule hooks
 // and checkpoints.
 //
 // # Algorithms
@@ -24,6 +24,16 @@
 //	lion                      Lion (Chen et al. 2023)      exp_avg
 //	adagrad                   torch.optim.Adagrad          sum (starts at initial_accumulator_value)
 //	rmsprop                   torch.optim.RMSprop          square_avg, momentum_buffer (momentum ≠ 0), grad_avg (centered)
+//	lamb                      optax.lamb                   exp_avg, exp_avg_sq
+//	schedulefree              AdamWScheduleFree            z, exp_avg_sq
+//	muon                      torch.optim.Muon (+AdamW)    momentum_buffer; exp_avg, exp_avg_sq (adamw groups)
+//
+// LAMB's trust ratio and Muon's Newton–Schulz iterations need a whole
+// tensor before the elementwise pass: they run in a per-tensor phase, one
+// work item per tensor, between the step's scalars and the chunked update
+// (pertensor.go; lamb.go and muon.go say what each computes there).
+// Schedule-Free's parameters hold y while training; Eval and Train switch
+// them to the average x and back.
 //
 // New builds an optimizer of a named algorithm from groups whose
 // hyper-parameters are Values by key (the others take the defaults) or the

@@ -123,4 +123,7 @@ func ExampleAlgorithms() {
 	// lion     lion    [lr=0.0001 beta1=0.9 beta2=0.99 weight_decay=0 maximize=false]
 	// adagrad  adagrad [lr=0.01 lr_decay=0 weight_decay=0 initial_accumulator_value=0 eps=1e-10 maximize=false]
 	// rmsprop  rmsprop [lr=0.01 alpha=0.99 eps=1e-08 weight_decay=0 momentum=0 centered=false maximize=false]
+	// lamb     lamb    [lr=0.001 beta1=0.9 beta2=0.999 eps=1e-06 weight_decay=0]
+	// schedulefree schedulefree [lr=0.0025 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0 warmup_steps=0 r=0 weight_lr_power=2]
+	// muon     muon    [lr=0.001 weight_decay=0.1 momentum=0.95 nesterov=true ns_steps=5 eps=1e-07 match_rms_adamw=false adamw=false beta1=0.9 beta2=0.999 adam_eps=1e-08]
 }

@@ -38,7 +38,12 @@ func fuzzOptimizers(t testing.TB) []*Optimizer {
 		if alg.Name == "rmsprop" {
 			v = Values{"centered": 1, "momentum": 0.5}
 		}
-		o, err := alg.New([]Group{{Params: params(), Hyper: v}}, WithWorkers(1))
+		gs := []Group{{Params: params(), Hyper: v}}
+		if alg.Kind == KindMuon { // "a" on Muon, "b" on AdamW
+			ps := params()
+			gs = []Group{{Params: ps[:1]}, {Params: ps[1:], Hyper: Values{"adamw": 1}}}
+		}
+		o, err := alg.New(gs, WithWorkers(1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 
+	"github.com/descent-go/descent/blas"
 	"github.com/descent-go/descent/kernels"
 )
 
@@ -68,6 +69,7 @@ type option struct {
 	clipValue   float64
 	checkFinite bool
 	scaler      *ScalerConfig
+	blas        *blas.Impl
 }
 
 // Option configures an optimizer at construction.
@@ -136,6 +138,7 @@ type segment struct {
 const (
 	phasePre = iota + 1
 	phaseUpdate
+	phaseTensor // the per-tensor phase (pertensor.go)
 )
 
 // core is everything a step touches. The worker pool refers to it, never
@@ -166,6 +169,9 @@ type core struct {
 	meta map[string]string // caller metadata (SetMetadata)
 
 	sp *sparseCore // the embeddings (sparse.go); nil when there are none
+
+	blas  *blas.Impl // for the rules that multiply matrices (WithBLAS)
+	preps []prepItem // the tensors with a per-tensor phase (pertensor.go)
 
 	pool *pool
 
@@ -212,7 +218,10 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 	case !(op.clipValue >= 0) || math.IsInf(op.clipValue, 0):
 		return nil, fmt.Errorf("optim: clip value %v must be finite and ≥ 0 (0: off)", op.clipValue)
 	}
-	c := &core{alg: alg, groups: gs, clipNorm: op.clipNorm, clipValue: op.clipValue, checkFinite: op.checkFinite}
+	c := &core{alg: alg, groups: gs, clipNorm: op.clipNorm, clipValue: op.clipValue, checkFinite: op.checkFinite, blas: op.blas}
+	if c.blas == nil {
+		c.blas = blas.Default()
+	}
 	if op.scaler != nil {
 		if err := op.scaler.Validate(); err != nil {
 			return nil, err
@@ -226,6 +235,9 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 		}
 		for pi := range ps[gi] {
 			all = append(all, &ps[gi][pi])
+		}
+		if err := checkShapes(gs[gi].h, ps[gi]); err != nil {
+			return nil, err
 		}
 	}
 	if err := checkParams(all); err != nil {
@@ -246,6 +258,7 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 			c.byName[b.name] = len(c.tensors)
 			gs[gi].params = append(gs[gi].params, len(c.tensors))
 			c.tensors = append(c.tensors, t)
+			c.bindTensor(len(c.tensors) - 1)
 		}
 	}
 	c.partition(ChunkElems)
@@ -318,6 +331,10 @@ func (c *core) partition(chunk int) {
 func (c *core) nItems() int { return len(c.items) - 1 }
 
 func (c *core) runItem(i int) {
+	if c.phase == phaseTensor {
+		c.runPrep(i)
+		return
+	}
 	if i >= c.nItems() {
 		c.sp.runItem(i - c.nItems())
 		return
@@ -398,6 +415,9 @@ func (o *Optimizer) Step() (StepInfo, error) {
 	if c.step >= MaxStep {
 		return info, ErrStepLimit
 	}
+	if err := c.ready(); err != nil {
+		return info, err
+	}
 	c.clamp = 0
 	if c.clipValue > 0 {
 		c.clamp = c.clipValue * scale
@@ -453,6 +473,10 @@ func (o *Optimizer) Step() (StepInfo, error) {
 		g := &c.groups[gi]
 		g.lr = g.nextLR
 		g.h.setScalars(g.lr, g.cycle, g.mom, t-g.born, gradScale)
+	}
+	if len(c.preps) > 0 {
+		c.phase = phaseTensor
+		c.pool.run(len(c.preps))
 	}
 	c.phase = phaseUpdate
 	c.pool.run(c.nItems() + c.sp.nItems())

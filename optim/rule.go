@@ -81,6 +81,27 @@ type rule[H any, S any] struct {
 	m32 mixedBinder[float32, S]
 	m64 mixedBinder[float64, S]
 
+	// The optional per-tensor machinery of rules that are not elementwise
+	// (pertensor.go).
+	//
+	// next replaces scalars for a rule whose step scalars depend on the
+	// previous step's (Schedule-Free's weight sum): it advances s in place.
+	next func(s *S, h H, t int, gradScale float64)
+	// persist lists the fields of S that are state between steps, saved in
+	// checkpoints as group metadata under their keys.
+	persist []persisted[S]
+	// shape refuses a parameter shape a group with hyper-parameters h
+	// cannot update (Muon's 2-D matrices).
+	shape func(h H, name string, shape []int) error
+	// tensor32 and tensor64 bind a tensor with its shape and the
+	// optimizer's BLAS, replacing k32/k64's binding: they return the
+	// chunked step and, when the rule has one, the per-tensor pre phase
+	// that runs before it (nil for none).
+	tensor32 tensorBinder[float32, H, S]
+	tensor64 tensorBinder[float64, H, S]
+	// ready refuses a step (Schedule-Free in evaluation mode).
+	ready func(s *S) error
+
 	lr int // index of "lr" in params
 }
 
@@ -127,12 +148,12 @@ func register[H any, S any](r *rule[H, S]) *rule[H, S] {
 		}
 	}
 	for _, s := range r.state {
-		if (s.When != "" && !seen[s.When]) || (s.Init != "" && !seen[s.Init]) || s.Name == "" {
+		if (s.When != "" && !seen[s.When]) || (s.Unless != "" && !seen[s.Unless]) || (s.Init != "" && !seen[s.Init]) || s.Name == "" {
 			panic(fmt.Sprintf("optim: rule %s: state tensor %+v names an unknown hyper-parameter", r.kind, s))
 		}
 		addSuffix("." + s.Name)
 	}
-	if r.lr < 0 || rules[r.kind] != nil || r.validate == nil || r.scalars == nil || r.k32 == nil || r.k64 == nil {
+	if r.lr < 0 || rules[r.kind] != nil || r.validate == nil || (r.scalars == nil) == (r.next == nil) || r.k32 == nil || r.k64 == nil {
 		panic(fmt.Sprintf("optim: rule %s: incomplete or registered twice", r.kind))
 	}
 	rules[r.kind] = r
@@ -226,6 +247,15 @@ func (r *rule[H, S]) metaHyper(a *Algorithm, m map[string]string, prefix string)
 		}
 		*p.f(&g.h) = x
 	}
+	for _, p := range r.persist {
+		k := prefix + p.key
+		x, err := metaFloat(m, k)
+		if err != nil {
+			return nil, err
+		}
+		*p.f(&g.s) = x
+	}
+	g.restored = true
 	return g, nil
 }
 
@@ -259,8 +289,15 @@ type groupHyper interface {
 	mixed() bool
 	// assign sets the hyper-parameters from o, of the same rule.
 	assign(o groupHyper)
-	// meta writes every hyper-parameter as checkpoint metadata.
+	// meta writes every hyper-parameter (and the rule's persisted step
+	// state) as checkpoint metadata.
 	meta(m map[string]string, prefix string)
+
+	// checkShape, bindTensor and ready: see rule's shape, tensor32 and
+	// ready (pertensor.go).
+	checkShape(name string, shape []int) error
+	bindTensor(t anyTensor, c *core) prepFunc
+	ready() error
 }
 
 // hyperOf is groupHyper for the rule r.
@@ -270,6 +307,8 @@ type hyperOf[H any, S any] struct {
 	h   H
 	tmp H // h with the scheduled learning rate (kept here so that Step allocates nothing)
 	s   S
+
+	restored bool // read from a checkpoint (metaHyper): s holds the rule's persisted step state
 }
 
 func (g *hyperOf[H, S]) check() error {
@@ -302,6 +341,10 @@ func (g *hyperOf[H, S]) setScalars(lr float64, cyc int, mom float64, t int, grad
 	if cyc >= 0 {
 		*g.r.params[cyc].f(&g.tmp) = mom
 	}
+	if g.r.next != nil {
+		g.r.next(&g.s, g.tmp, t, gradScale)
+		return
+	}
 	g.s = g.r.scalars(g.tmp, t, gradScale)
 }
 
@@ -314,12 +357,23 @@ func (g *hyperOf[H, S]) bind64(p, gr []float64, st [][]float64) stepFunc {
 func (g *hyperOf[H, S]) bindMixed32(x *kernels.Mixed[float32]) mixedFunc { return g.r.m32(&g.s, x) }
 func (g *hyperOf[H, S]) bindMixed64(x *kernels.Mixed[float64]) mixedFunc { return g.r.m64(&g.s, x) }
 func (g *hyperOf[H, S]) mixed() bool                                     { return g.r.m32 != nil && g.r.m64 != nil }
-func (g *hyperOf[H, S]) assign(o groupHyper)                             { g.h = o.(*hyperOf[H, S]).h }
+func (g *hyperOf[H, S]) assign(o groupHyper) {
+	og := o.(*hyperOf[H, S])
+	g.h = og.h
+	if og.restored { // from a checkpoint: its step state too (SetHyper keeps ours)
+		for _, p := range g.r.persist {
+			*p.f(&g.s) = *p.f(&og.s)
+		}
+	}
+}
 
 func (g *hyperOf[H, S]) meta(m map[string]string, prefix string) {
 	for i := range g.r.params {
 		p := &g.r.params[i]
 		m[prefix+p.Key] = p.Format(p.get(&g.h))
+	}
+	for _, p := range g.r.persist {
+		m[prefix+p.key] = fstr(*p.f(&g.s))
 	}
 }
 
@@ -328,7 +382,7 @@ func (g *hyperOf[H, S]) meta(m map[string]string, prefix string) {
 func keeps(state []StateTensor, v Values) []bool {
 	k := make([]bool, len(state))
 	for i, s := range state {
-		k[i] = s.When == "" || v[s.When] != 0
+		k[i] = (s.When == "" || v[s.When] != 0) && (s.Unless == "" || v[s.Unless] == 0)
 	}
 	return k
 }

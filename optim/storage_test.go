@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/descent-go/descent/kernels"
@@ -122,7 +123,13 @@ func (r *storageRun) fill(s int) {
 // Under -short (the race detector's run, where the conversions run ten
 // times slower) only adam, lion and sgd's: one, two and three state
 // tensors; the full run has every algorithm.
+//
+// The per-tensor rules (muon, lamb, schedulefree) have no mixed steps: they
+// get no variants here, and TestStorageRefused checks their error.
 func storageVariants(a *Algorithm) map[string]Values {
+	if h, _ := a.rule.newHyper(a, nil); !h.mixed() {
+		return nil
+	}
 	if testing.Short() && a.Name != "adam" && a.Name != "lion" && a.Name != "sgd" {
 		return nil
 	}
@@ -434,5 +441,43 @@ func TestStorageErrors(t *testing.T) {
 		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(c.want)) {
 			t.Errorf("%+v: error %v, want one containing %q", c.g, err, c.want)
 		}
+	}
+}
+
+// TestStorageRefused: the rules without mixed steps refuse 16-bit
+// parameters, float64 data with a float32 gradient and 8-bit state, each
+// with an error that names the algorithm and what it does not support;
+// the elementwise rules accept all three.
+func TestStorageRefused(t *testing.T) {
+	mixed := 0
+	for _, a := range Algorithms() {
+		h, err := a.rule.newHyper(a, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape := []int{8, 4}
+		cases := []struct {
+			g    Group
+			want string
+		}{
+			{Group{Params: []Param{{Name: "w", Data16: make([]uint16, 32), Grad16: make([]uint16, 32), Half: kernels.BF16, Shape: shape}}}, "16-bit parameters"},
+			{Group{Params: []Param{{Name: "w", Data64: make([]float64, 32), Grad32: make([]float32, 32), Shape: shape}}}, "float64 data with a float32 gradient"},
+			{Group{Params: []Param{{Name: "w", Data32: make([]float32, 32), Grad32: make([]float32, 32), Shape: shape}}, State: State8Bit, Min8Bit: 1}, "8-bit state"},
+		}
+		for _, c := range cases {
+			_, err := a.New([]Group{c.g})
+			switch {
+			case h.mixed() && err != nil:
+				t.Errorf("%s: %v", a.Name, err)
+			case !h.mixed() && (err == nil || !strings.Contains(err.Error(), a.Name+" does not support "+c.want)):
+				t.Errorf("%s: error %v, want one saying it does not support %s", a.Name, err, c.want)
+			}
+		}
+		if h.mixed() {
+			mixed++
+		}
+	}
+	if mixed < 8 {
+		t.Errorf("%d algorithms with mixed steps, want every elementwise one", mixed)
 	}
 }

@@ -211,11 +211,14 @@ func (s OptimSpec) New(params []optim.Param, sched optim.Schedule, opts ...optim
 		return nil, err
 	}
 	all := append([]optim.Option{optim.WithFiniteCheck(), optim.WithWorkers(s.Workers)}, opts...)
-	g := optim.Group{Params: params, Hyper: v, Schedule: sched, Min8Bit: s.Min8Bit}
-	if s.State8Bit {
-		g.State = optim.State8Bit
+	gs := muonGroups(s.Kind, params, v, sched)
+	for i := range gs {
+		gs[i].Min8Bit = s.Min8Bit
+		if s.State8Bit {
+			gs[i].State = optim.State8Bit
+		}
 	}
-	return optim.New(s.Kind, []optim.Group{g}, all...)
+	return optim.New(s.Kind, gs, all...)
 }
 
 // Schedule kinds accepted by ScheduleSpec.Kind.
@@ -314,4 +317,35 @@ func (s ScheduleSpec) New(totalSteps int) (optim.Schedule, error) {
 		return nil, fmt.Errorf("train: warm-up: %w", err)
 	}
 	return w, nil
+}
+
+// muonGroups returns the optimizer's groups: one over params, except for
+// muon, where the 2-D parameters form a Muon group and the others (biases,
+// vectors) an AdamW group with the same hyper-parameters (adamw = true), as
+// Muon is run in practice. (The models' weight matrices fold their biases
+// in as an extra row: they are all Muon's.)
+func muonGroups(kind string, params []optim.Param, v optim.Values, sched optim.Schedule) []optim.Group {
+	if a, ok := optim.Lookup(kind); !ok || a.Kind != optim.KindMuon || v["adamw"] != 0 {
+		return []optim.Group{{Params: params, Hyper: v, Schedule: sched}}
+	}
+	var mats, rest []optim.Param
+	for _, p := range params {
+		if len(p.Shape) == 2 {
+			mats = append(mats, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	var gs []optim.Group
+	if len(mats) > 0 {
+		gs = append(gs, optim.Group{Params: mats, Hyper: v, Schedule: sched})
+	}
+	if len(rest) > 0 {
+		aw := optim.Values{"adamw": 1}
+		for k, x := range v {
+			aw[k] = x
+		}
+		gs = append(gs, optim.Group{Params: rest, Hyper: aw, Schedule: sched})
+	}
+	return gs
 }

@@ -220,9 +220,11 @@ func (t *Trainer) batchSize(rows int) int {
 // an error wrapping optim.ErrNonFinite and changes nothing. After the first
 // call with the largest batch it allocates nothing (if the model does not).
 // d's shape is not checked here (Fit checks it once): its rows must have
-// the model's number of features.
+// the model's number of features. A Schedule-Free optimizer in evaluation
+// mode is switched back to training mode first (optim.Optimizer.Train).
 func (t *Trainer) TrainBatch(d *datasets.Dataset, rows []int) (float64, error) {
 	t.syncLinear()
+	t.Opt.Train()
 	loss := t.Net.LossGrad(d, rows)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, optim.ErrNonFinite
@@ -306,6 +308,9 @@ func (t *Trainer) Fit(tr, val *datasets.Dataset) (*History, error) {
 		st := EpochStats{Epoch: epoch, TrainLoss: sum / float64(m), ValLoss: math.NaN(), LR: t.Opt.LR(0),
 			Steps: t.Opt.StepCount()}
 		monitor := st.TrainLoss
+		// Schedule-Free: validate, snapshot and end at the average x (a
+		// no-op for the other algorithms; the next batch switches back).
+		t.Opt.Eval()
 		if hasVal {
 			st.ValLoss = t.Net.Loss(val)
 			if math.IsNaN(st.ValLoss) || math.IsInf(st.ValLoss, 0) {

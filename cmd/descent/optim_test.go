@@ -41,6 +41,10 @@ func TestTrainOptimizerFlags(t *testing.T) {
 		{[]string{"--optim", "adamw"}, "adamw(lr=0.01, beta1=0.9, beta2=0.999, wd=0.01)"},
 		{[]string{"--optim", "momentum", "--momentum", "0"}, "momentum(lr=0.05, momentum=0, wd=0)"},
 		{[]string{"--optim", "sgd", "--momentum", "0.8", "--nesterov"}, "sgd(lr=0.1, momentum=0.8, nesterov=true, wd=0)"},
+		{[]string{"--optim", "muon", "--ns-steps", "3", "--match-rms-adamw"}, "muon(lr=0.02, momentum=0.95, ns_steps=3, match_rms_adamw=true, wd=0.1)"},
+		{[]string{"--optim", "lamb", "--wd", "0.01"}, "lamb(lr=0.03, beta1=0.9, beta2=0.999, wd=0.01)"},
+		{[]string{"--optim", "schedulefree", "--warmup-steps", "10", "--r", "0.5", "--weight-lr-power", "1"},
+			"schedulefree(lr=0.01, beta1=0.9, beta2=0.999, warmup_steps=10, r=0.5, weight_lr_power=1, wd=0)"},
 	} {
 		code, out, errOut := runCmd(t, append([]string{"train", "--quiet", "--dataset", "iris", "--epochs", "2"}, c.args...)...)
 		if code != 0 || !strings.Contains(out, "optimizer:  "+c.want+",") {
@@ -68,7 +72,8 @@ func TestTrainOptimizerFlags(t *testing.T) {
 // included) still resumes.
 func TestTrainResumeOptimizers(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{"--optim", "rmsprop", "--centered", "--momentum", "0.5"}, {"--optim", "adagrad", "--initial-accumulator-value", "0.2"}} {
+	for _, args := range [][]string{{"--optim", "rmsprop", "--centered", "--momentum", "0.5"}, {"--optim", "adagrad", "--initial-accumulator-value", "0.2"},
+		{"--optim", "muon"}, {"--optim", "lamb"}, {"--optim", "schedulefree", "--warmup-steps", "5"}} {
 		ck := filepath.Join(dir, args[1]+".ck")
 		common := append([]string{"train", "--quiet", "--dataset", "wine", "--schedule", "constant", "--batch", "16"}, args...)
 		_, full, _ := runCmd(t, append(common, "--epochs", "6")...)

@@ -124,6 +124,55 @@ func EMAAVX2F32(avg []float32, p []float32, c [1]float32, flags uint64)
 //go:noescape
 func ScaleAVX2F32(x []float32, c [1]float32, flags uint64)
 
+// MuonMomentumAVX2F32 implements muonMomentumRef in package kernels with AVX2:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumAVX2F32(buf []float32, g []float32, u []float32, c [3]float32, flags uint64)
+
+// MuonUpdateAVX2F32 implements muonUpdateRef in package kernels with AVX2:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateAVX2F32(p []float32, o []float32, c [2]float32, flags uint64)
+
+// LAMBAVX2F32 implements lambRef in package kernels with AVX2:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBAVX2F32(p []float32, g []float32, m []float32, v []float32, u []float32, c [8]float32, flags uint64)
+
+// ScheduleFreeAVX2F32 implements scheduleFreeRef in package kernels with AVX2:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeAVX2F32(y []float32, g []float32, z []float32, v []float32, c [9]float32, flags uint64)
+
 // SumSquaresAVX2F32 returns sumSquaresRef32(x) in package kernels: the sum
 // of float64(x[i])² in the canonical order with 16 partial sums (four YMM
 // accumulators; the tail is added to s[0] one element at a time).
@@ -257,6 +306,55 @@ func EMAAVX2F64(avg []float64, p []float64, c [1]float64, flags uint64)
 //
 //go:noescape
 func ScaleAVX2F64(x []float64, c [1]float64, flags uint64)
+
+// MuonMomentumAVX2F64 implements muonMomentumRef in package kernels with AVX2:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumAVX2F64(buf []float64, g []float64, u []float64, c [3]float64, flags uint64)
+
+// MuonUpdateAVX2F64 implements muonUpdateRef in package kernels with AVX2:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateAVX2F64(p []float64, o []float64, c [2]float64, flags uint64)
+
+// LAMBAVX2F64 implements lambRef in package kernels with AVX2:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBAVX2F64(p []float64, g []float64, m []float64, v []float64, u []float64, c [8]float64, flags uint64)
+
+// ScheduleFreeAVX2F64 implements scheduleFreeRef in package kernels with AVX2:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeAVX2F64(y []float64, g []float64, z []float64, v []float64, c [9]float64, flags uint64)
 
 // SumSquaresAVX2F64 returns sumSquaresRef64(x) in package kernels: the sum
 // of float64(x[i])² in the canonical order with 16 partial sums (four YMM
@@ -426,6 +524,55 @@ func EMAAVX512F32(avg []float32, p []float32, c [1]float32, flags uint64)
 //go:noescape
 func ScaleAVX512F32(x []float32, c [1]float32, flags uint64)
 
+// MuonMomentumAVX512F32 implements muonMomentumRef in package kernels with AVX512:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumAVX512F32(buf []float32, g []float32, u []float32, c [3]float32, flags uint64)
+
+// MuonUpdateAVX512F32 implements muonUpdateRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateAVX512F32(p []float32, o []float32, c [2]float32, flags uint64)
+
+// LAMBAVX512F32 implements lambRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBAVX512F32(p []float32, g []float32, m []float32, v []float32, u []float32, c [8]float32, flags uint64)
+
+// ScheduleFreeAVX512F32 implements scheduleFreeRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeAVX512F32(y []float32, g []float32, z []float32, v []float32, c [9]float32, flags uint64)
+
 // SGDAVX512F64 implements sgdRef in package kernels with AVX512:
 //
 //	for i := range p {
@@ -545,6 +692,55 @@ func EMAAVX512F64(avg []float64, p []float64, c [1]float64, flags uint64)
 //
 //go:noescape
 func ScaleAVX512F64(x []float64, c [1]float64, flags uint64)
+
+// MuonMomentumAVX512F64 implements muonMomentumRef in package kernels with AVX512:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumAVX512F64(buf []float64, g []float64, u []float64, c [3]float64, flags uint64)
+
+// MuonUpdateAVX512F64 implements muonUpdateRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateAVX512F64(p []float64, o []float64, c [2]float64, flags uint64)
+
+// LAMBAVX512F64 implements lambRef in package kernels with AVX512:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBAVX512F64(p []float64, g []float64, m []float64, v []float64, u []float64, c [8]float64, flags uint64)
+
+// ScheduleFreeAVX512F64 implements scheduleFreeRef in package kernels with AVX512:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeAVX512F64(y []float64, g []float64, z []float64, v []float64, c [9]float64, flags uint64)
 
 // AdamQ8AVX512 runs Adam (adamRef in package kernels) over nblk blocks of 256
 // elements with 8-bit state, as the staged mixed step does:

@@ -99,6 +99,48 @@ const (
 	ScaleN = 1 // number of slots
 )
 
+// Slots of the MuonMomentum coefficient vector.
+const (
+	MuonMomentumGradScale        = 0
+	MuonMomentumMomentum         = 1
+	MuonMomentumOneMinusMomentum = 2
+	MuonMomentumN                = 3 // number of slots
+)
+
+// Slots of the MuonUpdate coefficient vector.
+const (
+	MuonUpdateDecay = 0
+	MuonUpdateLR    = 1
+	MuonUpdateN     = 2 // number of slots
+)
+
+// Slots of the LAMB coefficient vector.
+const (
+	LAMBGradScale     = 0
+	LAMBOneMinusBeta1 = 1
+	LAMBBeta2         = 2
+	LAMBOneMinusBeta2 = 3
+	LAMBInvBC1        = 4
+	LAMBInvSqrtBC2    = 5
+	LAMBEps           = 6
+	LAMBWeightDecay   = 7
+	LAMBN             = 8 // number of slots
+)
+
+// Slots of the ScheduleFree coefficient vector.
+const (
+	ScheduleFreeGradScale     = 0
+	ScheduleFreeBeta2         = 1
+	ScheduleFreeOneMinusBeta2 = 2
+	ScheduleFreeInvSqrtBC2    = 3
+	ScheduleFreeEps           = 4
+	ScheduleFreeWeightDecay   = 5
+	ScheduleFreeCkp1          = 6
+	ScheduleFreeYStep         = 7
+	ScheduleFreeLR            = 8
+	ScheduleFreeN             = 9 // number of slots
+)
+
 // Variant flags of the update kernels.
 const (
 	FlagL2        = 1  // add the weight-decay term to the gradient (or update)

@@ -124,6 +124,55 @@ func EMANEONF32(avg []float32, p []float32, c [1]float32, flags uint64)
 //go:noescape
 func ScaleNEONF32(x []float32, c [1]float32, flags uint64)
 
+// MuonMomentumNEONF32 implements muonMomentumRef in package kernels with NEON:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumNEONF32(buf []float32, g []float32, u []float32, c [3]float32, flags uint64)
+
+// MuonUpdateNEONF32 implements muonUpdateRef in package kernels with NEON:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateNEONF32(p []float32, o []float32, c [2]float32, flags uint64)
+
+// LAMBNEONF32 implements lambRef in package kernels with NEON:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBNEONF32(p []float32, g []float32, m []float32, v []float32, u []float32, c [8]float32, flags uint64)
+
+// ScheduleFreeNEONF32 implements scheduleFreeRef in package kernels with NEON:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeNEONF32(y []float32, g []float32, z []float32, v []float32, c [9]float32, flags uint64)
+
 // SumSquaresNEONF32 returns sumSquaresRef32(x) in package kernels: the sum
 // of float64(x[i])² in the canonical order with 16 partial sums (eight
 // accumulators of two float64; the tail is added to s[0] one element at a
@@ -258,6 +307,55 @@ func EMANEONF64(avg []float64, p []float64, c [1]float64, flags uint64)
 //
 //go:noescape
 func ScaleNEONF64(x []float64, c [1]float64, flags uint64)
+
+// MuonMomentumNEONF64 implements muonMomentumRef in package kernels with NEON:
+//
+//	for i := range buf {
+//		g := g[i]·c[MuonMomentumGradScale] (the multiply is skipped when flags&FlagUnitScale != 0: x·1 = x)
+//		buf := buf[i] + c[MuonMomentumOneMinusMomentum]·(g − buf[i])
+//		buf[i] = buf
+//		u[i] = (flags&FlagNesterov != 0 ? g + c[MuonMomentumMomentum]·(buf[i] − g) : buf[i])
+//	}
+//
+//go:noescape
+func MuonMomentumNEONF64(buf []float64, g []float64, u []float64, c [3]float64, flags uint64)
+
+// MuonUpdateNEONF64 implements muonUpdateRef in package kernels with NEON:
+//
+//	for i := range p {
+//		p[i] = p[i]·c[MuonUpdateDecay] − c[MuonUpdateLR]·o[i]
+//	}
+//
+//go:noescape
+func MuonUpdateNEONF64(p []float64, o []float64, c [2]float64, flags uint64)
+
+// LAMBNEONF64 implements lambRef in package kernels with NEON:
+//
+//	for i := range p {
+//		g := g[i]·c[LAMBGradScale]
+//		m[i] = m[i] + c[LAMBOneMinusBeta1]·(g − m[i])
+//		v[i] = c[LAMBBeta2]·v[i] + (c[LAMBOneMinusBeta2]·g)·g
+//		u := (m[i]·c[LAMBInvBC1]) / (sqrt(v[i])·c[LAMBInvSqrtBC2] + c[LAMBEps])
+//		u[i] = (flags&FlagL2 != 0 ? u + c[LAMBWeightDecay]·p[i] : u)
+//	}
+//
+//go:noescape
+func LAMBNEONF64(p []float64, g []float64, m []float64, v []float64, u []float64, c [8]float64, flags uint64)
+
+// ScheduleFreeNEONF64 implements scheduleFreeRef in package kernels with NEON:
+//
+//	for i := range y {
+//		g := g[i]·c[ScheduleFreeGradScale]
+//		z := (flags&FlagFirst != 0 ? y[i] : z[i])
+//		v[i] = c[ScheduleFreeBeta2]·v[i] + (c[ScheduleFreeOneMinusBeta2]·g)·g
+//		u := g / (sqrt(v[i])·c[ScheduleFreeInvSqrtBC2] + c[ScheduleFreeEps])
+//		if flags&FlagL2 != 0 { u = u + c[ScheduleFreeWeightDecay]·y[i] }
+//		y[i] = y[i] + c[ScheduleFreeCkp1]·(z − y[i]) + c[ScheduleFreeYStep]·u
+//		z[i] = z − c[ScheduleFreeLR]·u
+//	}
+//
+//go:noescape
+func ScheduleFreeNEONF64(y []float64, g []float64, z []float64, v []float64, c [9]float64, flags uint64)
 
 // SumSquaresNEONF64 returns sumSquaresRef64(x) in package kernels: the sum
 // of float64(x[i])² in the canonical order with 16 partial sums (eight

@@ -3990,6 +3990,1288 @@ v0_sloop:
 v0_done:
 	RET
 
+// func MuonMomentumNEONF32(buf []float32, g []float32, u []float32, c [3]float32, flags uint64)
+TEXT ·MuonMomentumNEONF32(SB), NOSPLIT, $0-96
+	MOVD buf_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD u_base+48(FP), R2
+	MOVD buf_len+8(FP), R3
+	MOVD flags+88(FP), R4
+	AND $10, R4, R4
+	CMP $2, R4
+	BEQ v2_
+	CMP $8, R4
+	BEQ v8_
+	CMP $10, R4
+	BEQ v10_
+	// flags: none
+	// V31 = c[MuonMomentumGradScale] in every lane
+	FMOVS c_0+72(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVS c_2+80(FP), F30
+	VDUP V30.S[0], V30.S4
+	LSR $4, R3, R5
+	CBZ R5, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e3fdc88 // fmul v8.4s, v4.4s, v31.4s
+	WORD $0x6e3fdca9 // fmul v9.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcca // fmul v10.4s, v6.4s, v31.4s
+	WORD $0x6e3fdceb // fmul v11.4s, v7.4s, v31.4s
+	WORD $0x4ea0d504 // fsub v4.4s, v8.4s, v0.4s
+	WORD $0x4ea1d525 // fsub v5.4s, v9.4s, v1.4s
+	WORD $0x4ea2d546 // fsub v6.4s, v10.4s, v2.4s
+	WORD $0x4ea3d567 // fsub v7.4s, v11.4s, v3.4s
+	WORD $0x6e24dfc8 // fmul v8.4s, v30.4s, v4.4s
+	WORD $0x6e25dfc9 // fmul v9.4s, v30.4s, v5.4s
+	WORD $0x6e26dfca // fmul v10.4s, v30.4s, v6.4s
+	WORD $0x6e27dfcb // fmul v11.4s, v30.4s, v7.4s
+	WORD $0x4e28d404 // fadd v4.4s, v0.4s, v8.4s
+	WORD $0x4e29d425 // fadd v5.4s, v1.4s, v9.4s
+	WORD $0x4e2ad446 // fadd v6.4s, v2.4s, v10.4s
+	WORD $0x4e2bd467 // fadd v7.4s, v3.4s, v11.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R2)
+	SUBS $1, R5, R5
+	BNE v0_loop
+v0_vec:
+	LSR $2, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	WORD $0x6e21dfc2 // fmul v2.4s, v30.4s, v1.4s
+	WORD $0x4e22d401 // fadd v1.4s, v0.4s, v2.4s
+	VST1.P [V1.S4], 16(R0)
+	VST1.P [V1.S4], 16(R2)
+	SUBS $1, R5, R5
+	BNE v0_vloop
+v0_tail:
+	AND $3, R3, R5
+	CBZ R5, v0_done
+v0_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	WORD $0x6e21dfc2 // fmul v2.4s, v30.4s, v1.4s
+	WORD $0x4e22d401 // fadd v1.4s, v0.4s, v2.4s
+	FMOVS.P F1, 4(R0)
+	FMOVS.P F1, 4(R2)
+	SUBS $1, R5, R5
+	BNE v0_sloop
+v0_done:
+	RET
+v2_:
+	// flags: Nesterov
+	// V31 = c[MuonMomentumGradScale] in every lane
+	FMOVS c_0+72(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[MuonMomentumMomentum] in every lane
+	FMOVS c_1+76(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVS c_2+80(FP), F29
+	VDUP V29.S[0], V29.S4
+	LSR $4, R3, R5
+	CBZ R5, v2_vec
+v2_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e3fdc88 // fmul v8.4s, v4.4s, v31.4s
+	WORD $0x6e3fdca9 // fmul v9.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcca // fmul v10.4s, v6.4s, v31.4s
+	WORD $0x6e3fdceb // fmul v11.4s, v7.4s, v31.4s
+	WORD $0x4ea0d504 // fsub v4.4s, v8.4s, v0.4s
+	WORD $0x4ea1d525 // fsub v5.4s, v9.4s, v1.4s
+	WORD $0x4ea2d546 // fsub v6.4s, v10.4s, v2.4s
+	WORD $0x4ea3d567 // fsub v7.4s, v11.4s, v3.4s
+	WORD $0x6e24dfac // fmul v12.4s, v29.4s, v4.4s
+	WORD $0x6e25dfad // fmul v13.4s, v29.4s, v5.4s
+	WORD $0x6e26dfae // fmul v14.4s, v29.4s, v6.4s
+	WORD $0x6e27dfaf // fmul v15.4s, v29.4s, v7.4s
+	WORD $0x4e2cd404 // fadd v4.4s, v0.4s, v12.4s
+	WORD $0x4e2dd425 // fadd v5.4s, v1.4s, v13.4s
+	WORD $0x4e2ed446 // fadd v6.4s, v2.4s, v14.4s
+	WORD $0x4e2fd467 // fadd v7.4s, v3.4s, v15.4s
+	WORD $0x4ea8d480 // fsub v0.4s, v4.4s, v8.4s
+	WORD $0x4ea9d4a1 // fsub v1.4s, v5.4s, v9.4s
+	WORD $0x4eaad4c2 // fsub v2.4s, v6.4s, v10.4s
+	WORD $0x4eabd4e3 // fsub v3.4s, v7.4s, v11.4s
+	WORD $0x6e20dfcc // fmul v12.4s, v30.4s, v0.4s
+	WORD $0x6e21dfcd // fmul v13.4s, v30.4s, v1.4s
+	WORD $0x6e22dfce // fmul v14.4s, v30.4s, v2.4s
+	WORD $0x6e23dfcf // fmul v15.4s, v30.4s, v3.4s
+	WORD $0x4e2cd500 // fadd v0.4s, v8.4s, v12.4s
+	WORD $0x4e2dd521 // fadd v1.4s, v9.4s, v13.4s
+	WORD $0x4e2ed542 // fadd v2.4s, v10.4s, v14.4s
+	WORD $0x4e2fd563 // fadd v3.4s, v11.4s, v15.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R2)
+	SUBS $1, R5, R5
+	BNE v2_loop
+v2_vec:
+	LSR $2, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v2_tail
+v2_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	WORD $0x6e21dfa3 // fmul v3.4s, v29.4s, v1.4s
+	WORD $0x4e23d401 // fadd v1.4s, v0.4s, v3.4s
+	WORD $0x4ea2d420 // fsub v0.4s, v1.4s, v2.4s
+	WORD $0x6e20dfc3 // fmul v3.4s, v30.4s, v0.4s
+	WORD $0x4e23d440 // fadd v0.4s, v2.4s, v3.4s
+	VST1.P [V1.S4], 16(R0)
+	VST1.P [V0.S4], 16(R2)
+	SUBS $1, R5, R5
+	BNE v2_vloop
+v2_tail:
+	AND $3, R3, R5
+	CBZ R5, v2_done
+v2_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	WORD $0x6e21dfa3 // fmul v3.4s, v29.4s, v1.4s
+	WORD $0x4e23d401 // fadd v1.4s, v0.4s, v3.4s
+	WORD $0x4ea2d420 // fsub v0.4s, v1.4s, v2.4s
+	WORD $0x6e20dfc3 // fmul v3.4s, v30.4s, v0.4s
+	WORD $0x4e23d440 // fadd v0.4s, v2.4s, v3.4s
+	FMOVS.P F1, 4(R0)
+	FMOVS.P F0, 4(R2)
+	SUBS $1, R5, R5
+	BNE v2_sloop
+v2_done:
+	RET
+v8_:
+	// flags: UnitScale
+	// V31 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVS c_2+80(FP), F31
+	VDUP V31.S[0], V31.S4
+	LSR $4, R3, R5
+	CBZ R5, v8_vec
+v8_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d488 // fsub v8.4s, v4.4s, v0.4s
+	WORD $0x4ea1d4a9 // fsub v9.4s, v5.4s, v1.4s
+	WORD $0x4ea2d4ca // fsub v10.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4eb // fsub v11.4s, v7.4s, v3.4s
+	WORD $0x6e28dfe4 // fmul v4.4s, v31.4s, v8.4s
+	WORD $0x6e29dfe5 // fmul v5.4s, v31.4s, v9.4s
+	WORD $0x6e2adfe6 // fmul v6.4s, v31.4s, v10.4s
+	WORD $0x6e2bdfe7 // fmul v7.4s, v31.4s, v11.4s
+	WORD $0x4e24d408 // fadd v8.4s, v0.4s, v4.4s
+	WORD $0x4e25d429 // fadd v9.4s, v1.4s, v5.4s
+	WORD $0x4e26d44a // fadd v10.4s, v2.4s, v6.4s
+	WORD $0x4e27d46b // fadd v11.4s, v3.4s, v7.4s
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R2)
+	SUBS $1, R5, R5
+	BNE v8_loop
+v8_vec:
+	LSR $2, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v8_tail
+v8_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfe1 // fmul v1.4s, v31.4s, v2.4s
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	VST1.P [V2.S4], 16(R0)
+	VST1.P [V2.S4], 16(R2)
+	SUBS $1, R5, R5
+	BNE v8_vloop
+v8_tail:
+	AND $3, R3, R5
+	CBZ R5, v8_done
+v8_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfe1 // fmul v1.4s, v31.4s, v2.4s
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	FMOVS.P F2, 4(R0)
+	FMOVS.P F2, 4(R2)
+	SUBS $1, R5, R5
+	BNE v8_sloop
+v8_done:
+	RET
+v10_:
+	// flags: Nesterov, UnitScale
+	// V31 = c[MuonMomentumMomentum] in every lane
+	FMOVS c_1+76(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVS c_2+80(FP), F30
+	VDUP V30.S[0], V30.S4
+	LSR $4, R3, R5
+	CBZ R5, v10_vec
+v10_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0d488 // fsub v8.4s, v4.4s, v0.4s
+	WORD $0x4ea1d4a9 // fsub v9.4s, v5.4s, v1.4s
+	WORD $0x4ea2d4ca // fsub v10.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4eb // fsub v11.4s, v7.4s, v3.4s
+	WORD $0x6e28dfcc // fmul v12.4s, v30.4s, v8.4s
+	WORD $0x6e29dfcd // fmul v13.4s, v30.4s, v9.4s
+	WORD $0x6e2adfce // fmul v14.4s, v30.4s, v10.4s
+	WORD $0x6e2bdfcf // fmul v15.4s, v30.4s, v11.4s
+	WORD $0x4e2cd408 // fadd v8.4s, v0.4s, v12.4s
+	WORD $0x4e2dd429 // fadd v9.4s, v1.4s, v13.4s
+	WORD $0x4e2ed44a // fadd v10.4s, v2.4s, v14.4s
+	WORD $0x4e2fd46b // fadd v11.4s, v3.4s, v15.4s
+	WORD $0x4ea4d500 // fsub v0.4s, v8.4s, v4.4s
+	WORD $0x4ea5d521 // fsub v1.4s, v9.4s, v5.4s
+	WORD $0x4ea6d542 // fsub v2.4s, v10.4s, v6.4s
+	WORD $0x4ea7d563 // fsub v3.4s, v11.4s, v7.4s
+	WORD $0x6e20dfec // fmul v12.4s, v31.4s, v0.4s
+	WORD $0x6e21dfed // fmul v13.4s, v31.4s, v1.4s
+	WORD $0x6e22dfee // fmul v14.4s, v31.4s, v2.4s
+	WORD $0x6e23dfef // fmul v15.4s, v31.4s, v3.4s
+	WORD $0x4e2cd480 // fadd v0.4s, v4.4s, v12.4s
+	WORD $0x4e2dd4a1 // fadd v1.4s, v5.4s, v13.4s
+	WORD $0x4e2ed4c2 // fadd v2.4s, v6.4s, v14.4s
+	WORD $0x4e2fd4e3 // fadd v3.4s, v7.4s, v15.4s
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R2)
+	SUBS $1, R5, R5
+	BNE v10_loop
+v10_vec:
+	LSR $2, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v10_tail
+v10_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x4e23d402 // fadd v2.4s, v0.4s, v3.4s
+	WORD $0x4ea1d440 // fsub v0.4s, v2.4s, v1.4s
+	WORD $0x6e20dfe3 // fmul v3.4s, v31.4s, v0.4s
+	WORD $0x4e23d420 // fadd v0.4s, v1.4s, v3.4s
+	VST1.P [V2.S4], 16(R0)
+	VST1.P [V0.S4], 16(R2)
+	SUBS $1, R5, R5
+	BNE v10_vloop
+v10_tail:
+	AND $3, R3, R5
+	CBZ R5, v10_done
+v10_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x4ea0d422 // fsub v2.4s, v1.4s, v0.4s
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x4e23d402 // fadd v2.4s, v0.4s, v3.4s
+	WORD $0x4ea1d440 // fsub v0.4s, v2.4s, v1.4s
+	WORD $0x6e20dfe3 // fmul v3.4s, v31.4s, v0.4s
+	WORD $0x4e23d420 // fadd v0.4s, v1.4s, v3.4s
+	FMOVS.P F2, 4(R0)
+	FMOVS.P F0, 4(R2)
+	SUBS $1, R5, R5
+	BNE v10_sloop
+v10_done:
+	RET
+
+// func MuonUpdateNEONF32(p []float32, o []float32, c [2]float32, flags uint64)
+TEXT ·MuonUpdateNEONF32(SB), NOSPLIT, $0-64
+	MOVD p_base+0(FP), R0
+	MOVD o_base+24(FP), R1
+	MOVD p_len+8(FP), R2
+	MOVD flags+56(FP), R3
+	// flags: none
+	// V31 = c[MuonUpdateDecay] in every lane
+	FMOVS c_0+48(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[MuonUpdateLR] in every lane
+	FMOVS c_1+52(FP), F30
+	VDUP V30.S[0], V30.S4
+	LSR $4, R2, R4
+	CBZ R4, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e3fdc08 // fmul v8.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc29 // fmul v9.4s, v1.4s, v31.4s
+	WORD $0x6e3fdc4a // fmul v10.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc6b // fmul v11.4s, v3.4s, v31.4s
+	WORD $0x6e24dfc0 // fmul v0.4s, v30.4s, v4.4s
+	WORD $0x6e25dfc1 // fmul v1.4s, v30.4s, v5.4s
+	WORD $0x6e26dfc2 // fmul v2.4s, v30.4s, v6.4s
+	WORD $0x6e27dfc3 // fmul v3.4s, v30.4s, v7.4s
+	WORD $0x4ea0d504 // fsub v4.4s, v8.4s, v0.4s
+	WORD $0x4ea1d525 // fsub v5.4s, v9.4s, v1.4s
+	WORD $0x4ea2d546 // fsub v6.4s, v10.4s, v2.4s
+	WORD $0x4ea3d567 // fsub v7.4s, v11.4s, v3.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS $1, R4, R4
+	BNE v0_loop
+v0_vec:
+	LSR $2, R2, R4
+	AND $3, R4, R4
+	CBZ R4, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	WORD $0x6e21dfc0 // fmul v0.4s, v30.4s, v1.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	VST1.P [V1.S4], 16(R0)
+	SUBS $1, R4, R4
+	BNE v0_vloop
+v0_tail:
+	AND $3, R2, R4
+	CBZ R4, v0_done
+v0_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	WORD $0x6e21dfc0 // fmul v0.4s, v30.4s, v1.4s
+	WORD $0x4ea0d441 // fsub v1.4s, v2.4s, v0.4s
+	FMOVS.P F1, 4(R0)
+	SUBS $1, R4, R4
+	BNE v0_sloop
+v0_done:
+	RET
+
+// func LAMBNEONF32(p []float32, g []float32, m []float32, v []float32, u []float32, c [8]float32, flags uint64)
+TEXT ·LAMBNEONF32(SB), NOSPLIT, $0-160
+	MOVD p_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD m_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	MOVD u_base+96(FP), R4
+	MOVD p_len+8(FP), R5
+	MOVD flags+152(FP), R6
+	AND $1, R6, R6
+	CMP $1, R6
+	BEQ v1_
+	// flags: none
+	// V31 = c[LAMBGradScale] in every lane
+	FMOVS c_0+120(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[LAMBOneMinusBeta1] in every lane
+	FMOVS c_1+124(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[LAMBBeta2] in every lane
+	FMOVS c_2+128(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[LAMBOneMinusBeta2] in every lane
+	FMOVS c_3+132(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[LAMBInvBC1] in every lane
+	FMOVS c_4+136(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[LAMBInvSqrtBC2] in every lane
+	FMOVS c_5+140(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[LAMBEps] in every lane
+	FMOVS c_6+144(FP), F25
+	VDUP V25.S[0], V25.S4
+	LSR $4, R5, R7
+	CBZ R7, v0_vec
+v0_loop:
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1 (R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R3), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD $0x6e3fdc0c // fmul v12.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc2d // fmul v13.4s, v1.4s, v31.4s
+	WORD $0x6e3fdc4e // fmul v14.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc6f // fmul v15.4s, v3.4s, v31.4s
+	WORD $0x4ea4d580 // fsub v0.4s, v12.4s, v4.4s
+	WORD $0x4ea5d5a1 // fsub v1.4s, v13.4s, v5.4s
+	WORD $0x4ea6d5c2 // fsub v2.4s, v14.4s, v6.4s
+	WORD $0x4ea7d5e3 // fsub v3.4s, v15.4s, v7.4s
+	WORD $0x6e20dfd0 // fmul v16.4s, v30.4s, v0.4s
+	WORD $0x6e21dfd1 // fmul v17.4s, v30.4s, v1.4s
+	WORD $0x6e22dfd2 // fmul v18.4s, v30.4s, v2.4s
+	WORD $0x6e23dfd3 // fmul v19.4s, v30.4s, v3.4s
+	WORD $0x4e30d480 // fadd v0.4s, v4.4s, v16.4s
+	WORD $0x4e31d4a1 // fadd v1.4s, v5.4s, v17.4s
+	WORD $0x4e32d4c2 // fadd v2.4s, v6.4s, v18.4s
+	WORD $0x4e33d4e3 // fadd v3.4s, v7.4s, v19.4s
+	WORD $0x6e28dfa4 // fmul v4.4s, v29.4s, v8.4s
+	WORD $0x6e29dfa5 // fmul v5.4s, v29.4s, v9.4s
+	WORD $0x6e2adfa6 // fmul v6.4s, v29.4s, v10.4s
+	WORD $0x6e2bdfa7 // fmul v7.4s, v29.4s, v11.4s
+	WORD $0x6e2cdf88 // fmul v8.4s, v28.4s, v12.4s
+	WORD $0x6e2ddf89 // fmul v9.4s, v28.4s, v13.4s
+	WORD $0x6e2edf8a // fmul v10.4s, v28.4s, v14.4s
+	WORD $0x6e2fdf8b // fmul v11.4s, v28.4s, v15.4s
+	WORD $0x6e2cdd10 // fmul v16.4s, v8.4s, v12.4s
+	WORD $0x6e2ddd31 // fmul v17.4s, v9.4s, v13.4s
+	WORD $0x6e2edd52 // fmul v18.4s, v10.4s, v14.4s
+	WORD $0x6e2fdd73 // fmul v19.4s, v11.4s, v15.4s
+	WORD $0x4e30d488 // fadd v8.4s, v4.4s, v16.4s
+	WORD $0x4e31d4a9 // fadd v9.4s, v5.4s, v17.4s
+	WORD $0x4e32d4ca // fadd v10.4s, v6.4s, v18.4s
+	WORD $0x4e33d4eb // fadd v11.4s, v7.4s, v19.4s
+	WORD $0x6e3bdc04 // fmul v4.4s, v0.4s, v27.4s
+	WORD $0x6e3bdc25 // fmul v5.4s, v1.4s, v27.4s
+	WORD $0x6e3bdc46 // fmul v6.4s, v2.4s, v27.4s
+	WORD $0x6e3bdc67 // fmul v7.4s, v3.4s, v27.4s
+	WORD $0x6ea1f90c // fsqrt v12.4s, v8.4s
+	WORD $0x6ea1f92d // fsqrt v13.4s, v9.4s
+	WORD $0x6ea1f94e // fsqrt v14.4s, v10.4s
+	WORD $0x6ea1f96f // fsqrt v15.4s, v11.4s
+	WORD $0x6e3add90 // fmul v16.4s, v12.4s, v26.4s
+	WORD $0x6e3addb1 // fmul v17.4s, v13.4s, v26.4s
+	WORD $0x6e3addd2 // fmul v18.4s, v14.4s, v26.4s
+	WORD $0x6e3addf3 // fmul v19.4s, v15.4s, v26.4s
+	WORD $0x4e39d60c // fadd v12.4s, v16.4s, v25.4s
+	WORD $0x4e39d62d // fadd v13.4s, v17.4s, v25.4s
+	WORD $0x4e39d64e // fadd v14.4s, v18.4s, v25.4s
+	WORD $0x4e39d66f // fadd v15.4s, v19.4s, v25.4s
+	WORD $0x6e2cfc90 // fdiv v16.4s, v4.4s, v12.4s
+	WORD $0x6e2dfcb1 // fdiv v17.4s, v5.4s, v13.4s
+	WORD $0x6e2efcd2 // fdiv v18.4s, v6.4s, v14.4s
+	WORD $0x6e2ffcf3 // fdiv v19.4s, v7.4s, v15.4s
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R2)
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R3)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R4)
+	SUBS $1, R7, R7
+	BNE v0_loop
+v0_vec:
+	LSR $2, R5, R7
+	AND $3, R7, R7
+	CBZ R7, v0_tail
+v0_vloop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R3), [V2.S4]
+	WORD $0x6e3fdc03 // fmul v3.4s, v0.4s, v31.4s
+	WORD $0x4ea1d460 // fsub v0.4s, v3.4s, v1.4s
+	WORD $0x6e20dfc4 // fmul v4.4s, v30.4s, v0.4s
+	WORD $0x4e24d420 // fadd v0.4s, v1.4s, v4.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e23df82 // fmul v2.4s, v28.4s, v3.4s
+	WORD $0x6e23dc44 // fmul v4.4s, v2.4s, v3.4s
+	WORD $0x4e24d422 // fadd v2.4s, v1.4s, v4.4s
+	WORD $0x6e3bdc01 // fmul v1.4s, v0.4s, v27.4s
+	WORD $0x6ea1f843 // fsqrt v3.4s, v2.4s
+	WORD $0x6e3adc64 // fmul v4.4s, v3.4s, v26.4s
+	WORD $0x4e39d483 // fadd v3.4s, v4.4s, v25.4s
+	WORD $0x6e23fc24 // fdiv v4.4s, v1.4s, v3.4s
+	VST1.P [V0.S4], 16(R2)
+	VST1.P [V2.S4], 16(R3)
+	VST1.P [V4.S4], 16(R4)
+	SUBS $1, R7, R7
+	BNE v0_vloop
+v0_tail:
+	AND $3, R5, R7
+	CBZ R7, v0_done
+v0_sloop:
+	FMOVS.P 4(R1), F0
+	FMOVS (R2), F1
+	FMOVS (R3), F2
+	WORD $0x6e3fdc03 // fmul v3.4s, v0.4s, v31.4s
+	WORD $0x4ea1d460 // fsub v0.4s, v3.4s, v1.4s
+	WORD $0x6e20dfc4 // fmul v4.4s, v30.4s, v0.4s
+	WORD $0x4e24d420 // fadd v0.4s, v1.4s, v4.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e23df82 // fmul v2.4s, v28.4s, v3.4s
+	WORD $0x6e23dc44 // fmul v4.4s, v2.4s, v3.4s
+	WORD $0x4e24d422 // fadd v2.4s, v1.4s, v4.4s
+	WORD $0x6e3bdc01 // fmul v1.4s, v0.4s, v27.4s
+	WORD $0x6ea1f843 // fsqrt v3.4s, v2.4s
+	WORD $0x6e3adc64 // fmul v4.4s, v3.4s, v26.4s
+	WORD $0x4e39d483 // fadd v3.4s, v4.4s, v25.4s
+	WORD $0x6e23fc24 // fdiv v4.4s, v1.4s, v3.4s
+	FMOVS.P F0, 4(R2)
+	FMOVS.P F2, 4(R3)
+	FMOVS.P F4, 4(R4)
+	SUBS $1, R7, R7
+	BNE v0_sloop
+v0_done:
+	RET
+v1_:
+	// flags: L2
+	// V31 = c[LAMBGradScale] in every lane
+	FMOVS c_0+120(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[LAMBOneMinusBeta1] in every lane
+	FMOVS c_1+124(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[LAMBBeta2] in every lane
+	FMOVS c_2+128(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[LAMBOneMinusBeta2] in every lane
+	FMOVS c_3+132(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[LAMBInvBC1] in every lane
+	FMOVS c_4+136(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[LAMBInvSqrtBC2] in every lane
+	FMOVS c_5+140(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[LAMBEps] in every lane
+	FMOVS c_6+144(FP), F25
+	VDUP V25.S[0], V25.S4
+	// V24 = c[LAMBWeightDecay] in every lane
+	FMOVS c_7+148(FP), F24
+	VDUP V24.S[0], V24.S4
+	LSR $4, R5, R7
+	CBZ R7, v1_vec
+v1_loop:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R2), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e3fdc90 // fmul v16.4s, v4.4s, v31.4s
+	WORD $0x6e3fdcb1 // fmul v17.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcd2 // fmul v18.4s, v6.4s, v31.4s
+	WORD $0x6e3fdcf3 // fmul v19.4s, v7.4s, v31.4s
+	WORD $0x4ea8d604 // fsub v4.4s, v16.4s, v8.4s
+	WORD $0x4ea9d625 // fsub v5.4s, v17.4s, v9.4s
+	WORD $0x4eaad646 // fsub v6.4s, v18.4s, v10.4s
+	WORD $0x4eabd667 // fsub v7.4s, v19.4s, v11.4s
+	WORD $0x6e24dfd4 // fmul v20.4s, v30.4s, v4.4s
+	WORD $0x6e25dfd5 // fmul v21.4s, v30.4s, v5.4s
+	WORD $0x6e26dfd6 // fmul v22.4s, v30.4s, v6.4s
+	WORD $0x6e27dfd7 // fmul v23.4s, v30.4s, v7.4s
+	WORD $0x4e34d504 // fadd v4.4s, v8.4s, v20.4s
+	WORD $0x4e35d525 // fadd v5.4s, v9.4s, v21.4s
+	WORD $0x4e36d546 // fadd v6.4s, v10.4s, v22.4s
+	WORD $0x4e37d567 // fadd v7.4s, v11.4s, v23.4s
+	WORD $0x6e2cdfa8 // fmul v8.4s, v29.4s, v12.4s
+	WORD $0x6e2ddfa9 // fmul v9.4s, v29.4s, v13.4s
+	WORD $0x6e2edfaa // fmul v10.4s, v29.4s, v14.4s
+	WORD $0x6e2fdfab // fmul v11.4s, v29.4s, v15.4s
+	WORD $0x6e30df8c // fmul v12.4s, v28.4s, v16.4s
+	WORD $0x6e31df8d // fmul v13.4s, v28.4s, v17.4s
+	WORD $0x6e32df8e // fmul v14.4s, v28.4s, v18.4s
+	WORD $0x6e33df8f // fmul v15.4s, v28.4s, v19.4s
+	WORD $0x6e30dd94 // fmul v20.4s, v12.4s, v16.4s
+	WORD $0x6e31ddb5 // fmul v21.4s, v13.4s, v17.4s
+	WORD $0x6e32ddd6 // fmul v22.4s, v14.4s, v18.4s
+	WORD $0x6e33ddf7 // fmul v23.4s, v15.4s, v19.4s
+	WORD $0x4e34d50c // fadd v12.4s, v8.4s, v20.4s
+	WORD $0x4e35d52d // fadd v13.4s, v9.4s, v21.4s
+	WORD $0x4e36d54e // fadd v14.4s, v10.4s, v22.4s
+	WORD $0x4e37d56f // fadd v15.4s, v11.4s, v23.4s
+	WORD $0x6e3bdc88 // fmul v8.4s, v4.4s, v27.4s
+	WORD $0x6e3bdca9 // fmul v9.4s, v5.4s, v27.4s
+	WORD $0x6e3bdcca // fmul v10.4s, v6.4s, v27.4s
+	WORD $0x6e3bdceb // fmul v11.4s, v7.4s, v27.4s
+	WORD $0x6ea1f990 // fsqrt v16.4s, v12.4s
+	WORD $0x6ea1f9b1 // fsqrt v17.4s, v13.4s
+	WORD $0x6ea1f9d2 // fsqrt v18.4s, v14.4s
+	WORD $0x6ea1f9f3 // fsqrt v19.4s, v15.4s
+	WORD $0x6e3ade14 // fmul v20.4s, v16.4s, v26.4s
+	WORD $0x6e3ade35 // fmul v21.4s, v17.4s, v26.4s
+	WORD $0x6e3ade56 // fmul v22.4s, v18.4s, v26.4s
+	WORD $0x6e3ade77 // fmul v23.4s, v19.4s, v26.4s
+	WORD $0x4e39d690 // fadd v16.4s, v20.4s, v25.4s
+	WORD $0x4e39d6b1 // fadd v17.4s, v21.4s, v25.4s
+	WORD $0x4e39d6d2 // fadd v18.4s, v22.4s, v25.4s
+	WORD $0x4e39d6f3 // fadd v19.4s, v23.4s, v25.4s
+	WORD $0x6e30fd14 // fdiv v20.4s, v8.4s, v16.4s
+	WORD $0x6e31fd35 // fdiv v21.4s, v9.4s, v17.4s
+	WORD $0x6e32fd56 // fdiv v22.4s, v10.4s, v18.4s
+	WORD $0x6e33fd77 // fdiv v23.4s, v11.4s, v19.4s
+	WORD $0x6e20df08 // fmul v8.4s, v24.4s, v0.4s
+	WORD $0x6e21df09 // fmul v9.4s, v24.4s, v1.4s
+	WORD $0x6e22df0a // fmul v10.4s, v24.4s, v2.4s
+	WORD $0x6e23df0b // fmul v11.4s, v24.4s, v3.4s
+	WORD $0x4e28d680 // fadd v0.4s, v20.4s, v8.4s
+	WORD $0x4e29d6a1 // fadd v1.4s, v21.4s, v9.4s
+	WORD $0x4e2ad6c2 // fadd v2.4s, v22.4s, v10.4s
+	WORD $0x4e2bd6e3 // fadd v3.4s, v23.4s, v11.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R2)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R3)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R4)
+	SUBS $1, R7, R7
+	BNE v1_loop
+v1_vec:
+	LSR $2, R5, R7
+	AND $3, R7, R7
+	CBZ R7, v1_tail
+v1_vloop:
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1 (R2), [V2.S4]
+	VLD1 (R3), [V3.S4]
+	WORD $0x6e3fdc24 // fmul v4.4s, v1.4s, v31.4s
+	WORD $0x4ea2d481 // fsub v1.4s, v4.4s, v2.4s
+	WORD $0x6e21dfc5 // fmul v5.4s, v30.4s, v1.4s
+	WORD $0x4e25d441 // fadd v1.4s, v2.4s, v5.4s
+	WORD $0x6e23dfa2 // fmul v2.4s, v29.4s, v3.4s
+	WORD $0x6e24df83 // fmul v3.4s, v28.4s, v4.4s
+	WORD $0x6e24dc65 // fmul v5.4s, v3.4s, v4.4s
+	WORD $0x4e25d443 // fadd v3.4s, v2.4s, v5.4s
+	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
+	WORD $0x6ea1f864 // fsqrt v4.4s, v3.4s
+	WORD $0x6e3adc85 // fmul v5.4s, v4.4s, v26.4s
+	WORD $0x4e39d4a4 // fadd v4.4s, v5.4s, v25.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e20df02 // fmul v2.4s, v24.4s, v0.4s
+	WORD $0x4e22d4a0 // fadd v0.4s, v5.4s, v2.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V3.S4], 16(R3)
+	VST1.P [V0.S4], 16(R4)
+	SUBS $1, R7, R7
+	BNE v1_vloop
+v1_tail:
+	AND $3, R5, R7
+	CBZ R7, v1_done
+v1_sloop:
+	FMOVS.P 4(R0), F0
+	FMOVS.P 4(R1), F1
+	FMOVS (R2), F2
+	FMOVS (R3), F3
+	WORD $0x6e3fdc24 // fmul v4.4s, v1.4s, v31.4s
+	WORD $0x4ea2d481 // fsub v1.4s, v4.4s, v2.4s
+	WORD $0x6e21dfc5 // fmul v5.4s, v30.4s, v1.4s
+	WORD $0x4e25d441 // fadd v1.4s, v2.4s, v5.4s
+	WORD $0x6e23dfa2 // fmul v2.4s, v29.4s, v3.4s
+	WORD $0x6e24df83 // fmul v3.4s, v28.4s, v4.4s
+	WORD $0x6e24dc65 // fmul v5.4s, v3.4s, v4.4s
+	WORD $0x4e25d443 // fadd v3.4s, v2.4s, v5.4s
+	WORD $0x6e3bdc22 // fmul v2.4s, v1.4s, v27.4s
+	WORD $0x6ea1f864 // fsqrt v4.4s, v3.4s
+	WORD $0x6e3adc85 // fmul v5.4s, v4.4s, v26.4s
+	WORD $0x4e39d4a4 // fadd v4.4s, v5.4s, v25.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e20df02 // fmul v2.4s, v24.4s, v0.4s
+	WORD $0x4e22d4a0 // fadd v0.4s, v5.4s, v2.4s
+	FMOVS.P F1, 4(R2)
+	FMOVS.P F3, 4(R3)
+	FMOVS.P F0, 4(R4)
+	SUBS $1, R7, R7
+	BNE v1_sloop
+v1_done:
+	RET
+
+// func ScheduleFreeNEONF32(y []float32, g []float32, z []float32, v []float32, c [9]float32, flags uint64)
+TEXT ·ScheduleFreeNEONF32(SB), NOSPLIT, $0-144
+	MOVD y_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD z_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	MOVD y_len+8(FP), R4
+	MOVD flags+136(FP), R5
+	AND $5, R5, R5
+	CMP $1, R5
+	BEQ v1_
+	CMP $4, R5
+	BEQ v4_
+	CMP $5, R5
+	BEQ v5_
+	// flags: none
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVS c_0+96(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVS c_1+100(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVS c_2+104(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVS c_3+108(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVS c_4+112(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[ScheduleFreeCkp1] in every lane
+	FMOVS c_6+120(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[ScheduleFreeYStep] in every lane
+	FMOVS c_7+124(FP), F25
+	VDUP V25.S[0], V25.S4
+	// V24 = c[ScheduleFreeLR] in every lane
+	FMOVS c_8+128(FP), F24
+	VDUP V24.S[0], V24.S4
+	LSR $4, R4, R6
+	CBZ R6, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R2), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R3), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e2cdfd0 // fmul v16.4s, v30.4s, v12.4s
+	WORD $0x6e2ddfd1 // fmul v17.4s, v30.4s, v13.4s
+	WORD $0x6e2edfd2 // fmul v18.4s, v30.4s, v14.4s
+	WORD $0x6e2fdfd3 // fmul v19.4s, v30.4s, v15.4s
+	WORD $0x6e3fdc8c // fmul v12.4s, v4.4s, v31.4s
+	WORD $0x6e3fdcad // fmul v13.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcce // fmul v14.4s, v6.4s, v31.4s
+	WORD $0x6e3fdcef // fmul v15.4s, v7.4s, v31.4s
+	WORD $0x6e2cdfa4 // fmul v4.4s, v29.4s, v12.4s
+	WORD $0x6e2ddfa5 // fmul v5.4s, v29.4s, v13.4s
+	WORD $0x6e2edfa6 // fmul v6.4s, v29.4s, v14.4s
+	WORD $0x6e2fdfa7 // fmul v7.4s, v29.4s, v15.4s
+	WORD $0x6e2cdc94 // fmul v20.4s, v4.4s, v12.4s
+	WORD $0x6e2ddcb5 // fmul v21.4s, v5.4s, v13.4s
+	WORD $0x6e2edcd6 // fmul v22.4s, v6.4s, v14.4s
+	WORD $0x6e2fdcf7 // fmul v23.4s, v7.4s, v15.4s
+	WORD $0x4e34d604 // fadd v4.4s, v16.4s, v20.4s
+	WORD $0x4e35d625 // fadd v5.4s, v17.4s, v21.4s
+	WORD $0x4e36d646 // fadd v6.4s, v18.4s, v22.4s
+	WORD $0x4e37d667 // fadd v7.4s, v19.4s, v23.4s
+	WORD $0x4ea0d510 // fsub v16.4s, v8.4s, v0.4s
+	WORD $0x4ea1d531 // fsub v17.4s, v9.4s, v1.4s
+	WORD $0x4ea2d552 // fsub v18.4s, v10.4s, v2.4s
+	WORD $0x4ea3d573 // fsub v19.4s, v11.4s, v3.4s
+	WORD $0x6e30df54 // fmul v20.4s, v26.4s, v16.4s
+	WORD $0x6e31df55 // fmul v21.4s, v26.4s, v17.4s
+	WORD $0x6e32df56 // fmul v22.4s, v26.4s, v18.4s
+	WORD $0x6e33df57 // fmul v23.4s, v26.4s, v19.4s
+	WORD $0x4e34d410 // fadd v16.4s, v0.4s, v20.4s
+	WORD $0x4e35d431 // fadd v17.4s, v1.4s, v21.4s
+	WORD $0x4e36d452 // fadd v18.4s, v2.4s, v22.4s
+	WORD $0x4e37d473 // fadd v19.4s, v3.4s, v23.4s
+	WORD $0x6ea1f880 // fsqrt v0.4s, v4.4s
+	WORD $0x6ea1f8a1 // fsqrt v1.4s, v5.4s
+	WORD $0x6ea1f8c2 // fsqrt v2.4s, v6.4s
+	WORD $0x6ea1f8e3 // fsqrt v3.4s, v7.4s
+	WORD $0x6e3cdc14 // fmul v20.4s, v0.4s, v28.4s
+	WORD $0x6e3cdc35 // fmul v21.4s, v1.4s, v28.4s
+	WORD $0x6e3cdc56 // fmul v22.4s, v2.4s, v28.4s
+	WORD $0x6e3cdc77 // fmul v23.4s, v3.4s, v28.4s
+	WORD $0x4e3bd680 // fadd v0.4s, v20.4s, v27.4s
+	WORD $0x4e3bd6a1 // fadd v1.4s, v21.4s, v27.4s
+	WORD $0x4e3bd6c2 // fadd v2.4s, v22.4s, v27.4s
+	WORD $0x4e3bd6e3 // fadd v3.4s, v23.4s, v27.4s
+	WORD $0x6e20fd94 // fdiv v20.4s, v12.4s, v0.4s
+	WORD $0x6e21fdb5 // fdiv v21.4s, v13.4s, v1.4s
+	WORD $0x6e22fdd6 // fdiv v22.4s, v14.4s, v2.4s
+	WORD $0x6e23fdf7 // fdiv v23.4s, v15.4s, v3.4s
+	WORD $0x6e34df20 // fmul v0.4s, v25.4s, v20.4s
+	WORD $0x6e35df21 // fmul v1.4s, v25.4s, v21.4s
+	WORD $0x6e36df22 // fmul v2.4s, v25.4s, v22.4s
+	WORD $0x6e37df23 // fmul v3.4s, v25.4s, v23.4s
+	WORD $0x4e20d60c // fadd v12.4s, v16.4s, v0.4s
+	WORD $0x4e21d62d // fadd v13.4s, v17.4s, v1.4s
+	WORD $0x4e22d64e // fadd v14.4s, v18.4s, v2.4s
+	WORD $0x4e23d66f // fadd v15.4s, v19.4s, v3.4s
+	WORD $0x6e34df00 // fmul v0.4s, v24.4s, v20.4s
+	WORD $0x6e35df01 // fmul v1.4s, v24.4s, v21.4s
+	WORD $0x6e36df02 // fmul v2.4s, v24.4s, v22.4s
+	WORD $0x6e37df03 // fmul v3.4s, v24.4s, v23.4s
+	WORD $0x4ea0d510 // fsub v16.4s, v8.4s, v0.4s
+	WORD $0x4ea1d531 // fsub v17.4s, v9.4s, v1.4s
+	WORD $0x4ea2d552 // fsub v18.4s, v10.4s, v2.4s
+	WORD $0x4ea3d573 // fsub v19.4s, v11.4s, v3.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R2)
+	SUBS $1, R6, R6
+	BNE v0_loop
+v0_vec:
+	LSR $2, R4, R6
+	AND $3, R6, R6
+	CBZ R6, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1 (R2), [V2.S4]
+	VLD1 (R3), [V3.S4]
+	WORD $0x6e23dfc4 // fmul v4.4s, v30.4s, v3.4s
+	WORD $0x6e3fdc23 // fmul v3.4s, v1.4s, v31.4s
+	WORD $0x6e23dfa1 // fmul v1.4s, v29.4s, v3.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4e25d481 // fadd v1.4s, v4.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	WORD $0x6e24df45 // fmul v5.4s, v26.4s, v4.4s
+	WORD $0x4e25d404 // fadd v4.4s, v0.4s, v5.4s
+	WORD $0x6ea1f820 // fsqrt v0.4s, v1.4s
+	WORD $0x6e3cdc05 // fmul v5.4s, v0.4s, v28.4s
+	WORD $0x4e3bd4a0 // fadd v0.4s, v5.4s, v27.4s
+	WORD $0x6e20fc65 // fdiv v5.4s, v3.4s, v0.4s
+	WORD $0x6e25df20 // fmul v0.4s, v25.4s, v5.4s
+	WORD $0x4e20d483 // fadd v3.4s, v4.4s, v0.4s
+	WORD $0x6e25df00 // fmul v0.4s, v24.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	VST1.P [V1.S4], 16(R3)
+	VST1.P [V3.S4], 16(R0)
+	VST1.P [V4.S4], 16(R2)
+	SUBS $1, R6, R6
+	BNE v0_vloop
+v0_tail:
+	AND $3, R4, R6
+	CBZ R6, v0_done
+v0_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	FMOVS (R2), F2
+	FMOVS (R3), F3
+	WORD $0x6e23dfc4 // fmul v4.4s, v30.4s, v3.4s
+	WORD $0x6e3fdc23 // fmul v3.4s, v1.4s, v31.4s
+	WORD $0x6e23dfa1 // fmul v1.4s, v29.4s, v3.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4e25d481 // fadd v1.4s, v4.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	WORD $0x6e24df45 // fmul v5.4s, v26.4s, v4.4s
+	WORD $0x4e25d404 // fadd v4.4s, v0.4s, v5.4s
+	WORD $0x6ea1f820 // fsqrt v0.4s, v1.4s
+	WORD $0x6e3cdc05 // fmul v5.4s, v0.4s, v28.4s
+	WORD $0x4e3bd4a0 // fadd v0.4s, v5.4s, v27.4s
+	WORD $0x6e20fc65 // fdiv v5.4s, v3.4s, v0.4s
+	WORD $0x6e25df20 // fmul v0.4s, v25.4s, v5.4s
+	WORD $0x4e20d483 // fadd v3.4s, v4.4s, v0.4s
+	WORD $0x6e25df00 // fmul v0.4s, v24.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	FMOVS.P F1, 4(R3)
+	FMOVS.P F3, 4(R0)
+	FMOVS.P F4, 4(R2)
+	SUBS $1, R6, R6
+	BNE v0_sloop
+v0_done:
+	RET
+v1_:
+	// flags: L2
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVS c_0+96(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVS c_1+100(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVS c_2+104(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVS c_3+108(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVS c_4+112(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[ScheduleFreeWeightDecay] in every lane
+	FMOVS c_5+116(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[ScheduleFreeCkp1] in every lane
+	FMOVS c_6+120(FP), F25
+	VDUP V25.S[0], V25.S4
+	// V24 = c[ScheduleFreeYStep] in every lane
+	FMOVS c_7+124(FP), F24
+	VDUP V24.S[0], V24.S4
+	// V23 = c[ScheduleFreeLR] in every lane
+	FMOVS c_8+128(FP), F23
+	VDUP V23.S[0], V23.S4
+	LSR $3, R4, R6
+	CBZ R6, v1_vec
+v1_loop:
+	VLD1 (R0), [V0.S4, V1.S4]
+	VLD1.P 32(R1), [V2.S4, V3.S4]
+	VLD1 (R2), [V4.S4, V5.S4]
+	VLD1 (R3), [V6.S4, V7.S4]
+	WORD $0x6e26dfc8 // fmul v8.4s, v30.4s, v6.4s
+	WORD $0x6e27dfc9 // fmul v9.4s, v30.4s, v7.4s
+	WORD $0x6e3fdc46 // fmul v6.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc67 // fmul v7.4s, v3.4s, v31.4s
+	WORD $0x6e26dfa2 // fmul v2.4s, v29.4s, v6.4s
+	WORD $0x6e27dfa3 // fmul v3.4s, v29.4s, v7.4s
+	WORD $0x6e26dc4a // fmul v10.4s, v2.4s, v6.4s
+	WORD $0x6e27dc6b // fmul v11.4s, v3.4s, v7.4s
+	WORD $0x4e2ad502 // fadd v2.4s, v8.4s, v10.4s
+	WORD $0x4e2bd523 // fadd v3.4s, v9.4s, v11.4s
+	WORD $0x4ea0d488 // fsub v8.4s, v4.4s, v0.4s
+	WORD $0x4ea1d4a9 // fsub v9.4s, v5.4s, v1.4s
+	WORD $0x6e28df2a // fmul v10.4s, v25.4s, v8.4s
+	WORD $0x6e29df2b // fmul v11.4s, v25.4s, v9.4s
+	WORD $0x4e2ad408 // fadd v8.4s, v0.4s, v10.4s
+	WORD $0x4e2bd429 // fadd v9.4s, v1.4s, v11.4s
+	WORD $0x6ea1f84a // fsqrt v10.4s, v2.4s
+	WORD $0x6ea1f86b // fsqrt v11.4s, v3.4s
+	WORD $0x6e3cdd4c // fmul v12.4s, v10.4s, v28.4s
+	WORD $0x6e3cdd6d // fmul v13.4s, v11.4s, v28.4s
+	WORD $0x4e3bd58a // fadd v10.4s, v12.4s, v27.4s
+	WORD $0x4e3bd5ab // fadd v11.4s, v13.4s, v27.4s
+	WORD $0x6e2afccc // fdiv v12.4s, v6.4s, v10.4s
+	WORD $0x6e2bfced // fdiv v13.4s, v7.4s, v11.4s
+	WORD $0x6e20df46 // fmul v6.4s, v26.4s, v0.4s
+	WORD $0x6e21df47 // fmul v7.4s, v26.4s, v1.4s
+	WORD $0x4e26d580 // fadd v0.4s, v12.4s, v6.4s
+	WORD $0x4e27d5a1 // fadd v1.4s, v13.4s, v7.4s
+	WORD $0x6e20df06 // fmul v6.4s, v24.4s, v0.4s
+	WORD $0x6e21df07 // fmul v7.4s, v24.4s, v1.4s
+	WORD $0x4e26d50a // fadd v10.4s, v8.4s, v6.4s
+	WORD $0x4e27d52b // fadd v11.4s, v9.4s, v7.4s
+	WORD $0x6e20dee6 // fmul v6.4s, v23.4s, v0.4s
+	WORD $0x6e21dee7 // fmul v7.4s, v23.4s, v1.4s
+	WORD $0x4ea6d480 // fsub v0.4s, v4.4s, v6.4s
+	WORD $0x4ea7d4a1 // fsub v1.4s, v5.4s, v7.4s
+	VST1.P [V2.S4, V3.S4], 32(R3)
+	VST1.P [V10.S4, V11.S4], 32(R0)
+	VST1.P [V0.S4, V1.S4], 32(R2)
+	SUBS $1, R6, R6
+	BNE v1_loop
+v1_vec:
+	LSR $2, R4, R6
+	AND $1, R6, R6
+	CBZ R6, v1_tail
+v1_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1 (R2), [V2.S4]
+	VLD1 (R3), [V3.S4]
+	WORD $0x6e23dfc4 // fmul v4.4s, v30.4s, v3.4s
+	WORD $0x6e3fdc23 // fmul v3.4s, v1.4s, v31.4s
+	WORD $0x6e23dfa1 // fmul v1.4s, v29.4s, v3.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4e25d481 // fadd v1.4s, v4.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	WORD $0x6e24df25 // fmul v5.4s, v25.4s, v4.4s
+	WORD $0x4e25d404 // fadd v4.4s, v0.4s, v5.4s
+	WORD $0x6ea1f825 // fsqrt v5.4s, v1.4s
+	WORD $0x6e3cdca6 // fmul v6.4s, v5.4s, v28.4s
+	WORD $0x4e3bd4c5 // fadd v5.4s, v6.4s, v27.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x6e20df43 // fmul v3.4s, v26.4s, v0.4s
+	WORD $0x4e23d4c0 // fadd v0.4s, v6.4s, v3.4s
+	WORD $0x6e20df03 // fmul v3.4s, v24.4s, v0.4s
+	WORD $0x4e23d485 // fadd v5.4s, v4.4s, v3.4s
+	WORD $0x6e20dee3 // fmul v3.4s, v23.4s, v0.4s
+	WORD $0x4ea3d440 // fsub v0.4s, v2.4s, v3.4s
+	VST1.P [V1.S4], 16(R3)
+	VST1.P [V5.S4], 16(R0)
+	VST1.P [V0.S4], 16(R2)
+	SUBS $1, R6, R6
+	BNE v1_vloop
+v1_tail:
+	AND $3, R4, R6
+	CBZ R6, v1_done
+v1_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	FMOVS (R2), F2
+	FMOVS (R3), F3
+	WORD $0x6e23dfc4 // fmul v4.4s, v30.4s, v3.4s
+	WORD $0x6e3fdc23 // fmul v3.4s, v1.4s, v31.4s
+	WORD $0x6e23dfa1 // fmul v1.4s, v29.4s, v3.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4e25d481 // fadd v1.4s, v4.4s, v5.4s
+	WORD $0x4ea0d444 // fsub v4.4s, v2.4s, v0.4s
+	WORD $0x6e24df25 // fmul v5.4s, v25.4s, v4.4s
+	WORD $0x4e25d404 // fadd v4.4s, v0.4s, v5.4s
+	WORD $0x6ea1f825 // fsqrt v5.4s, v1.4s
+	WORD $0x6e3cdca6 // fmul v6.4s, v5.4s, v28.4s
+	WORD $0x4e3bd4c5 // fadd v5.4s, v6.4s, v27.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x6e20df43 // fmul v3.4s, v26.4s, v0.4s
+	WORD $0x4e23d4c0 // fadd v0.4s, v6.4s, v3.4s
+	WORD $0x6e20df03 // fmul v3.4s, v24.4s, v0.4s
+	WORD $0x4e23d485 // fadd v5.4s, v4.4s, v3.4s
+	WORD $0x6e20dee3 // fmul v3.4s, v23.4s, v0.4s
+	WORD $0x4ea3d440 // fsub v0.4s, v2.4s, v3.4s
+	FMOVS.P F1, 4(R3)
+	FMOVS.P F5, 4(R0)
+	FMOVS.P F0, 4(R2)
+	SUBS $1, R6, R6
+	BNE v1_sloop
+v1_done:
+	RET
+v4_:
+	// flags: First
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVS c_0+96(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVS c_1+100(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVS c_2+104(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVS c_3+108(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVS c_4+112(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[ScheduleFreeCkp1] in every lane
+	FMOVS c_6+120(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[ScheduleFreeYStep] in every lane
+	FMOVS c_7+124(FP), F25
+	VDUP V25.S[0], V25.S4
+	// V24 = c[ScheduleFreeLR] in every lane
+	FMOVS c_8+128(FP), F24
+	VDUP V24.S[0], V24.S4
+	LSR $4, R4, R6
+	CBZ R6, v4_vec
+v4_loop:
+	VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R3), [V8.S4, V9.S4, V10.S4, V11.S4]
+	WORD $0x6e28dfcc // fmul v12.4s, v30.4s, v8.4s
+	WORD $0x6e29dfcd // fmul v13.4s, v30.4s, v9.4s
+	WORD $0x6e2adfce // fmul v14.4s, v30.4s, v10.4s
+	WORD $0x6e2bdfcf // fmul v15.4s, v30.4s, v11.4s
+	WORD $0x6e3fdc88 // fmul v8.4s, v4.4s, v31.4s
+	WORD $0x6e3fdca9 // fmul v9.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcca // fmul v10.4s, v6.4s, v31.4s
+	WORD $0x6e3fdceb // fmul v11.4s, v7.4s, v31.4s
+	WORD $0x6e28dfa4 // fmul v4.4s, v29.4s, v8.4s
+	WORD $0x6e29dfa5 // fmul v5.4s, v29.4s, v9.4s
+	WORD $0x6e2adfa6 // fmul v6.4s, v29.4s, v10.4s
+	WORD $0x6e2bdfa7 // fmul v7.4s, v29.4s, v11.4s
+	WORD $0x6e28dc90 // fmul v16.4s, v4.4s, v8.4s
+	WORD $0x6e29dcb1 // fmul v17.4s, v5.4s, v9.4s
+	WORD $0x6e2adcd2 // fmul v18.4s, v6.4s, v10.4s
+	WORD $0x6e2bdcf3 // fmul v19.4s, v7.4s, v11.4s
+	WORD $0x4e30d584 // fadd v4.4s, v12.4s, v16.4s
+	WORD $0x4e31d5a5 // fadd v5.4s, v13.4s, v17.4s
+	WORD $0x4e32d5c6 // fadd v6.4s, v14.4s, v18.4s
+	WORD $0x4e33d5e7 // fadd v7.4s, v15.4s, v19.4s
+	WORD $0x4ea0d40c // fsub v12.4s, v0.4s, v0.4s
+	WORD $0x4ea1d42d // fsub v13.4s, v1.4s, v1.4s
+	WORD $0x4ea2d44e // fsub v14.4s, v2.4s, v2.4s
+	WORD $0x4ea3d46f // fsub v15.4s, v3.4s, v3.4s
+	WORD $0x6e2cdf50 // fmul v16.4s, v26.4s, v12.4s
+	WORD $0x6e2ddf51 // fmul v17.4s, v26.4s, v13.4s
+	WORD $0x6e2edf52 // fmul v18.4s, v26.4s, v14.4s
+	WORD $0x6e2fdf53 // fmul v19.4s, v26.4s, v15.4s
+	WORD $0x4e30d40c // fadd v12.4s, v0.4s, v16.4s
+	WORD $0x4e31d42d // fadd v13.4s, v1.4s, v17.4s
+	WORD $0x4e32d44e // fadd v14.4s, v2.4s, v18.4s
+	WORD $0x4e33d46f // fadd v15.4s, v3.4s, v19.4s
+	WORD $0x6ea1f890 // fsqrt v16.4s, v4.4s
+	WORD $0x6ea1f8b1 // fsqrt v17.4s, v5.4s
+	WORD $0x6ea1f8d2 // fsqrt v18.4s, v6.4s
+	WORD $0x6ea1f8f3 // fsqrt v19.4s, v7.4s
+	WORD $0x6e3cde14 // fmul v20.4s, v16.4s, v28.4s
+	WORD $0x6e3cde35 // fmul v21.4s, v17.4s, v28.4s
+	WORD $0x6e3cde56 // fmul v22.4s, v18.4s, v28.4s
+	WORD $0x6e3cde77 // fmul v23.4s, v19.4s, v28.4s
+	WORD $0x4e3bd690 // fadd v16.4s, v20.4s, v27.4s
+	WORD $0x4e3bd6b1 // fadd v17.4s, v21.4s, v27.4s
+	WORD $0x4e3bd6d2 // fadd v18.4s, v22.4s, v27.4s
+	WORD $0x4e3bd6f3 // fadd v19.4s, v23.4s, v27.4s
+	WORD $0x6e30fd14 // fdiv v20.4s, v8.4s, v16.4s
+	WORD $0x6e31fd35 // fdiv v21.4s, v9.4s, v17.4s
+	WORD $0x6e32fd56 // fdiv v22.4s, v10.4s, v18.4s
+	WORD $0x6e33fd77 // fdiv v23.4s, v11.4s, v19.4s
+	WORD $0x6e34df28 // fmul v8.4s, v25.4s, v20.4s
+	WORD $0x6e35df29 // fmul v9.4s, v25.4s, v21.4s
+	WORD $0x6e36df2a // fmul v10.4s, v25.4s, v22.4s
+	WORD $0x6e37df2b // fmul v11.4s, v25.4s, v23.4s
+	WORD $0x4e28d590 // fadd v16.4s, v12.4s, v8.4s
+	WORD $0x4e29d5b1 // fadd v17.4s, v13.4s, v9.4s
+	WORD $0x4e2ad5d2 // fadd v18.4s, v14.4s, v10.4s
+	WORD $0x4e2bd5f3 // fadd v19.4s, v15.4s, v11.4s
+	WORD $0x6e34df08 // fmul v8.4s, v24.4s, v20.4s
+	WORD $0x6e35df09 // fmul v9.4s, v24.4s, v21.4s
+	WORD $0x6e36df0a // fmul v10.4s, v24.4s, v22.4s
+	WORD $0x6e37df0b // fmul v11.4s, v24.4s, v23.4s
+	WORD $0x4ea8d40c // fsub v12.4s, v0.4s, v8.4s
+	WORD $0x4ea9d42d // fsub v13.4s, v1.4s, v9.4s
+	WORD $0x4eaad44e // fsub v14.4s, v2.4s, v10.4s
+	WORD $0x4eabd46f // fsub v15.4s, v3.4s, v11.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R2)
+	SUBS $1, R6, R6
+	BNE v4_loop
+v4_vec:
+	LSR $2, R4, R6
+	AND $3, R6, R6
+	CBZ R6, v4_tail
+v4_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1 (R3), [V2.S4]
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e22dc24 // fmul v4.4s, v1.4s, v2.4s
+	WORD $0x4e24d461 // fadd v1.4s, v3.4s, v4.4s
+	WORD $0x4ea0d403 // fsub v3.4s, v0.4s, v0.4s
+	WORD $0x6e23df44 // fmul v4.4s, v26.4s, v3.4s
+	WORD $0x4e24d403 // fadd v3.4s, v0.4s, v4.4s
+	WORD $0x6ea1f824 // fsqrt v4.4s, v1.4s
+	WORD $0x6e3cdc85 // fmul v5.4s, v4.4s, v28.4s
+	WORD $0x4e3bd4a4 // fadd v4.4s, v5.4s, v27.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e25df22 // fmul v2.4s, v25.4s, v5.4s
+	WORD $0x4e22d464 // fadd v4.4s, v3.4s, v2.4s
+	WORD $0x6e25df02 // fmul v2.4s, v24.4s, v5.4s
+	WORD $0x4ea2d403 // fsub v3.4s, v0.4s, v2.4s
+	VST1.P [V1.S4], 16(R3)
+	VST1.P [V4.S4], 16(R0)
+	VST1.P [V3.S4], 16(R2)
+	SUBS $1, R6, R6
+	BNE v4_vloop
+v4_tail:
+	AND $3, R4, R6
+	CBZ R6, v4_done
+v4_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	FMOVS (R3), F2
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e22dc24 // fmul v4.4s, v1.4s, v2.4s
+	WORD $0x4e24d461 // fadd v1.4s, v3.4s, v4.4s
+	WORD $0x4ea0d403 // fsub v3.4s, v0.4s, v0.4s
+	WORD $0x6e23df44 // fmul v4.4s, v26.4s, v3.4s
+	WORD $0x4e24d403 // fadd v3.4s, v0.4s, v4.4s
+	WORD $0x6ea1f824 // fsqrt v4.4s, v1.4s
+	WORD $0x6e3cdc85 // fmul v5.4s, v4.4s, v28.4s
+	WORD $0x4e3bd4a4 // fadd v4.4s, v5.4s, v27.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e25df22 // fmul v2.4s, v25.4s, v5.4s
+	WORD $0x4e22d464 // fadd v4.4s, v3.4s, v2.4s
+	WORD $0x6e25df02 // fmul v2.4s, v24.4s, v5.4s
+	WORD $0x4ea2d403 // fsub v3.4s, v0.4s, v2.4s
+	FMOVS.P F1, 4(R3)
+	FMOVS.P F4, 4(R0)
+	FMOVS.P F3, 4(R2)
+	SUBS $1, R6, R6
+	BNE v4_sloop
+v4_done:
+	RET
+v5_:
+	// flags: L2, First
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVS c_0+96(FP), F31
+	VDUP V31.S[0], V31.S4
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVS c_1+100(FP), F30
+	VDUP V30.S[0], V30.S4
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVS c_2+104(FP), F29
+	VDUP V29.S[0], V29.S4
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVS c_3+108(FP), F28
+	VDUP V28.S[0], V28.S4
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVS c_4+112(FP), F27
+	VDUP V27.S[0], V27.S4
+	// V26 = c[ScheduleFreeWeightDecay] in every lane
+	FMOVS c_5+116(FP), F26
+	VDUP V26.S[0], V26.S4
+	// V25 = c[ScheduleFreeCkp1] in every lane
+	FMOVS c_6+120(FP), F25
+	VDUP V25.S[0], V25.S4
+	// V24 = c[ScheduleFreeYStep] in every lane
+	FMOVS c_7+124(FP), F24
+	VDUP V24.S[0], V24.S4
+	// V23 = c[ScheduleFreeLR] in every lane
+	FMOVS c_8+128(FP), F23
+	VDUP V23.S[0], V23.S4
+	LSR $3, R4, R6
+	CBZ R6, v5_vec
+v5_loop:
+	VLD1 (R0), [V0.S4, V1.S4]
+	VLD1.P 32(R1), [V2.S4, V3.S4]
+	VLD1 (R3), [V4.S4, V5.S4]
+	WORD $0x6e24dfc6 // fmul v6.4s, v30.4s, v4.4s
+	WORD $0x6e25dfc7 // fmul v7.4s, v30.4s, v5.4s
+	WORD $0x6e3fdc44 // fmul v4.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc65 // fmul v5.4s, v3.4s, v31.4s
+	WORD $0x6e24dfa2 // fmul v2.4s, v29.4s, v4.4s
+	WORD $0x6e25dfa3 // fmul v3.4s, v29.4s, v5.4s
+	WORD $0x6e24dc48 // fmul v8.4s, v2.4s, v4.4s
+	WORD $0x6e25dc69 // fmul v9.4s, v3.4s, v5.4s
+	WORD $0x4e28d4c2 // fadd v2.4s, v6.4s, v8.4s
+	WORD $0x4e29d4e3 // fadd v3.4s, v7.4s, v9.4s
+	WORD $0x4ea0d406 // fsub v6.4s, v0.4s, v0.4s
+	WORD $0x4ea1d427 // fsub v7.4s, v1.4s, v1.4s
+	WORD $0x6e26df28 // fmul v8.4s, v25.4s, v6.4s
+	WORD $0x6e27df29 // fmul v9.4s, v25.4s, v7.4s
+	WORD $0x4e28d406 // fadd v6.4s, v0.4s, v8.4s
+	WORD $0x4e29d427 // fadd v7.4s, v1.4s, v9.4s
+	WORD $0x6ea1f848 // fsqrt v8.4s, v2.4s
+	WORD $0x6ea1f869 // fsqrt v9.4s, v3.4s
+	WORD $0x6e3cdd0a // fmul v10.4s, v8.4s, v28.4s
+	WORD $0x6e3cdd2b // fmul v11.4s, v9.4s, v28.4s
+	WORD $0x4e3bd548 // fadd v8.4s, v10.4s, v27.4s
+	WORD $0x4e3bd569 // fadd v9.4s, v11.4s, v27.4s
+	WORD $0x6e28fc8a // fdiv v10.4s, v4.4s, v8.4s
+	WORD $0x6e29fcab // fdiv v11.4s, v5.4s, v9.4s
+	WORD $0x6e20df44 // fmul v4.4s, v26.4s, v0.4s
+	WORD $0x6e21df45 // fmul v5.4s, v26.4s, v1.4s
+	WORD $0x4e24d548 // fadd v8.4s, v10.4s, v4.4s
+	WORD $0x4e25d569 // fadd v9.4s, v11.4s, v5.4s
+	WORD $0x6e28df04 // fmul v4.4s, v24.4s, v8.4s
+	WORD $0x6e29df05 // fmul v5.4s, v24.4s, v9.4s
+	WORD $0x4e24d4ca // fadd v10.4s, v6.4s, v4.4s
+	WORD $0x4e25d4eb // fadd v11.4s, v7.4s, v5.4s
+	WORD $0x6e28dee4 // fmul v4.4s, v23.4s, v8.4s
+	WORD $0x6e29dee5 // fmul v5.4s, v23.4s, v9.4s
+	WORD $0x4ea4d406 // fsub v6.4s, v0.4s, v4.4s
+	WORD $0x4ea5d427 // fsub v7.4s, v1.4s, v5.4s
+	VST1.P [V2.S4, V3.S4], 32(R3)
+	VST1.P [V10.S4, V11.S4], 32(R0)
+	VST1.P [V6.S4, V7.S4], 32(R2)
+	SUBS $1, R6, R6
+	BNE v5_loop
+v5_vec:
+	LSR $2, R4, R6
+	AND $1, R6, R6
+	CBZ R6, v5_tail
+v5_vloop:
+	VLD1 (R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1 (R3), [V2.S4]
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e22dc24 // fmul v4.4s, v1.4s, v2.4s
+	WORD $0x4e24d461 // fadd v1.4s, v3.4s, v4.4s
+	WORD $0x4ea0d403 // fsub v3.4s, v0.4s, v0.4s
+	WORD $0x6e23df24 // fmul v4.4s, v25.4s, v3.4s
+	WORD $0x4e24d403 // fadd v3.4s, v0.4s, v4.4s
+	WORD $0x6ea1f824 // fsqrt v4.4s, v1.4s
+	WORD $0x6e3cdc85 // fmul v5.4s, v4.4s, v28.4s
+	WORD $0x4e3bd4a4 // fadd v4.4s, v5.4s, v27.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e20df42 // fmul v2.4s, v26.4s, v0.4s
+	WORD $0x4e22d4a4 // fadd v4.4s, v5.4s, v2.4s
+	WORD $0x6e24df02 // fmul v2.4s, v24.4s, v4.4s
+	WORD $0x4e22d465 // fadd v5.4s, v3.4s, v2.4s
+	WORD $0x6e24dee2 // fmul v2.4s, v23.4s, v4.4s
+	WORD $0x4ea2d403 // fsub v3.4s, v0.4s, v2.4s
+	VST1.P [V1.S4], 16(R3)
+	VST1.P [V5.S4], 16(R0)
+	VST1.P [V3.S4], 16(R2)
+	SUBS $1, R6, R6
+	BNE v5_vloop
+v5_tail:
+	AND $3, R4, R6
+	CBZ R6, v5_done
+v5_sloop:
+	FMOVS (R0), F0
+	FMOVS.P 4(R1), F1
+	FMOVS (R3), F2
+	WORD $0x6e22dfc3 // fmul v3.4s, v30.4s, v2.4s
+	WORD $0x6e3fdc22 // fmul v2.4s, v1.4s, v31.4s
+	WORD $0x6e22dfa1 // fmul v1.4s, v29.4s, v2.4s
+	WORD $0x6e22dc24 // fmul v4.4s, v1.4s, v2.4s
+	WORD $0x4e24d461 // fadd v1.4s, v3.4s, v4.4s
+	WORD $0x4ea0d403 // fsub v3.4s, v0.4s, v0.4s
+	WORD $0x6e23df24 // fmul v4.4s, v25.4s, v3.4s
+	WORD $0x4e24d403 // fadd v3.4s, v0.4s, v4.4s
+	WORD $0x6ea1f824 // fsqrt v4.4s, v1.4s
+	WORD $0x6e3cdc85 // fmul v5.4s, v4.4s, v28.4s
+	WORD $0x4e3bd4a4 // fadd v4.4s, v5.4s, v27.4s
+	WORD $0x6e24fc45 // fdiv v5.4s, v2.4s, v4.4s
+	WORD $0x6e20df42 // fmul v2.4s, v26.4s, v0.4s
+	WORD $0x4e22d4a4 // fadd v4.4s, v5.4s, v2.4s
+	WORD $0x6e24df02 // fmul v2.4s, v24.4s, v4.4s
+	WORD $0x4e22d465 // fadd v5.4s, v3.4s, v2.4s
+	WORD $0x6e24dee2 // fmul v2.4s, v23.4s, v4.4s
+	WORD $0x4ea2d403 // fsub v3.4s, v0.4s, v2.4s
+	FMOVS.P F1, 4(R3)
+	FMOVS.P F5, 4(R0)
+	FMOVS.P F3, 4(R2)
+	SUBS $1, R6, R6
+	BNE v5_sloop
+v5_done:
+	RET
+
 // func SumSquaresNEONF32(x []float32) (sum float64)
 TEXT ·SumSquaresNEONF32(SB), NOSPLIT, $0-32
 	MOVD x_base+0(FP), R0
@@ -8102,6 +9384,1288 @@ v0_sloop:
 	SUBS $1, R3, R3
 	BNE v0_sloop
 v0_done:
+	RET
+
+// func MuonMomentumNEONF64(buf []float64, g []float64, u []float64, c [3]float64, flags uint64)
+TEXT ·MuonMomentumNEONF64(SB), NOSPLIT, $0-104
+	MOVD buf_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD u_base+48(FP), R2
+	MOVD buf_len+8(FP), R3
+	MOVD flags+96(FP), R4
+	AND $10, R4, R4
+	CMP $2, R4
+	BEQ v2_
+	CMP $8, R4
+	BEQ v8_
+	CMP $10, R4
+	BEQ v10_
+	// flags: none
+	// V31 = c[MuonMomentumGradScale] in every lane
+	FMOVD c_0+72(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVD c_2+88(FP), F30
+	VDUP V30.D[0], V30.D2
+	LSR $3, R3, R5
+	CBZ R5, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x6e7fdc88 // fmul v8.2d, v4.2d, v31.2d
+	WORD $0x6e7fdca9 // fmul v9.2d, v5.2d, v31.2d
+	WORD $0x6e7fdcca // fmul v10.2d, v6.2d, v31.2d
+	WORD $0x6e7fdceb // fmul v11.2d, v7.2d, v31.2d
+	WORD $0x4ee0d504 // fsub v4.2d, v8.2d, v0.2d
+	WORD $0x4ee1d525 // fsub v5.2d, v9.2d, v1.2d
+	WORD $0x4ee2d546 // fsub v6.2d, v10.2d, v2.2d
+	WORD $0x4ee3d567 // fsub v7.2d, v11.2d, v3.2d
+	WORD $0x6e64dfc8 // fmul v8.2d, v30.2d, v4.2d
+	WORD $0x6e65dfc9 // fmul v9.2d, v30.2d, v5.2d
+	WORD $0x6e66dfca // fmul v10.2d, v30.2d, v6.2d
+	WORD $0x6e67dfcb // fmul v11.2d, v30.2d, v7.2d
+	WORD $0x4e68d404 // fadd v4.2d, v0.2d, v8.2d
+	WORD $0x4e69d425 // fadd v5.2d, v1.2d, v9.2d
+	WORD $0x4e6ad446 // fadd v6.2d, v2.2d, v10.2d
+	WORD $0x4e6bd467 // fadd v7.2d, v3.2d, v11.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R2)
+	SUBS $1, R5, R5
+	BNE v0_loop
+v0_vec:
+	LSR $1, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	WORD $0x6e61dfc2 // fmul v2.2d, v30.2d, v1.2d
+	WORD $0x4e62d401 // fadd v1.2d, v0.2d, v2.2d
+	VST1.P [V1.D2], 16(R0)
+	VST1.P [V1.D2], 16(R2)
+	SUBS $1, R5, R5
+	BNE v0_vloop
+v0_tail:
+	AND $1, R3, R5
+	CBZ R5, v0_done
+v0_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	WORD $0x6e61dfc2 // fmul v2.2d, v30.2d, v1.2d
+	WORD $0x4e62d401 // fadd v1.2d, v0.2d, v2.2d
+	FMOVD.P F1, 8(R0)
+	FMOVD.P F1, 8(R2)
+	SUBS $1, R5, R5
+	BNE v0_sloop
+v0_done:
+	RET
+v2_:
+	// flags: Nesterov
+	// V31 = c[MuonMomentumGradScale] in every lane
+	FMOVD c_0+72(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[MuonMomentumMomentum] in every lane
+	FMOVD c_1+80(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVD c_2+88(FP), F29
+	VDUP V29.D[0], V29.D2
+	LSR $3, R3, R5
+	CBZ R5, v2_vec
+v2_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x6e7fdc88 // fmul v8.2d, v4.2d, v31.2d
+	WORD $0x6e7fdca9 // fmul v9.2d, v5.2d, v31.2d
+	WORD $0x6e7fdcca // fmul v10.2d, v6.2d, v31.2d
+	WORD $0x6e7fdceb // fmul v11.2d, v7.2d, v31.2d
+	WORD $0x4ee0d504 // fsub v4.2d, v8.2d, v0.2d
+	WORD $0x4ee1d525 // fsub v5.2d, v9.2d, v1.2d
+	WORD $0x4ee2d546 // fsub v6.2d, v10.2d, v2.2d
+	WORD $0x4ee3d567 // fsub v7.2d, v11.2d, v3.2d
+	WORD $0x6e64dfac // fmul v12.2d, v29.2d, v4.2d
+	WORD $0x6e65dfad // fmul v13.2d, v29.2d, v5.2d
+	WORD $0x6e66dfae // fmul v14.2d, v29.2d, v6.2d
+	WORD $0x6e67dfaf // fmul v15.2d, v29.2d, v7.2d
+	WORD $0x4e6cd404 // fadd v4.2d, v0.2d, v12.2d
+	WORD $0x4e6dd425 // fadd v5.2d, v1.2d, v13.2d
+	WORD $0x4e6ed446 // fadd v6.2d, v2.2d, v14.2d
+	WORD $0x4e6fd467 // fadd v7.2d, v3.2d, v15.2d
+	WORD $0x4ee8d480 // fsub v0.2d, v4.2d, v8.2d
+	WORD $0x4ee9d4a1 // fsub v1.2d, v5.2d, v9.2d
+	WORD $0x4eead4c2 // fsub v2.2d, v6.2d, v10.2d
+	WORD $0x4eebd4e3 // fsub v3.2d, v7.2d, v11.2d
+	WORD $0x6e60dfcc // fmul v12.2d, v30.2d, v0.2d
+	WORD $0x6e61dfcd // fmul v13.2d, v30.2d, v1.2d
+	WORD $0x6e62dfce // fmul v14.2d, v30.2d, v2.2d
+	WORD $0x6e63dfcf // fmul v15.2d, v30.2d, v3.2d
+	WORD $0x4e6cd500 // fadd v0.2d, v8.2d, v12.2d
+	WORD $0x4e6dd521 // fadd v1.2d, v9.2d, v13.2d
+	WORD $0x4e6ed542 // fadd v2.2d, v10.2d, v14.2d
+	WORD $0x4e6fd563 // fadd v3.2d, v11.2d, v15.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R2)
+	SUBS $1, R5, R5
+	BNE v2_loop
+v2_vec:
+	LSR $1, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v2_tail
+v2_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	WORD $0x6e61dfa3 // fmul v3.2d, v29.2d, v1.2d
+	WORD $0x4e63d401 // fadd v1.2d, v0.2d, v3.2d
+	WORD $0x4ee2d420 // fsub v0.2d, v1.2d, v2.2d
+	WORD $0x6e60dfc3 // fmul v3.2d, v30.2d, v0.2d
+	WORD $0x4e63d440 // fadd v0.2d, v2.2d, v3.2d
+	VST1.P [V1.D2], 16(R0)
+	VST1.P [V0.D2], 16(R2)
+	SUBS $1, R5, R5
+	BNE v2_vloop
+v2_tail:
+	AND $1, R3, R5
+	CBZ R5, v2_done
+v2_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	WORD $0x6e61dfa3 // fmul v3.2d, v29.2d, v1.2d
+	WORD $0x4e63d401 // fadd v1.2d, v0.2d, v3.2d
+	WORD $0x4ee2d420 // fsub v0.2d, v1.2d, v2.2d
+	WORD $0x6e60dfc3 // fmul v3.2d, v30.2d, v0.2d
+	WORD $0x4e63d440 // fadd v0.2d, v2.2d, v3.2d
+	FMOVD.P F1, 8(R0)
+	FMOVD.P F0, 8(R2)
+	SUBS $1, R5, R5
+	BNE v2_sloop
+v2_done:
+	RET
+v8_:
+	// flags: UnitScale
+	// V31 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVD c_2+88(FP), F31
+	VDUP V31.D[0], V31.D2
+	LSR $3, R3, R5
+	CBZ R5, v8_vec
+v8_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x4ee0d488 // fsub v8.2d, v4.2d, v0.2d
+	WORD $0x4ee1d4a9 // fsub v9.2d, v5.2d, v1.2d
+	WORD $0x4ee2d4ca // fsub v10.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4eb // fsub v11.2d, v7.2d, v3.2d
+	WORD $0x6e68dfe4 // fmul v4.2d, v31.2d, v8.2d
+	WORD $0x6e69dfe5 // fmul v5.2d, v31.2d, v9.2d
+	WORD $0x6e6adfe6 // fmul v6.2d, v31.2d, v10.2d
+	WORD $0x6e6bdfe7 // fmul v7.2d, v31.2d, v11.2d
+	WORD $0x4e64d408 // fadd v8.2d, v0.2d, v4.2d
+	WORD $0x4e65d429 // fadd v9.2d, v1.2d, v5.2d
+	WORD $0x4e66d44a // fadd v10.2d, v2.2d, v6.2d
+	WORD $0x4e67d46b // fadd v11.2d, v3.2d, v7.2d
+	VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R2)
+	SUBS $1, R5, R5
+	BNE v8_loop
+v8_vec:
+	LSR $1, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v8_tail
+v8_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfe1 // fmul v1.2d, v31.2d, v2.2d
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	VST1.P [V2.D2], 16(R0)
+	VST1.P [V2.D2], 16(R2)
+	SUBS $1, R5, R5
+	BNE v8_vloop
+v8_tail:
+	AND $1, R3, R5
+	CBZ R5, v8_done
+v8_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfe1 // fmul v1.2d, v31.2d, v2.2d
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	FMOVD.P F2, 8(R0)
+	FMOVD.P F2, 8(R2)
+	SUBS $1, R5, R5
+	BNE v8_sloop
+v8_done:
+	RET
+v10_:
+	// flags: Nesterov, UnitScale
+	// V31 = c[MuonMomentumMomentum] in every lane
+	FMOVD c_1+80(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[MuonMomentumOneMinusMomentum] in every lane
+	FMOVD c_2+88(FP), F30
+	VDUP V30.D[0], V30.D2
+	LSR $3, R3, R5
+	CBZ R5, v10_vec
+v10_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x4ee0d488 // fsub v8.2d, v4.2d, v0.2d
+	WORD $0x4ee1d4a9 // fsub v9.2d, v5.2d, v1.2d
+	WORD $0x4ee2d4ca // fsub v10.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4eb // fsub v11.2d, v7.2d, v3.2d
+	WORD $0x6e68dfcc // fmul v12.2d, v30.2d, v8.2d
+	WORD $0x6e69dfcd // fmul v13.2d, v30.2d, v9.2d
+	WORD $0x6e6adfce // fmul v14.2d, v30.2d, v10.2d
+	WORD $0x6e6bdfcf // fmul v15.2d, v30.2d, v11.2d
+	WORD $0x4e6cd408 // fadd v8.2d, v0.2d, v12.2d
+	WORD $0x4e6dd429 // fadd v9.2d, v1.2d, v13.2d
+	WORD $0x4e6ed44a // fadd v10.2d, v2.2d, v14.2d
+	WORD $0x4e6fd46b // fadd v11.2d, v3.2d, v15.2d
+	WORD $0x4ee4d500 // fsub v0.2d, v8.2d, v4.2d
+	WORD $0x4ee5d521 // fsub v1.2d, v9.2d, v5.2d
+	WORD $0x4ee6d542 // fsub v2.2d, v10.2d, v6.2d
+	WORD $0x4ee7d563 // fsub v3.2d, v11.2d, v7.2d
+	WORD $0x6e60dfec // fmul v12.2d, v31.2d, v0.2d
+	WORD $0x6e61dfed // fmul v13.2d, v31.2d, v1.2d
+	WORD $0x6e62dfee // fmul v14.2d, v31.2d, v2.2d
+	WORD $0x6e63dfef // fmul v15.2d, v31.2d, v3.2d
+	WORD $0x4e6cd480 // fadd v0.2d, v4.2d, v12.2d
+	WORD $0x4e6dd4a1 // fadd v1.2d, v5.2d, v13.2d
+	WORD $0x4e6ed4c2 // fadd v2.2d, v6.2d, v14.2d
+	WORD $0x4e6fd4e3 // fadd v3.2d, v7.2d, v15.2d
+	VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R2)
+	SUBS $1, R5, R5
+	BNE v10_loop
+v10_vec:
+	LSR $1, R3, R5
+	AND $3, R5, R5
+	CBZ R5, v10_tail
+v10_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x4e63d402 // fadd v2.2d, v0.2d, v3.2d
+	WORD $0x4ee1d440 // fsub v0.2d, v2.2d, v1.2d
+	WORD $0x6e60dfe3 // fmul v3.2d, v31.2d, v0.2d
+	WORD $0x4e63d420 // fadd v0.2d, v1.2d, v3.2d
+	VST1.P [V2.D2], 16(R0)
+	VST1.P [V0.D2], 16(R2)
+	SUBS $1, R5, R5
+	BNE v10_vloop
+v10_tail:
+	AND $1, R3, R5
+	CBZ R5, v10_done
+v10_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x4ee0d422 // fsub v2.2d, v1.2d, v0.2d
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x4e63d402 // fadd v2.2d, v0.2d, v3.2d
+	WORD $0x4ee1d440 // fsub v0.2d, v2.2d, v1.2d
+	WORD $0x6e60dfe3 // fmul v3.2d, v31.2d, v0.2d
+	WORD $0x4e63d420 // fadd v0.2d, v1.2d, v3.2d
+	FMOVD.P F2, 8(R0)
+	FMOVD.P F0, 8(R2)
+	SUBS $1, R5, R5
+	BNE v10_sloop
+v10_done:
+	RET
+
+// func MuonUpdateNEONF64(p []float64, o []float64, c [2]float64, flags uint64)
+TEXT ·MuonUpdateNEONF64(SB), NOSPLIT, $0-72
+	MOVD p_base+0(FP), R0
+	MOVD o_base+24(FP), R1
+	MOVD p_len+8(FP), R2
+	MOVD flags+64(FP), R3
+	// flags: none
+	// V31 = c[MuonUpdateDecay] in every lane
+	FMOVD c_0+48(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[MuonUpdateLR] in every lane
+	FMOVD c_1+56(FP), F30
+	VDUP V30.D[0], V30.D2
+	LSR $3, R2, R4
+	CBZ R4, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x6e7fdc08 // fmul v8.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc29 // fmul v9.2d, v1.2d, v31.2d
+	WORD $0x6e7fdc4a // fmul v10.2d, v2.2d, v31.2d
+	WORD $0x6e7fdc6b // fmul v11.2d, v3.2d, v31.2d
+	WORD $0x6e64dfc0 // fmul v0.2d, v30.2d, v4.2d
+	WORD $0x6e65dfc1 // fmul v1.2d, v30.2d, v5.2d
+	WORD $0x6e66dfc2 // fmul v2.2d, v30.2d, v6.2d
+	WORD $0x6e67dfc3 // fmul v3.2d, v30.2d, v7.2d
+	WORD $0x4ee0d504 // fsub v4.2d, v8.2d, v0.2d
+	WORD $0x4ee1d525 // fsub v5.2d, v9.2d, v1.2d
+	WORD $0x4ee2d546 // fsub v6.2d, v10.2d, v2.2d
+	WORD $0x4ee3d567 // fsub v7.2d, v11.2d, v3.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
+	SUBS $1, R4, R4
+	BNE v0_loop
+v0_vec:
+	LSR $1, R2, R4
+	AND $3, R4, R4
+	CBZ R4, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	WORD $0x6e61dfc0 // fmul v0.2d, v30.2d, v1.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	VST1.P [V1.D2], 16(R0)
+	SUBS $1, R4, R4
+	BNE v0_vloop
+v0_tail:
+	AND $1, R2, R4
+	CBZ R4, v0_done
+v0_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	WORD $0x6e61dfc0 // fmul v0.2d, v30.2d, v1.2d
+	WORD $0x4ee0d441 // fsub v1.2d, v2.2d, v0.2d
+	FMOVD.P F1, 8(R0)
+	SUBS $1, R4, R4
+	BNE v0_sloop
+v0_done:
+	RET
+
+// func LAMBNEONF64(p []float64, g []float64, m []float64, v []float64, u []float64, c [8]float64, flags uint64)
+TEXT ·LAMBNEONF64(SB), NOSPLIT, $0-192
+	MOVD p_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD m_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	MOVD u_base+96(FP), R4
+	MOVD p_len+8(FP), R5
+	MOVD flags+184(FP), R6
+	AND $1, R6, R6
+	CMP $1, R6
+	BEQ v1_
+	// flags: none
+	// V31 = c[LAMBGradScale] in every lane
+	FMOVD c_0+120(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[LAMBOneMinusBeta1] in every lane
+	FMOVD c_1+128(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[LAMBBeta2] in every lane
+	FMOVD c_2+136(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[LAMBOneMinusBeta2] in every lane
+	FMOVD c_3+144(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[LAMBInvBC1] in every lane
+	FMOVD c_4+152(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[LAMBInvSqrtBC2] in every lane
+	FMOVD c_5+160(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[LAMBEps] in every lane
+	FMOVD c_6+168(FP), F25
+	VDUP V25.D[0], V25.D2
+	LSR $3, R5, R7
+	CBZ R7, v0_vec
+v0_loop:
+	VLD1.P 64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R2), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R3), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD $0x6e7fdc0c // fmul v12.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc2d // fmul v13.2d, v1.2d, v31.2d
+	WORD $0x6e7fdc4e // fmul v14.2d, v2.2d, v31.2d
+	WORD $0x6e7fdc6f // fmul v15.2d, v3.2d, v31.2d
+	WORD $0x4ee4d580 // fsub v0.2d, v12.2d, v4.2d
+	WORD $0x4ee5d5a1 // fsub v1.2d, v13.2d, v5.2d
+	WORD $0x4ee6d5c2 // fsub v2.2d, v14.2d, v6.2d
+	WORD $0x4ee7d5e3 // fsub v3.2d, v15.2d, v7.2d
+	WORD $0x6e60dfd0 // fmul v16.2d, v30.2d, v0.2d
+	WORD $0x6e61dfd1 // fmul v17.2d, v30.2d, v1.2d
+	WORD $0x6e62dfd2 // fmul v18.2d, v30.2d, v2.2d
+	WORD $0x6e63dfd3 // fmul v19.2d, v30.2d, v3.2d
+	WORD $0x4e70d480 // fadd v0.2d, v4.2d, v16.2d
+	WORD $0x4e71d4a1 // fadd v1.2d, v5.2d, v17.2d
+	WORD $0x4e72d4c2 // fadd v2.2d, v6.2d, v18.2d
+	WORD $0x4e73d4e3 // fadd v3.2d, v7.2d, v19.2d
+	WORD $0x6e68dfa4 // fmul v4.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa5 // fmul v5.2d, v29.2d, v9.2d
+	WORD $0x6e6adfa6 // fmul v6.2d, v29.2d, v10.2d
+	WORD $0x6e6bdfa7 // fmul v7.2d, v29.2d, v11.2d
+	WORD $0x6e6cdf88 // fmul v8.2d, v28.2d, v12.2d
+	WORD $0x6e6ddf89 // fmul v9.2d, v28.2d, v13.2d
+	WORD $0x6e6edf8a // fmul v10.2d, v28.2d, v14.2d
+	WORD $0x6e6fdf8b // fmul v11.2d, v28.2d, v15.2d
+	WORD $0x6e6cdd10 // fmul v16.2d, v8.2d, v12.2d
+	WORD $0x6e6ddd31 // fmul v17.2d, v9.2d, v13.2d
+	WORD $0x6e6edd52 // fmul v18.2d, v10.2d, v14.2d
+	WORD $0x6e6fdd73 // fmul v19.2d, v11.2d, v15.2d
+	WORD $0x4e70d488 // fadd v8.2d, v4.2d, v16.2d
+	WORD $0x4e71d4a9 // fadd v9.2d, v5.2d, v17.2d
+	WORD $0x4e72d4ca // fadd v10.2d, v6.2d, v18.2d
+	WORD $0x4e73d4eb // fadd v11.2d, v7.2d, v19.2d
+	WORD $0x6e7bdc04 // fmul v4.2d, v0.2d, v27.2d
+	WORD $0x6e7bdc25 // fmul v5.2d, v1.2d, v27.2d
+	WORD $0x6e7bdc46 // fmul v6.2d, v2.2d, v27.2d
+	WORD $0x6e7bdc67 // fmul v7.2d, v3.2d, v27.2d
+	WORD $0x6ee1f90c // fsqrt v12.2d, v8.2d
+	WORD $0x6ee1f92d // fsqrt v13.2d, v9.2d
+	WORD $0x6ee1f94e // fsqrt v14.2d, v10.2d
+	WORD $0x6ee1f96f // fsqrt v15.2d, v11.2d
+	WORD $0x6e7add90 // fmul v16.2d, v12.2d, v26.2d
+	WORD $0x6e7addb1 // fmul v17.2d, v13.2d, v26.2d
+	WORD $0x6e7addd2 // fmul v18.2d, v14.2d, v26.2d
+	WORD $0x6e7addf3 // fmul v19.2d, v15.2d, v26.2d
+	WORD $0x4e79d60c // fadd v12.2d, v16.2d, v25.2d
+	WORD $0x4e79d62d // fadd v13.2d, v17.2d, v25.2d
+	WORD $0x4e79d64e // fadd v14.2d, v18.2d, v25.2d
+	WORD $0x4e79d66f // fadd v15.2d, v19.2d, v25.2d
+	WORD $0x6e6cfc90 // fdiv v16.2d, v4.2d, v12.2d
+	WORD $0x6e6dfcb1 // fdiv v17.2d, v5.2d, v13.2d
+	WORD $0x6e6efcd2 // fdiv v18.2d, v6.2d, v14.2d
+	WORD $0x6e6ffcf3 // fdiv v19.2d, v7.2d, v15.2d
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R2)
+	VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R3)
+	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R4)
+	SUBS $1, R7, R7
+	BNE v0_loop
+v0_vec:
+	LSR $1, R5, R7
+	AND $3, R7, R7
+	CBZ R7, v0_tail
+v0_vloop:
+	VLD1.P 16(R1), [V0.D2]
+	VLD1 (R2), [V1.D2]
+	VLD1 (R3), [V2.D2]
+	WORD $0x6e7fdc03 // fmul v3.2d, v0.2d, v31.2d
+	WORD $0x4ee1d460 // fsub v0.2d, v3.2d, v1.2d
+	WORD $0x6e60dfc4 // fmul v4.2d, v30.2d, v0.2d
+	WORD $0x4e64d420 // fadd v0.2d, v1.2d, v4.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e63df82 // fmul v2.2d, v28.2d, v3.2d
+	WORD $0x6e63dc44 // fmul v4.2d, v2.2d, v3.2d
+	WORD $0x4e64d422 // fadd v2.2d, v1.2d, v4.2d
+	WORD $0x6e7bdc01 // fmul v1.2d, v0.2d, v27.2d
+	WORD $0x6ee1f843 // fsqrt v3.2d, v2.2d
+	WORD $0x6e7adc64 // fmul v4.2d, v3.2d, v26.2d
+	WORD $0x4e79d483 // fadd v3.2d, v4.2d, v25.2d
+	WORD $0x6e63fc24 // fdiv v4.2d, v1.2d, v3.2d
+	VST1.P [V0.D2], 16(R2)
+	VST1.P [V2.D2], 16(R3)
+	VST1.P [V4.D2], 16(R4)
+	SUBS $1, R7, R7
+	BNE v0_vloop
+v0_tail:
+	AND $1, R5, R7
+	CBZ R7, v0_done
+v0_sloop:
+	FMOVD.P 8(R1), F0
+	FMOVD (R2), F1
+	FMOVD (R3), F2
+	WORD $0x6e7fdc03 // fmul v3.2d, v0.2d, v31.2d
+	WORD $0x4ee1d460 // fsub v0.2d, v3.2d, v1.2d
+	WORD $0x6e60dfc4 // fmul v4.2d, v30.2d, v0.2d
+	WORD $0x4e64d420 // fadd v0.2d, v1.2d, v4.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e63df82 // fmul v2.2d, v28.2d, v3.2d
+	WORD $0x6e63dc44 // fmul v4.2d, v2.2d, v3.2d
+	WORD $0x4e64d422 // fadd v2.2d, v1.2d, v4.2d
+	WORD $0x6e7bdc01 // fmul v1.2d, v0.2d, v27.2d
+	WORD $0x6ee1f843 // fsqrt v3.2d, v2.2d
+	WORD $0x6e7adc64 // fmul v4.2d, v3.2d, v26.2d
+	WORD $0x4e79d483 // fadd v3.2d, v4.2d, v25.2d
+	WORD $0x6e63fc24 // fdiv v4.2d, v1.2d, v3.2d
+	FMOVD.P F0, 8(R2)
+	FMOVD.P F2, 8(R3)
+	FMOVD.P F4, 8(R4)
+	SUBS $1, R7, R7
+	BNE v0_sloop
+v0_done:
+	RET
+v1_:
+	// flags: L2
+	// V31 = c[LAMBGradScale] in every lane
+	FMOVD c_0+120(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[LAMBOneMinusBeta1] in every lane
+	FMOVD c_1+128(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[LAMBBeta2] in every lane
+	FMOVD c_2+136(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[LAMBOneMinusBeta2] in every lane
+	FMOVD c_3+144(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[LAMBInvBC1] in every lane
+	FMOVD c_4+152(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[LAMBInvSqrtBC2] in every lane
+	FMOVD c_5+160(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[LAMBEps] in every lane
+	FMOVD c_6+168(FP), F25
+	VDUP V25.D[0], V25.D2
+	// V24 = c[LAMBWeightDecay] in every lane
+	FMOVD c_7+176(FP), F24
+	VDUP V24.D[0], V24.D2
+	LSR $3, R5, R7
+	CBZ R7, v1_vec
+v1_loop:
+	VLD1.P 64(R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R2), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
+	WORD $0x6e7fdc90 // fmul v16.2d, v4.2d, v31.2d
+	WORD $0x6e7fdcb1 // fmul v17.2d, v5.2d, v31.2d
+	WORD $0x6e7fdcd2 // fmul v18.2d, v6.2d, v31.2d
+	WORD $0x6e7fdcf3 // fmul v19.2d, v7.2d, v31.2d
+	WORD $0x4ee8d604 // fsub v4.2d, v16.2d, v8.2d
+	WORD $0x4ee9d625 // fsub v5.2d, v17.2d, v9.2d
+	WORD $0x4eead646 // fsub v6.2d, v18.2d, v10.2d
+	WORD $0x4eebd667 // fsub v7.2d, v19.2d, v11.2d
+	WORD $0x6e64dfd4 // fmul v20.2d, v30.2d, v4.2d
+	WORD $0x6e65dfd5 // fmul v21.2d, v30.2d, v5.2d
+	WORD $0x6e66dfd6 // fmul v22.2d, v30.2d, v6.2d
+	WORD $0x6e67dfd7 // fmul v23.2d, v30.2d, v7.2d
+	WORD $0x4e74d504 // fadd v4.2d, v8.2d, v20.2d
+	WORD $0x4e75d525 // fadd v5.2d, v9.2d, v21.2d
+	WORD $0x4e76d546 // fadd v6.2d, v10.2d, v22.2d
+	WORD $0x4e77d567 // fadd v7.2d, v11.2d, v23.2d
+	WORD $0x6e6cdfa8 // fmul v8.2d, v29.2d, v12.2d
+	WORD $0x6e6ddfa9 // fmul v9.2d, v29.2d, v13.2d
+	WORD $0x6e6edfaa // fmul v10.2d, v29.2d, v14.2d
+	WORD $0x6e6fdfab // fmul v11.2d, v29.2d, v15.2d
+	WORD $0x6e70df8c // fmul v12.2d, v28.2d, v16.2d
+	WORD $0x6e71df8d // fmul v13.2d, v28.2d, v17.2d
+	WORD $0x6e72df8e // fmul v14.2d, v28.2d, v18.2d
+	WORD $0x6e73df8f // fmul v15.2d, v28.2d, v19.2d
+	WORD $0x6e70dd94 // fmul v20.2d, v12.2d, v16.2d
+	WORD $0x6e71ddb5 // fmul v21.2d, v13.2d, v17.2d
+	WORD $0x6e72ddd6 // fmul v22.2d, v14.2d, v18.2d
+	WORD $0x6e73ddf7 // fmul v23.2d, v15.2d, v19.2d
+	WORD $0x4e74d50c // fadd v12.2d, v8.2d, v20.2d
+	WORD $0x4e75d52d // fadd v13.2d, v9.2d, v21.2d
+	WORD $0x4e76d54e // fadd v14.2d, v10.2d, v22.2d
+	WORD $0x4e77d56f // fadd v15.2d, v11.2d, v23.2d
+	WORD $0x6e7bdc88 // fmul v8.2d, v4.2d, v27.2d
+	WORD $0x6e7bdca9 // fmul v9.2d, v5.2d, v27.2d
+	WORD $0x6e7bdcca // fmul v10.2d, v6.2d, v27.2d
+	WORD $0x6e7bdceb // fmul v11.2d, v7.2d, v27.2d
+	WORD $0x6ee1f990 // fsqrt v16.2d, v12.2d
+	WORD $0x6ee1f9b1 // fsqrt v17.2d, v13.2d
+	WORD $0x6ee1f9d2 // fsqrt v18.2d, v14.2d
+	WORD $0x6ee1f9f3 // fsqrt v19.2d, v15.2d
+	WORD $0x6e7ade14 // fmul v20.2d, v16.2d, v26.2d
+	WORD $0x6e7ade35 // fmul v21.2d, v17.2d, v26.2d
+	WORD $0x6e7ade56 // fmul v22.2d, v18.2d, v26.2d
+	WORD $0x6e7ade77 // fmul v23.2d, v19.2d, v26.2d
+	WORD $0x4e79d690 // fadd v16.2d, v20.2d, v25.2d
+	WORD $0x4e79d6b1 // fadd v17.2d, v21.2d, v25.2d
+	WORD $0x4e79d6d2 // fadd v18.2d, v22.2d, v25.2d
+	WORD $0x4e79d6f3 // fadd v19.2d, v23.2d, v25.2d
+	WORD $0x6e70fd14 // fdiv v20.2d, v8.2d, v16.2d
+	WORD $0x6e71fd35 // fdiv v21.2d, v9.2d, v17.2d
+	WORD $0x6e72fd56 // fdiv v22.2d, v10.2d, v18.2d
+	WORD $0x6e73fd77 // fdiv v23.2d, v11.2d, v19.2d
+	WORD $0x6e60df08 // fmul v8.2d, v24.2d, v0.2d
+	WORD $0x6e61df09 // fmul v9.2d, v24.2d, v1.2d
+	WORD $0x6e62df0a // fmul v10.2d, v24.2d, v2.2d
+	WORD $0x6e63df0b // fmul v11.2d, v24.2d, v3.2d
+	WORD $0x4e68d680 // fadd v0.2d, v20.2d, v8.2d
+	WORD $0x4e69d6a1 // fadd v1.2d, v21.2d, v9.2d
+	WORD $0x4e6ad6c2 // fadd v2.2d, v22.2d, v10.2d
+	WORD $0x4e6bd6e3 // fadd v3.2d, v23.2d, v11.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R2)
+	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R3)
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R4)
+	SUBS $1, R7, R7
+	BNE v1_loop
+v1_vec:
+	LSR $1, R5, R7
+	AND $3, R7, R7
+	CBZ R7, v1_tail
+v1_vloop:
+	VLD1.P 16(R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1 (R2), [V2.D2]
+	VLD1 (R3), [V3.D2]
+	WORD $0x6e7fdc24 // fmul v4.2d, v1.2d, v31.2d
+	WORD $0x4ee2d481 // fsub v1.2d, v4.2d, v2.2d
+	WORD $0x6e61dfc5 // fmul v5.2d, v30.2d, v1.2d
+	WORD $0x4e65d441 // fadd v1.2d, v2.2d, v5.2d
+	WORD $0x6e63dfa2 // fmul v2.2d, v29.2d, v3.2d
+	WORD $0x6e64df83 // fmul v3.2d, v28.2d, v4.2d
+	WORD $0x6e64dc65 // fmul v5.2d, v3.2d, v4.2d
+	WORD $0x4e65d443 // fadd v3.2d, v2.2d, v5.2d
+	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
+	WORD $0x6ee1f864 // fsqrt v4.2d, v3.2d
+	WORD $0x6e7adc85 // fmul v5.2d, v4.2d, v26.2d
+	WORD $0x4e79d4a4 // fadd v4.2d, v5.2d, v25.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e60df02 // fmul v2.2d, v24.2d, v0.2d
+	WORD $0x4e62d4a0 // fadd v0.2d, v5.2d, v2.2d
+	VST1.P [V1.D2], 16(R2)
+	VST1.P [V3.D2], 16(R3)
+	VST1.P [V0.D2], 16(R4)
+	SUBS $1, R7, R7
+	BNE v1_vloop
+v1_tail:
+	AND $1, R5, R7
+	CBZ R7, v1_done
+v1_sloop:
+	FMOVD.P 8(R0), F0
+	FMOVD.P 8(R1), F1
+	FMOVD (R2), F2
+	FMOVD (R3), F3
+	WORD $0x6e7fdc24 // fmul v4.2d, v1.2d, v31.2d
+	WORD $0x4ee2d481 // fsub v1.2d, v4.2d, v2.2d
+	WORD $0x6e61dfc5 // fmul v5.2d, v30.2d, v1.2d
+	WORD $0x4e65d441 // fadd v1.2d, v2.2d, v5.2d
+	WORD $0x6e63dfa2 // fmul v2.2d, v29.2d, v3.2d
+	WORD $0x6e64df83 // fmul v3.2d, v28.2d, v4.2d
+	WORD $0x6e64dc65 // fmul v5.2d, v3.2d, v4.2d
+	WORD $0x4e65d443 // fadd v3.2d, v2.2d, v5.2d
+	WORD $0x6e7bdc22 // fmul v2.2d, v1.2d, v27.2d
+	WORD $0x6ee1f864 // fsqrt v4.2d, v3.2d
+	WORD $0x6e7adc85 // fmul v5.2d, v4.2d, v26.2d
+	WORD $0x4e79d4a4 // fadd v4.2d, v5.2d, v25.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e60df02 // fmul v2.2d, v24.2d, v0.2d
+	WORD $0x4e62d4a0 // fadd v0.2d, v5.2d, v2.2d
+	FMOVD.P F1, 8(R2)
+	FMOVD.P F3, 8(R3)
+	FMOVD.P F0, 8(R4)
+	SUBS $1, R7, R7
+	BNE v1_sloop
+v1_done:
+	RET
+
+// func ScheduleFreeNEONF64(y []float64, g []float64, z []float64, v []float64, c [9]float64, flags uint64)
+TEXT ·ScheduleFreeNEONF64(SB), NOSPLIT, $0-176
+	MOVD y_base+0(FP), R0
+	MOVD g_base+24(FP), R1
+	MOVD z_base+48(FP), R2
+	MOVD v_base+72(FP), R3
+	MOVD y_len+8(FP), R4
+	MOVD flags+168(FP), R5
+	AND $5, R5, R5
+	CMP $1, R5
+	BEQ v1_
+	CMP $4, R5
+	BEQ v4_
+	CMP $5, R5
+	BEQ v5_
+	// flags: none
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVD c_0+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVD c_1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVD c_2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVD c_3+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVD c_4+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[ScheduleFreeCkp1] in every lane
+	FMOVD c_6+144(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[ScheduleFreeYStep] in every lane
+	FMOVD c_7+152(FP), F25
+	VDUP V25.D[0], V25.D2
+	// V24 = c[ScheduleFreeLR] in every lane
+	FMOVD c_8+160(FP), F24
+	VDUP V24.D[0], V24.D2
+	LSR $3, R4, R6
+	CBZ R6, v0_vec
+v0_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R2), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R3), [V12.D2, V13.D2, V14.D2, V15.D2]
+	WORD $0x6e6cdfd0 // fmul v16.2d, v30.2d, v12.2d
+	WORD $0x6e6ddfd1 // fmul v17.2d, v30.2d, v13.2d
+	WORD $0x6e6edfd2 // fmul v18.2d, v30.2d, v14.2d
+	WORD $0x6e6fdfd3 // fmul v19.2d, v30.2d, v15.2d
+	WORD $0x6e7fdc8c // fmul v12.2d, v4.2d, v31.2d
+	WORD $0x6e7fdcad // fmul v13.2d, v5.2d, v31.2d
+	WORD $0x6e7fdcce // fmul v14.2d, v6.2d, v31.2d
+	WORD $0x6e7fdcef // fmul v15.2d, v7.2d, v31.2d
+	WORD $0x6e6cdfa4 // fmul v4.2d, v29.2d, v12.2d
+	WORD $0x6e6ddfa5 // fmul v5.2d, v29.2d, v13.2d
+	WORD $0x6e6edfa6 // fmul v6.2d, v29.2d, v14.2d
+	WORD $0x6e6fdfa7 // fmul v7.2d, v29.2d, v15.2d
+	WORD $0x6e6cdc94 // fmul v20.2d, v4.2d, v12.2d
+	WORD $0x6e6ddcb5 // fmul v21.2d, v5.2d, v13.2d
+	WORD $0x6e6edcd6 // fmul v22.2d, v6.2d, v14.2d
+	WORD $0x6e6fdcf7 // fmul v23.2d, v7.2d, v15.2d
+	WORD $0x4e74d604 // fadd v4.2d, v16.2d, v20.2d
+	WORD $0x4e75d625 // fadd v5.2d, v17.2d, v21.2d
+	WORD $0x4e76d646 // fadd v6.2d, v18.2d, v22.2d
+	WORD $0x4e77d667 // fadd v7.2d, v19.2d, v23.2d
+	WORD $0x4ee0d510 // fsub v16.2d, v8.2d, v0.2d
+	WORD $0x4ee1d531 // fsub v17.2d, v9.2d, v1.2d
+	WORD $0x4ee2d552 // fsub v18.2d, v10.2d, v2.2d
+	WORD $0x4ee3d573 // fsub v19.2d, v11.2d, v3.2d
+	WORD $0x6e70df54 // fmul v20.2d, v26.2d, v16.2d
+	WORD $0x6e71df55 // fmul v21.2d, v26.2d, v17.2d
+	WORD $0x6e72df56 // fmul v22.2d, v26.2d, v18.2d
+	WORD $0x6e73df57 // fmul v23.2d, v26.2d, v19.2d
+	WORD $0x4e74d410 // fadd v16.2d, v0.2d, v20.2d
+	WORD $0x4e75d431 // fadd v17.2d, v1.2d, v21.2d
+	WORD $0x4e76d452 // fadd v18.2d, v2.2d, v22.2d
+	WORD $0x4e77d473 // fadd v19.2d, v3.2d, v23.2d
+	WORD $0x6ee1f880 // fsqrt v0.2d, v4.2d
+	WORD $0x6ee1f8a1 // fsqrt v1.2d, v5.2d
+	WORD $0x6ee1f8c2 // fsqrt v2.2d, v6.2d
+	WORD $0x6ee1f8e3 // fsqrt v3.2d, v7.2d
+	WORD $0x6e7cdc14 // fmul v20.2d, v0.2d, v28.2d
+	WORD $0x6e7cdc35 // fmul v21.2d, v1.2d, v28.2d
+	WORD $0x6e7cdc56 // fmul v22.2d, v2.2d, v28.2d
+	WORD $0x6e7cdc77 // fmul v23.2d, v3.2d, v28.2d
+	WORD $0x4e7bd680 // fadd v0.2d, v20.2d, v27.2d
+	WORD $0x4e7bd6a1 // fadd v1.2d, v21.2d, v27.2d
+	WORD $0x4e7bd6c2 // fadd v2.2d, v22.2d, v27.2d
+	WORD $0x4e7bd6e3 // fadd v3.2d, v23.2d, v27.2d
+	WORD $0x6e60fd94 // fdiv v20.2d, v12.2d, v0.2d
+	WORD $0x6e61fdb5 // fdiv v21.2d, v13.2d, v1.2d
+	WORD $0x6e62fdd6 // fdiv v22.2d, v14.2d, v2.2d
+	WORD $0x6e63fdf7 // fdiv v23.2d, v15.2d, v3.2d
+	WORD $0x6e74df20 // fmul v0.2d, v25.2d, v20.2d
+	WORD $0x6e75df21 // fmul v1.2d, v25.2d, v21.2d
+	WORD $0x6e76df22 // fmul v2.2d, v25.2d, v22.2d
+	WORD $0x6e77df23 // fmul v3.2d, v25.2d, v23.2d
+	WORD $0x4e60d60c // fadd v12.2d, v16.2d, v0.2d
+	WORD $0x4e61d62d // fadd v13.2d, v17.2d, v1.2d
+	WORD $0x4e62d64e // fadd v14.2d, v18.2d, v2.2d
+	WORD $0x4e63d66f // fadd v15.2d, v19.2d, v3.2d
+	WORD $0x6e74df00 // fmul v0.2d, v24.2d, v20.2d
+	WORD $0x6e75df01 // fmul v1.2d, v24.2d, v21.2d
+	WORD $0x6e76df02 // fmul v2.2d, v24.2d, v22.2d
+	WORD $0x6e77df03 // fmul v3.2d, v24.2d, v23.2d
+	WORD $0x4ee0d510 // fsub v16.2d, v8.2d, v0.2d
+	WORD $0x4ee1d531 // fsub v17.2d, v9.2d, v1.2d
+	WORD $0x4ee2d552 // fsub v18.2d, v10.2d, v2.2d
+	WORD $0x4ee3d573 // fsub v19.2d, v11.2d, v3.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R0)
+	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R2)
+	SUBS $1, R6, R6
+	BNE v0_loop
+v0_vec:
+	LSR $1, R4, R6
+	AND $3, R6, R6
+	CBZ R6, v0_tail
+v0_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1 (R2), [V2.D2]
+	VLD1 (R3), [V3.D2]
+	WORD $0x6e63dfc4 // fmul v4.2d, v30.2d, v3.2d
+	WORD $0x6e7fdc23 // fmul v3.2d, v1.2d, v31.2d
+	WORD $0x6e63dfa1 // fmul v1.2d, v29.2d, v3.2d
+	WORD $0x6e63dc25 // fmul v5.2d, v1.2d, v3.2d
+	WORD $0x4e65d481 // fadd v1.2d, v4.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	WORD $0x6e64df45 // fmul v5.2d, v26.2d, v4.2d
+	WORD $0x4e65d404 // fadd v4.2d, v0.2d, v5.2d
+	WORD $0x6ee1f820 // fsqrt v0.2d, v1.2d
+	WORD $0x6e7cdc05 // fmul v5.2d, v0.2d, v28.2d
+	WORD $0x4e7bd4a0 // fadd v0.2d, v5.2d, v27.2d
+	WORD $0x6e60fc65 // fdiv v5.2d, v3.2d, v0.2d
+	WORD $0x6e65df20 // fmul v0.2d, v25.2d, v5.2d
+	WORD $0x4e60d483 // fadd v3.2d, v4.2d, v0.2d
+	WORD $0x6e65df00 // fmul v0.2d, v24.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	VST1.P [V1.D2], 16(R3)
+	VST1.P [V3.D2], 16(R0)
+	VST1.P [V4.D2], 16(R2)
+	SUBS $1, R6, R6
+	BNE v0_vloop
+v0_tail:
+	AND $1, R4, R6
+	CBZ R6, v0_done
+v0_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	FMOVD (R2), F2
+	FMOVD (R3), F3
+	WORD $0x6e63dfc4 // fmul v4.2d, v30.2d, v3.2d
+	WORD $0x6e7fdc23 // fmul v3.2d, v1.2d, v31.2d
+	WORD $0x6e63dfa1 // fmul v1.2d, v29.2d, v3.2d
+	WORD $0x6e63dc25 // fmul v5.2d, v1.2d, v3.2d
+	WORD $0x4e65d481 // fadd v1.2d, v4.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	WORD $0x6e64df45 // fmul v5.2d, v26.2d, v4.2d
+	WORD $0x4e65d404 // fadd v4.2d, v0.2d, v5.2d
+	WORD $0x6ee1f820 // fsqrt v0.2d, v1.2d
+	WORD $0x6e7cdc05 // fmul v5.2d, v0.2d, v28.2d
+	WORD $0x4e7bd4a0 // fadd v0.2d, v5.2d, v27.2d
+	WORD $0x6e60fc65 // fdiv v5.2d, v3.2d, v0.2d
+	WORD $0x6e65df20 // fmul v0.2d, v25.2d, v5.2d
+	WORD $0x4e60d483 // fadd v3.2d, v4.2d, v0.2d
+	WORD $0x6e65df00 // fmul v0.2d, v24.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	FMOVD.P F1, 8(R3)
+	FMOVD.P F3, 8(R0)
+	FMOVD.P F4, 8(R2)
+	SUBS $1, R6, R6
+	BNE v0_sloop
+v0_done:
+	RET
+v1_:
+	// flags: L2
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVD c_0+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVD c_1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVD c_2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVD c_3+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVD c_4+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[ScheduleFreeWeightDecay] in every lane
+	FMOVD c_5+136(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[ScheduleFreeCkp1] in every lane
+	FMOVD c_6+144(FP), F25
+	VDUP V25.D[0], V25.D2
+	// V24 = c[ScheduleFreeYStep] in every lane
+	FMOVD c_7+152(FP), F24
+	VDUP V24.D[0], V24.D2
+	// V23 = c[ScheduleFreeLR] in every lane
+	FMOVD c_8+160(FP), F23
+	VDUP V23.D[0], V23.D2
+	LSR $2, R4, R6
+	CBZ R6, v1_vec
+v1_loop:
+	VLD1 (R0), [V0.D2, V1.D2]
+	VLD1.P 32(R1), [V2.D2, V3.D2]
+	VLD1 (R2), [V4.D2, V5.D2]
+	VLD1 (R3), [V6.D2, V7.D2]
+	WORD $0x6e66dfc8 // fmul v8.2d, v30.2d, v6.2d
+	WORD $0x6e67dfc9 // fmul v9.2d, v30.2d, v7.2d
+	WORD $0x6e7fdc46 // fmul v6.2d, v2.2d, v31.2d
+	WORD $0x6e7fdc67 // fmul v7.2d, v3.2d, v31.2d
+	WORD $0x6e66dfa2 // fmul v2.2d, v29.2d, v6.2d
+	WORD $0x6e67dfa3 // fmul v3.2d, v29.2d, v7.2d
+	WORD $0x6e66dc4a // fmul v10.2d, v2.2d, v6.2d
+	WORD $0x6e67dc6b // fmul v11.2d, v3.2d, v7.2d
+	WORD $0x4e6ad502 // fadd v2.2d, v8.2d, v10.2d
+	WORD $0x4e6bd523 // fadd v3.2d, v9.2d, v11.2d
+	WORD $0x4ee0d488 // fsub v8.2d, v4.2d, v0.2d
+	WORD $0x4ee1d4a9 // fsub v9.2d, v5.2d, v1.2d
+	WORD $0x6e68df2a // fmul v10.2d, v25.2d, v8.2d
+	WORD $0x6e69df2b // fmul v11.2d, v25.2d, v9.2d
+	WORD $0x4e6ad408 // fadd v8.2d, v0.2d, v10.2d
+	WORD $0x4e6bd429 // fadd v9.2d, v1.2d, v11.2d
+	WORD $0x6ee1f84a // fsqrt v10.2d, v2.2d
+	WORD $0x6ee1f86b // fsqrt v11.2d, v3.2d
+	WORD $0x6e7cdd4c // fmul v12.2d, v10.2d, v28.2d
+	WORD $0x6e7cdd6d // fmul v13.2d, v11.2d, v28.2d
+	WORD $0x4e7bd58a // fadd v10.2d, v12.2d, v27.2d
+	WORD $0x4e7bd5ab // fadd v11.2d, v13.2d, v27.2d
+	WORD $0x6e6afccc // fdiv v12.2d, v6.2d, v10.2d
+	WORD $0x6e6bfced // fdiv v13.2d, v7.2d, v11.2d
+	WORD $0x6e60df46 // fmul v6.2d, v26.2d, v0.2d
+	WORD $0x6e61df47 // fmul v7.2d, v26.2d, v1.2d
+	WORD $0x4e66d580 // fadd v0.2d, v12.2d, v6.2d
+	WORD $0x4e67d5a1 // fadd v1.2d, v13.2d, v7.2d
+	WORD $0x6e60df06 // fmul v6.2d, v24.2d, v0.2d
+	WORD $0x6e61df07 // fmul v7.2d, v24.2d, v1.2d
+	WORD $0x4e66d50a // fadd v10.2d, v8.2d, v6.2d
+	WORD $0x4e67d52b // fadd v11.2d, v9.2d, v7.2d
+	WORD $0x6e60dee6 // fmul v6.2d, v23.2d, v0.2d
+	WORD $0x6e61dee7 // fmul v7.2d, v23.2d, v1.2d
+	WORD $0x4ee6d480 // fsub v0.2d, v4.2d, v6.2d
+	WORD $0x4ee7d4a1 // fsub v1.2d, v5.2d, v7.2d
+	VST1.P [V2.D2, V3.D2], 32(R3)
+	VST1.P [V10.D2, V11.D2], 32(R0)
+	VST1.P [V0.D2, V1.D2], 32(R2)
+	SUBS $1, R6, R6
+	BNE v1_loop
+v1_vec:
+	LSR $1, R4, R6
+	AND $1, R6, R6
+	CBZ R6, v1_tail
+v1_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1 (R2), [V2.D2]
+	VLD1 (R3), [V3.D2]
+	WORD $0x6e63dfc4 // fmul v4.2d, v30.2d, v3.2d
+	WORD $0x6e7fdc23 // fmul v3.2d, v1.2d, v31.2d
+	WORD $0x6e63dfa1 // fmul v1.2d, v29.2d, v3.2d
+	WORD $0x6e63dc25 // fmul v5.2d, v1.2d, v3.2d
+	WORD $0x4e65d481 // fadd v1.2d, v4.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	WORD $0x6e64df25 // fmul v5.2d, v25.2d, v4.2d
+	WORD $0x4e65d404 // fadd v4.2d, v0.2d, v5.2d
+	WORD $0x6ee1f825 // fsqrt v5.2d, v1.2d
+	WORD $0x6e7cdca6 // fmul v6.2d, v5.2d, v28.2d
+	WORD $0x4e7bd4c5 // fadd v5.2d, v6.2d, v27.2d
+	WORD $0x6e65fc66 // fdiv v6.2d, v3.2d, v5.2d
+	WORD $0x6e60df43 // fmul v3.2d, v26.2d, v0.2d
+	WORD $0x4e63d4c0 // fadd v0.2d, v6.2d, v3.2d
+	WORD $0x6e60df03 // fmul v3.2d, v24.2d, v0.2d
+	WORD $0x4e63d485 // fadd v5.2d, v4.2d, v3.2d
+	WORD $0x6e60dee3 // fmul v3.2d, v23.2d, v0.2d
+	WORD $0x4ee3d440 // fsub v0.2d, v2.2d, v3.2d
+	VST1.P [V1.D2], 16(R3)
+	VST1.P [V5.D2], 16(R0)
+	VST1.P [V0.D2], 16(R2)
+	SUBS $1, R6, R6
+	BNE v1_vloop
+v1_tail:
+	AND $1, R4, R6
+	CBZ R6, v1_done
+v1_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	FMOVD (R2), F2
+	FMOVD (R3), F3
+	WORD $0x6e63dfc4 // fmul v4.2d, v30.2d, v3.2d
+	WORD $0x6e7fdc23 // fmul v3.2d, v1.2d, v31.2d
+	WORD $0x6e63dfa1 // fmul v1.2d, v29.2d, v3.2d
+	WORD $0x6e63dc25 // fmul v5.2d, v1.2d, v3.2d
+	WORD $0x4e65d481 // fadd v1.2d, v4.2d, v5.2d
+	WORD $0x4ee0d444 // fsub v4.2d, v2.2d, v0.2d
+	WORD $0x6e64df25 // fmul v5.2d, v25.2d, v4.2d
+	WORD $0x4e65d404 // fadd v4.2d, v0.2d, v5.2d
+	WORD $0x6ee1f825 // fsqrt v5.2d, v1.2d
+	WORD $0x6e7cdca6 // fmul v6.2d, v5.2d, v28.2d
+	WORD $0x4e7bd4c5 // fadd v5.2d, v6.2d, v27.2d
+	WORD $0x6e65fc66 // fdiv v6.2d, v3.2d, v5.2d
+	WORD $0x6e60df43 // fmul v3.2d, v26.2d, v0.2d
+	WORD $0x4e63d4c0 // fadd v0.2d, v6.2d, v3.2d
+	WORD $0x6e60df03 // fmul v3.2d, v24.2d, v0.2d
+	WORD $0x4e63d485 // fadd v5.2d, v4.2d, v3.2d
+	WORD $0x6e60dee3 // fmul v3.2d, v23.2d, v0.2d
+	WORD $0x4ee3d440 // fsub v0.2d, v2.2d, v3.2d
+	FMOVD.P F1, 8(R3)
+	FMOVD.P F5, 8(R0)
+	FMOVD.P F0, 8(R2)
+	SUBS $1, R6, R6
+	BNE v1_sloop
+v1_done:
+	RET
+v4_:
+	// flags: First
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVD c_0+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVD c_1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVD c_2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVD c_3+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVD c_4+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[ScheduleFreeCkp1] in every lane
+	FMOVD c_6+144(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[ScheduleFreeYStep] in every lane
+	FMOVD c_7+152(FP), F25
+	VDUP V25.D[0], V25.D2
+	// V24 = c[ScheduleFreeLR] in every lane
+	FMOVD c_8+160(FP), F24
+	VDUP V24.D[0], V24.D2
+	LSR $3, R4, R6
+	CBZ R6, v4_vec
+v4_loop:
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R3), [V8.D2, V9.D2, V10.D2, V11.D2]
+	WORD $0x6e68dfcc // fmul v12.2d, v30.2d, v8.2d
+	WORD $0x6e69dfcd // fmul v13.2d, v30.2d, v9.2d
+	WORD $0x6e6adfce // fmul v14.2d, v30.2d, v10.2d
+	WORD $0x6e6bdfcf // fmul v15.2d, v30.2d, v11.2d
+	WORD $0x6e7fdc88 // fmul v8.2d, v4.2d, v31.2d
+	WORD $0x6e7fdca9 // fmul v9.2d, v5.2d, v31.2d
+	WORD $0x6e7fdcca // fmul v10.2d, v6.2d, v31.2d
+	WORD $0x6e7fdceb // fmul v11.2d, v7.2d, v31.2d
+	WORD $0x6e68dfa4 // fmul v4.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa5 // fmul v5.2d, v29.2d, v9.2d
+	WORD $0x6e6adfa6 // fmul v6.2d, v29.2d, v10.2d
+	WORD $0x6e6bdfa7 // fmul v7.2d, v29.2d, v11.2d
+	WORD $0x6e68dc90 // fmul v16.2d, v4.2d, v8.2d
+	WORD $0x6e69dcb1 // fmul v17.2d, v5.2d, v9.2d
+	WORD $0x6e6adcd2 // fmul v18.2d, v6.2d, v10.2d
+	WORD $0x6e6bdcf3 // fmul v19.2d, v7.2d, v11.2d
+	WORD $0x4e70d584 // fadd v4.2d, v12.2d, v16.2d
+	WORD $0x4e71d5a5 // fadd v5.2d, v13.2d, v17.2d
+	WORD $0x4e72d5c6 // fadd v6.2d, v14.2d, v18.2d
+	WORD $0x4e73d5e7 // fadd v7.2d, v15.2d, v19.2d
+	WORD $0x4ee0d40c // fsub v12.2d, v0.2d, v0.2d
+	WORD $0x4ee1d42d // fsub v13.2d, v1.2d, v1.2d
+	WORD $0x4ee2d44e // fsub v14.2d, v2.2d, v2.2d
+	WORD $0x4ee3d46f // fsub v15.2d, v3.2d, v3.2d
+	WORD $0x6e6cdf50 // fmul v16.2d, v26.2d, v12.2d
+	WORD $0x6e6ddf51 // fmul v17.2d, v26.2d, v13.2d
+	WORD $0x6e6edf52 // fmul v18.2d, v26.2d, v14.2d
+	WORD $0x6e6fdf53 // fmul v19.2d, v26.2d, v15.2d
+	WORD $0x4e70d40c // fadd v12.2d, v0.2d, v16.2d
+	WORD $0x4e71d42d // fadd v13.2d, v1.2d, v17.2d
+	WORD $0x4e72d44e // fadd v14.2d, v2.2d, v18.2d
+	WORD $0x4e73d46f // fadd v15.2d, v3.2d, v19.2d
+	WORD $0x6ee1f890 // fsqrt v16.2d, v4.2d
+	WORD $0x6ee1f8b1 // fsqrt v17.2d, v5.2d
+	WORD $0x6ee1f8d2 // fsqrt v18.2d, v6.2d
+	WORD $0x6ee1f8f3 // fsqrt v19.2d, v7.2d
+	WORD $0x6e7cde14 // fmul v20.2d, v16.2d, v28.2d
+	WORD $0x6e7cde35 // fmul v21.2d, v17.2d, v28.2d
+	WORD $0x6e7cde56 // fmul v22.2d, v18.2d, v28.2d
+	WORD $0x6e7cde77 // fmul v23.2d, v19.2d, v28.2d
+	WORD $0x4e7bd690 // fadd v16.2d, v20.2d, v27.2d
+	WORD $0x4e7bd6b1 // fadd v17.2d, v21.2d, v27.2d
+	WORD $0x4e7bd6d2 // fadd v18.2d, v22.2d, v27.2d
+	WORD $0x4e7bd6f3 // fadd v19.2d, v23.2d, v27.2d
+	WORD $0x6e70fd14 // fdiv v20.2d, v8.2d, v16.2d
+	WORD $0x6e71fd35 // fdiv v21.2d, v9.2d, v17.2d
+	WORD $0x6e72fd56 // fdiv v22.2d, v10.2d, v18.2d
+	WORD $0x6e73fd77 // fdiv v23.2d, v11.2d, v19.2d
+	WORD $0x6e74df28 // fmul v8.2d, v25.2d, v20.2d
+	WORD $0x6e75df29 // fmul v9.2d, v25.2d, v21.2d
+	WORD $0x6e76df2a // fmul v10.2d, v25.2d, v22.2d
+	WORD $0x6e77df2b // fmul v11.2d, v25.2d, v23.2d
+	WORD $0x4e68d590 // fadd v16.2d, v12.2d, v8.2d
+	WORD $0x4e69d5b1 // fadd v17.2d, v13.2d, v9.2d
+	WORD $0x4e6ad5d2 // fadd v18.2d, v14.2d, v10.2d
+	WORD $0x4e6bd5f3 // fadd v19.2d, v15.2d, v11.2d
+	WORD $0x6e74df08 // fmul v8.2d, v24.2d, v20.2d
+	WORD $0x6e75df09 // fmul v9.2d, v24.2d, v21.2d
+	WORD $0x6e76df0a // fmul v10.2d, v24.2d, v22.2d
+	WORD $0x6e77df0b // fmul v11.2d, v24.2d, v23.2d
+	WORD $0x4ee8d40c // fsub v12.2d, v0.2d, v8.2d
+	WORD $0x4ee9d42d // fsub v13.2d, v1.2d, v9.2d
+	WORD $0x4eead44e // fsub v14.2d, v2.2d, v10.2d
+	WORD $0x4eebd46f // fsub v15.2d, v3.2d, v11.2d
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R3)
+	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R0)
+	VST1.P [V12.D2, V13.D2, V14.D2, V15.D2], 64(R2)
+	SUBS $1, R6, R6
+	BNE v4_loop
+v4_vec:
+	LSR $1, R4, R6
+	AND $3, R6, R6
+	CBZ R6, v4_tail
+v4_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1 (R3), [V2.D2]
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e62dc24 // fmul v4.2d, v1.2d, v2.2d
+	WORD $0x4e64d461 // fadd v1.2d, v3.2d, v4.2d
+	WORD $0x4ee0d403 // fsub v3.2d, v0.2d, v0.2d
+	WORD $0x6e63df44 // fmul v4.2d, v26.2d, v3.2d
+	WORD $0x4e64d403 // fadd v3.2d, v0.2d, v4.2d
+	WORD $0x6ee1f824 // fsqrt v4.2d, v1.2d
+	WORD $0x6e7cdc85 // fmul v5.2d, v4.2d, v28.2d
+	WORD $0x4e7bd4a4 // fadd v4.2d, v5.2d, v27.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e65df22 // fmul v2.2d, v25.2d, v5.2d
+	WORD $0x4e62d464 // fadd v4.2d, v3.2d, v2.2d
+	WORD $0x6e65df02 // fmul v2.2d, v24.2d, v5.2d
+	WORD $0x4ee2d403 // fsub v3.2d, v0.2d, v2.2d
+	VST1.P [V1.D2], 16(R3)
+	VST1.P [V4.D2], 16(R0)
+	VST1.P [V3.D2], 16(R2)
+	SUBS $1, R6, R6
+	BNE v4_vloop
+v4_tail:
+	AND $1, R4, R6
+	CBZ R6, v4_done
+v4_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	FMOVD (R3), F2
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e62dc24 // fmul v4.2d, v1.2d, v2.2d
+	WORD $0x4e64d461 // fadd v1.2d, v3.2d, v4.2d
+	WORD $0x4ee0d403 // fsub v3.2d, v0.2d, v0.2d
+	WORD $0x6e63df44 // fmul v4.2d, v26.2d, v3.2d
+	WORD $0x4e64d403 // fadd v3.2d, v0.2d, v4.2d
+	WORD $0x6ee1f824 // fsqrt v4.2d, v1.2d
+	WORD $0x6e7cdc85 // fmul v5.2d, v4.2d, v28.2d
+	WORD $0x4e7bd4a4 // fadd v4.2d, v5.2d, v27.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e65df22 // fmul v2.2d, v25.2d, v5.2d
+	WORD $0x4e62d464 // fadd v4.2d, v3.2d, v2.2d
+	WORD $0x6e65df02 // fmul v2.2d, v24.2d, v5.2d
+	WORD $0x4ee2d403 // fsub v3.2d, v0.2d, v2.2d
+	FMOVD.P F1, 8(R3)
+	FMOVD.P F4, 8(R0)
+	FMOVD.P F3, 8(R2)
+	SUBS $1, R6, R6
+	BNE v4_sloop
+v4_done:
+	RET
+v5_:
+	// flags: L2, First
+	// V31 = c[ScheduleFreeGradScale] in every lane
+	FMOVD c_0+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	// V30 = c[ScheduleFreeBeta2] in every lane
+	FMOVD c_1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	// V29 = c[ScheduleFreeOneMinusBeta2] in every lane
+	FMOVD c_2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	// V28 = c[ScheduleFreeInvSqrtBC2] in every lane
+	FMOVD c_3+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	// V27 = c[ScheduleFreeEps] in every lane
+	FMOVD c_4+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	// V26 = c[ScheduleFreeWeightDecay] in every lane
+	FMOVD c_5+136(FP), F26
+	VDUP V26.D[0], V26.D2
+	// V25 = c[ScheduleFreeCkp1] in every lane
+	FMOVD c_6+144(FP), F25
+	VDUP V25.D[0], V25.D2
+	// V24 = c[ScheduleFreeYStep] in every lane
+	FMOVD c_7+152(FP), F24
+	VDUP V24.D[0], V24.D2
+	// V23 = c[ScheduleFreeLR] in every lane
+	FMOVD c_8+160(FP), F23
+	VDUP V23.D[0], V23.D2
+	LSR $2, R4, R6
+	CBZ R6, v5_vec
+v5_loop:
+	VLD1 (R0), [V0.D2, V1.D2]
+	VLD1.P 32(R1), [V2.D2, V3.D2]
+	VLD1 (R3), [V4.D2, V5.D2]
+	WORD $0x6e64dfc6 // fmul v6.2d, v30.2d, v4.2d
+	WORD $0x6e65dfc7 // fmul v7.2d, v30.2d, v5.2d
+	WORD $0x6e7fdc44 // fmul v4.2d, v2.2d, v31.2d
+	WORD $0x6e7fdc65 // fmul v5.2d, v3.2d, v31.2d
+	WORD $0x6e64dfa2 // fmul v2.2d, v29.2d, v4.2d
+	WORD $0x6e65dfa3 // fmul v3.2d, v29.2d, v5.2d
+	WORD $0x6e64dc48 // fmul v8.2d, v2.2d, v4.2d
+	WORD $0x6e65dc69 // fmul v9.2d, v3.2d, v5.2d
+	WORD $0x4e68d4c2 // fadd v2.2d, v6.2d, v8.2d
+	WORD $0x4e69d4e3 // fadd v3.2d, v7.2d, v9.2d
+	WORD $0x4ee0d406 // fsub v6.2d, v0.2d, v0.2d
+	WORD $0x4ee1d427 // fsub v7.2d, v1.2d, v1.2d
+	WORD $0x6e66df28 // fmul v8.2d, v25.2d, v6.2d
+	WORD $0x6e67df29 // fmul v9.2d, v25.2d, v7.2d
+	WORD $0x4e68d406 // fadd v6.2d, v0.2d, v8.2d
+	WORD $0x4e69d427 // fadd v7.2d, v1.2d, v9.2d
+	WORD $0x6ee1f848 // fsqrt v8.2d, v2.2d
+	WORD $0x6ee1f869 // fsqrt v9.2d, v3.2d
+	WORD $0x6e7cdd0a // fmul v10.2d, v8.2d, v28.2d
+	WORD $0x6e7cdd2b // fmul v11.2d, v9.2d, v28.2d
+	WORD $0x4e7bd548 // fadd v8.2d, v10.2d, v27.2d
+	WORD $0x4e7bd569 // fadd v9.2d, v11.2d, v27.2d
+	WORD $0x6e68fc8a // fdiv v10.2d, v4.2d, v8.2d
+	WORD $0x6e69fcab // fdiv v11.2d, v5.2d, v9.2d
+	WORD $0x6e60df44 // fmul v4.2d, v26.2d, v0.2d
+	WORD $0x6e61df45 // fmul v5.2d, v26.2d, v1.2d
+	WORD $0x4e64d548 // fadd v8.2d, v10.2d, v4.2d
+	WORD $0x4e65d569 // fadd v9.2d, v11.2d, v5.2d
+	WORD $0x6e68df04 // fmul v4.2d, v24.2d, v8.2d
+	WORD $0x6e69df05 // fmul v5.2d, v24.2d, v9.2d
+	WORD $0x4e64d4ca // fadd v10.2d, v6.2d, v4.2d
+	WORD $0x4e65d4eb // fadd v11.2d, v7.2d, v5.2d
+	WORD $0x6e68dee4 // fmul v4.2d, v23.2d, v8.2d
+	WORD $0x6e69dee5 // fmul v5.2d, v23.2d, v9.2d
+	WORD $0x4ee4d406 // fsub v6.2d, v0.2d, v4.2d
+	WORD $0x4ee5d427 // fsub v7.2d, v1.2d, v5.2d
+	VST1.P [V2.D2, V3.D2], 32(R3)
+	VST1.P [V10.D2, V11.D2], 32(R0)
+	VST1.P [V6.D2, V7.D2], 32(R2)
+	SUBS $1, R6, R6
+	BNE v5_loop
+v5_vec:
+	LSR $1, R4, R6
+	AND $1, R6, R6
+	CBZ R6, v5_tail
+v5_vloop:
+	VLD1 (R0), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1 (R3), [V2.D2]
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e62dc24 // fmul v4.2d, v1.2d, v2.2d
+	WORD $0x4e64d461 // fadd v1.2d, v3.2d, v4.2d
+	WORD $0x4ee0d403 // fsub v3.2d, v0.2d, v0.2d
+	WORD $0x6e63df24 // fmul v4.2d, v25.2d, v3.2d
+	WORD $0x4e64d403 // fadd v3.2d, v0.2d, v4.2d
+	WORD $0x6ee1f824 // fsqrt v4.2d, v1.2d
+	WORD $0x6e7cdc85 // fmul v5.2d, v4.2d, v28.2d
+	WORD $0x4e7bd4a4 // fadd v4.2d, v5.2d, v27.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e60df42 // fmul v2.2d, v26.2d, v0.2d
+	WORD $0x4e62d4a4 // fadd v4.2d, v5.2d, v2.2d
+	WORD $0x6e64df02 // fmul v2.2d, v24.2d, v4.2d
+	WORD $0x4e62d465 // fadd v5.2d, v3.2d, v2.2d
+	WORD $0x6e64dee2 // fmul v2.2d, v23.2d, v4.2d
+	WORD $0x4ee2d403 // fsub v3.2d, v0.2d, v2.2d
+	VST1.P [V1.D2], 16(R3)
+	VST1.P [V5.D2], 16(R0)
+	VST1.P [V3.D2], 16(R2)
+	SUBS $1, R6, R6
+	BNE v5_vloop
+v5_tail:
+	AND $1, R4, R6
+	CBZ R6, v5_done
+v5_sloop:
+	FMOVD (R0), F0
+	FMOVD.P 8(R1), F1
+	FMOVD (R3), F2
+	WORD $0x6e62dfc3 // fmul v3.2d, v30.2d, v2.2d
+	WORD $0x6e7fdc22 // fmul v2.2d, v1.2d, v31.2d
+	WORD $0x6e62dfa1 // fmul v1.2d, v29.2d, v2.2d
+	WORD $0x6e62dc24 // fmul v4.2d, v1.2d, v2.2d
+	WORD $0x4e64d461 // fadd v1.2d, v3.2d, v4.2d
+	WORD $0x4ee0d403 // fsub v3.2d, v0.2d, v0.2d
+	WORD $0x6e63df24 // fmul v4.2d, v25.2d, v3.2d
+	WORD $0x4e64d403 // fadd v3.2d, v0.2d, v4.2d
+	WORD $0x6ee1f824 // fsqrt v4.2d, v1.2d
+	WORD $0x6e7cdc85 // fmul v5.2d, v4.2d, v28.2d
+	WORD $0x4e7bd4a4 // fadd v4.2d, v5.2d, v27.2d
+	WORD $0x6e64fc45 // fdiv v5.2d, v2.2d, v4.2d
+	WORD $0x6e60df42 // fmul v2.2d, v26.2d, v0.2d
+	WORD $0x4e62d4a4 // fadd v4.2d, v5.2d, v2.2d
+	WORD $0x6e64df02 // fmul v2.2d, v24.2d, v4.2d
+	WORD $0x4e62d465 // fadd v5.2d, v3.2d, v2.2d
+	WORD $0x6e64dee2 // fmul v2.2d, v23.2d, v4.2d
+	WORD $0x4ee2d403 // fsub v3.2d, v0.2d, v2.2d
+	FMOVD.P F1, 8(R3)
+	FMOVD.P F5, 8(R0)
+	FMOVD.P F3, 8(R2)
+	SUBS $1, R6, R6
+	BNE v5_sloop
+v5_done:
 	RET
 
 // func SumSquaresNEONF64(x []float64) (sum float64, finite bool)

@@ -5,19 +5,23 @@ package asm
 // Table holds one implementation's kernels for element type T. Each field
 // implements the reference loop named in its kernel's catalog entry.
 type Table[T float32 | float64] struct {
-	Name       string                                                     // the implementation: generic, avx2, avx512, neon
-	SGD        func(p, g []T, c [SGDN]T, flags uint64)                    // gradient descent
-	Momentum   func(p, g, buf []T, c [MomentumN]T, flags uint64)          // SGD with heavy-ball or Nesterov momentum
-	Adam       func(p, g, m, v []T, c [AdamN]T, flags uint64)             // Adam and AdamW
-	AMSGrad    func(p, g, m, v, vmax []T, c [AMSGradN]T, flags uint64)    // AMSGrad: Adam with the running maximum of v
-	Lion       func(p, g, m []T, c [LionN]T, flags uint64)                // Lion: the sign of an interpolated momentum
-	Adagrad    func(p, g, sum []T, c [AdagradN]T, flags uint64)           // Adagrad
-	RMSprop    func(p, g, sq, buf, gavg []T, c [RMSpropN]T, flags uint64) // RMSprop, optionally centered and with momentum
-	Axpy       func(y, x []T, c [AxpyN]T, flags uint64)                   // y += a·x
-	EMA        func(avg, p []T, c [EMAN]T, flags uint64)                  // exponential moving average of the parameters
-	Scale      func(x []T, c [ScaleN]T, flags uint64)                     // x ·= a
-	SumSquares func(x []T) (sum float64, finite bool)
-	Dot        func(x, y []T) T
+	Name         string                                                     // the implementation: generic, avx2, avx512, neon
+	SGD          func(p, g []T, c [SGDN]T, flags uint64)                    // gradient descent
+	Momentum     func(p, g, buf []T, c [MomentumN]T, flags uint64)          // SGD with heavy-ball or Nesterov momentum
+	Adam         func(p, g, m, v []T, c [AdamN]T, flags uint64)             // Adam and AdamW
+	AMSGrad      func(p, g, m, v, vmax []T, c [AMSGradN]T, flags uint64)    // AMSGrad: Adam with the running maximum of v
+	Lion         func(p, g, m []T, c [LionN]T, flags uint64)                // Lion: the sign of an interpolated momentum
+	Adagrad      func(p, g, sum []T, c [AdagradN]T, flags uint64)           // Adagrad
+	RMSprop      func(p, g, sq, buf, gavg []T, c [RMSpropN]T, flags uint64) // RMSprop, optionally centered and with momentum
+	Axpy         func(y, x []T, c [AxpyN]T, flags uint64)                   // y += a·x
+	EMA          func(avg, p []T, c [EMAN]T, flags uint64)                  // exponential moving average of the parameters
+	Scale        func(x []T, c [ScaleN]T, flags uint64)                     // x ·= a
+	MuonMomentum func(buf, g, u []T, c [MuonMomentumN]T, flags uint64)      // Muon: momentum buffer and (Nesterov) update direction
+	MuonUpdate   func(p, o []T, c [MuonUpdateN]T, flags uint64)             // Muon: decayed parameters minus the scaled orthogonalized update
+	LAMB         func(p, g, m, v, u []T, c [LAMBN]T, flags uint64)          // LAMB: Adam moments and the decayed Adam direction (before the trust ratio)
+	ScheduleFree func(y, g, z, v []T, c [ScheduleFreeN]T, flags uint64)     // Schedule-Free AdamW: y, z and the second moment in one pass
+	SumSquares   func(x []T) (sum float64, finite bool)
+	Dot          func(x, y []T) T
 }
 
 // Call runs elementwise kernel Catalog[k] on the slices s (in the order of its
@@ -46,6 +50,14 @@ func (t *Table[T]) Call(k int, s [][]T, c []T, flags uint64) {
 		t.EMA(s[0], s[1], [EMAN]T(c[:EMAN]), flags)
 	case 9:
 		t.Scale(s[0], [ScaleN]T(c[:ScaleN]), flags)
+	case 10:
+		t.MuonMomentum(s[0], s[1], s[2], [MuonMomentumN]T(c[:MuonMomentumN]), flags)
+	case 11:
+		t.MuonUpdate(s[0], s[1], [MuonUpdateN]T(c[:MuonUpdateN]), flags)
+	case 12:
+		t.LAMB(s[0], s[1], s[2], s[3], s[4], [LAMBN]T(c[:LAMBN]), flags)
+	case 13:
+		t.ScheduleFree(s[0], s[1], s[2], s[3], [ScheduleFreeN]T(c[:ScheduleFreeN]), flags)
 	default:
 		panic("asm: Call: kernel is not elementwise")
 	}

@@ -116,6 +116,67 @@ var Kernels = []*Kernel{
 			b.Store("x", b.Mul(b.Load("x"), b.C("A")))
 		},
 	},
+	{
+		Name: "MuonMomentum", Summary: "Muon: momentum buffer and (Nesterov) update direction", Ref: "muonMomentumRef",
+		Streams: []Stream{{Name: "buf", Doc: "momentum buffer"}, {Name: "g", Doc: "gradient"}, {Name: "u", Doc: "update direction (output)"}},
+		Slots:   []string{"GradScale", "Momentum", "OneMinusMomentum"},
+		Variant: []Flag{Nesterov, UnitScale}, Unroll: 2,
+		Typical: []float64{1, 0.95, 0.05}, TypicalFlags: []Flag{Nesterov, UnitScale},
+		Body: func(b *B) {
+			g := b.Let("g", b.MulUnit(b.Load("g"), "GradScale"))
+			b0 := b.Load("buf")
+			buf := b.Let("buf", b.Add(b0, b.Mul(b.C("OneMinusMomentum"), b.Sub(g, b0))))
+			b.Store("buf", buf)
+			b.Store("u", b.If(Nesterov, b.Add(g, b.Mul(b.C("Momentum"), b.Sub(buf, g))), buf))
+		},
+	},
+	{
+		Name: "MuonUpdate", Summary: "Muon: decayed parameters minus the scaled orthogonalized update", Ref: "muonUpdateRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters"}, {Name: "o", Doc: "orthogonalized update"}},
+		Slots:   []string{"Decay", "LR"}, Unroll: 4,
+		Typical: []float64{1 - 1e-4, 1e-3}, TypicalFlags: nil,
+		Body: func(b *B) {
+			b.Store("p", b.Sub(b.Mul(b.Load("p"), b.C("Decay")), b.Mul(b.C("LR"), b.Load("o"))))
+		},
+	},
+	{
+		Name: "LAMB", Summary: "LAMB: Adam moments and the decayed Adam direction (before the trust ratio)", Ref: "lambRef",
+		Streams: []Stream{{Name: "p", Doc: "parameters (read only)"}, {Name: "g", Doc: "gradient"}, {Name: "m", Doc: "first moment (exp_avg)"},
+			{Name: "v", Doc: "second moment (exp_avg_sq)"}, {Name: "u", Doc: "update direction (output)"}},
+		Slots:   []string{"GradScale", "OneMinusBeta1", "Beta2", "OneMinusBeta2", "InvBC1", "InvSqrtBC2", "Eps", "WeightDecay"},
+		Variant: []Flag{L2}, Unroll: 1,
+		Typical: []float64{1, 0.1, 0.999, 0.001, 1 / (1 - math.Pow(0.9, 10)), 1 / math.Sqrt(1-math.Pow(0.999, 10)), 1e-6, 0},
+		Body: func(b *B) {
+			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+			m0 := b.Load("m")
+			m := b.Add(m0, b.Mul(b.C("OneMinusBeta1"), b.Sub(g, m0)))
+			b.Store("m", m)
+			v := b.Add(b.Mul(b.C("Beta2"), b.Load("v")), b.Mul(b.Mul(b.C("OneMinusBeta2"), g), g))
+			b.Store("v", v)
+			u := b.Let("u", b.Div(b.Mul(m, b.C("InvBC1")), b.Add(b.Mul(b.Sqrt(v), b.C("InvSqrtBC2")), b.C("Eps"))))
+			b.Store("u", b.If(L2, b.Add(u, b.Mul(b.C("WeightDecay"), b.Load("p"))), u))
+		},
+	},
+	{
+		Name: "ScheduleFree", Summary: "Schedule-Free AdamW: y, z and the second moment in one pass", Ref: "scheduleFreeRef",
+		Streams: []Stream{{Name: "y", Doc: "parameters: the gradient point y"}, {Name: "g", Doc: "gradient"}, {Name: "z", Doc: "base sequence z"},
+			{Name: "v", Doc: "second moment (exp_avg_sq)"}},
+		Slots:   []string{"GradScale", "Beta2", "OneMinusBeta2", "InvSqrtBC2", "Eps", "WeightDecay", "Ckp1", "YStep", "LR"},
+		Variant: []Flag{L2, First}, Unroll: 1,
+		Typical: []float64{1, 0.999, 0.001, 1 / math.Sqrt(1-math.Pow(0.999, 10)), 1e-8, 0, 0.1, 0.0025 * (0.9*0.9 - 1), 0.0025},
+		Body: func(b *B) {
+			y := b.Load("y")
+			g := b.Let("g", b.Mul(b.Load("g"), b.C("GradScale")))
+			z := b.Let("z", b.If(First, y, b.Load("z")))
+			v := b.Add(b.Mul(b.C("Beta2"), b.Load("v")), b.Mul(b.Mul(b.C("OneMinusBeta2"), g), g))
+			b.Store("v", v)
+			u := b.Let("u", b.Div(g, b.Add(b.Mul(b.Sqrt(v), b.C("InvSqrtBC2")), b.C("Eps"))))
+			u = b.Let("u", b.If(L2, b.Add(u, b.Mul(b.C("WeightDecay"), y)), u))
+			yl := b.Add(y, b.Mul(b.C("Ckp1"), b.Sub(z, y)))
+			b.Store("y", b.Add(yl, b.Mul(b.C("YStep"), u)))
+			b.Store("z", b.Sub(z, b.Mul(b.C("LR"), u)))
+		},
+	},
 }
 
 // adam describes Adam (and AdamW, through its scalars) or, with ams,
