@@ -452,8 +452,30 @@ func (f *fvk) ops(plan *spec.Plan, val map[int]VecVirtual, slot func(int) VecVir
 		}
 		return v
 	}
+	k := f.vk
 	for _, n := range plan.Order {
-		val[n] = arith(f.vk, plan, n, func(n int) Op { return get(n) }, func(sl int) Op { return slot(sl) }, kc)
+		nd := &b.Nodes[n]
+		a := plan.Args(n)
+		switch nd.Op {
+		case spec.OpAdd:
+			val[n] = k.add(get(a[0]), get(a[1]))
+		case spec.OpSub:
+			val[n] = k.sub(get(a[0]), get(a[1]))
+		case spec.OpMul:
+			val[n] = k.mul(get(a[0]), get(a[1]))
+		case spec.OpMulUnit:
+			val[n] = k.mul(get(a[0]), slot(nd.Slot))
+		case spec.OpDiv:
+			val[n] = k.div(get(a[0]), get(a[1]))
+		case spec.OpSqrt:
+			val[n] = k.sqrt(get(a[0]))
+		case spec.OpMaxNaN:
+			val[n] = k.maxProp(get(a[0]), get(a[1]))
+		case spec.OpSign:
+			val[n] = k.sign(get(a[0]), kc)
+		default:
+			panic(fmt.Sprintf("%s: op %d not lowered", b.K.Name, nd.Op))
+		}
 	}
 	// a store of a slot or a load (none today) would need its register
 	for _, st := range plan.Stores {

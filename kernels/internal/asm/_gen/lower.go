@@ -137,38 +137,30 @@ func emitBody(k vk, p *spec.Plan, at func(Register) Mem, ptr []Register, C map[i
 		val[n] = k.load(at(ptr[b.Nodes[n].Stream]))
 	}
 	for _, n := range p.Order {
-		val[n] = arith(k, p, n, get, func(sl int) Op { return k.c(C[sl]) }, kc)
+		nd := &b.Nodes[n]
+		a := p.Args(n)
+		switch nd.Op {
+		case spec.OpAdd:
+			val[n] = k.add(get(a[0]), get(a[1]))
+		case spec.OpSub:
+			val[n] = k.sub(get(a[0]), get(a[1]))
+		case spec.OpMul:
+			val[n] = k.mul(get(a[0]), get(a[1]))
+		case spec.OpMulUnit:
+			val[n] = k.mul(get(a[0]), k.c(C[nd.Slot]))
+		case spec.OpDiv:
+			val[n] = k.div(get(a[0]), get(a[1]))
+		case spec.OpSqrt:
+			val[n] = k.sqrt(get(a[0]))
+		case spec.OpMaxNaN:
+			val[n] = k.maxProp(get(a[0]), get(a[1]))
+		case spec.OpSign:
+			val[n] = k.sign(get(a[0]), kc)
+		default:
+			panic(fmt.Sprintf("%s: op %d not lowered", b.K.Name, nd.Op))
+		}
 	}
 	for _, st := range p.Stores {
 		k.store(get(st.Value), at(ptr[st.Stream]))
 	}
-}
-
-// arith emits the operation of node n of plan p and returns its result:
-// get gives an operand's value, slot a coefficient's register. Both the
-// float32/float64 kernels and the fused storage lowerings emit their
-// arithmetic here.
-func arith(k vk, p *spec.Plan, n int, get func(int) Op, slot func(int) Op, kc *signConsts) VecVirtual {
-	b := p.B
-	nd := &b.Nodes[n]
-	a := p.Args(n)
-	switch nd.Op {
-	case spec.OpAdd:
-		return k.add(get(a[0]), get(a[1]))
-	case spec.OpSub:
-		return k.sub(get(a[0]), get(a[1]))
-	case spec.OpMul:
-		return k.mul(get(a[0]), get(a[1]))
-	case spec.OpMulUnit:
-		return k.mul(get(a[0]), slot(nd.Slot))
-	case spec.OpDiv:
-		return k.div(get(a[0]), get(a[1]))
-	case spec.OpSqrt:
-		return k.sqrt(get(a[0]))
-	case spec.OpMaxNaN:
-		return k.maxProp(get(a[0]), get(a[1]))
-	case spec.OpSign:
-		return k.sign(get(a[0]), kc)
-	}
-	panic(fmt.Sprintf("%s: op %d not lowered", b.K.Name, nd.Op))
 }
