@@ -26,8 +26,8 @@ const EnvImpl = "DESCENT_IMPL"
 
 // impl is one implementation: a table of kernels per element type.
 type impl struct {
-	t32   *asm.Table[float32]
-	t64   *asm.Table[float64]
+	t32  *asm.Table[float32]
+	t64  *asm.Table[float64]
 	conv  *asm.Conv  // storage conversions (see format.go)
 	fused *asm.Fused // fused storage lowerings (see mixed.go), or nil
 }

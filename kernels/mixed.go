@@ -86,7 +86,6 @@ type Scratch struct {
 	f64 [Q8Block]float64
 	s32 [6][]float32
 	s64 [6][]float64
-	a   [9]uintptr // a fused lowering's arguments (here, not on the stack: the call is indirect)
 }
 
 // Block returns a buffer of Q8Block elements of s, for a caller's own
@@ -346,7 +345,7 @@ func fusedBlocks(x *Mixed[float32], lo, hi, k int) int {
 
 // runFused runs n whole blocks from lo through the fused lowering.
 func runFused(x *Mixed[float32], sc *Scratch, lo, n, k int, c []float32, flags uint64) {
-	a := &sc.a
+	var a [9]uintptr
 	a[0] = uintptr(unsafe.Pointer(&x.P[lo]))
 	half := x.G16 != nil
 	if half {
@@ -363,9 +362,9 @@ func runFused(x *Mixed[float32], sc *Scratch, lo, n, k int, c []float32, flags u
 	f := cur.fused
 	switch {
 	case k == kAdam && half:
-		f.AdamQ8BF16(n, a, [asm.AdamN]float32(c), flags)
+		f.AdamQ8BF16(n, &a, [asm.AdamN]float32(c), flags)
 	case k == kAdam:
-		f.AdamQ8(n, a, [asm.AdamN]float32(c), flags)
+		f.AdamQ8(n, &a, [asm.AdamN]float32(c), flags)
 	case half:
 		f.LionQ8BF16(n, (*[6]uintptr)(a[:6]), [asm.LionN]float32(c), flags)
 	default:
