@@ -28,8 +28,7 @@ const EnvImpl = "DESCENT_IMPL"
 type impl struct {
 	t32  *asm.Table[float32]
 	t64  *asm.Table[float64]
-	conv  *asm.Conv  // storage conversions (see format.go)
-	fused *asm.Fused // fused storage lowerings (see mixed.go), or nil
+	conv *asm.Conv // storage conversions (see format.go)
 }
 
 // convOr returns c, or the reference conversions when c is nil.
@@ -50,16 +49,16 @@ var (
 // available lists what this CPU and build can run, the reference first; a
 // nil table is an implementation this build does not contain.
 var available = func() []impl {
-	ids := []impl{{ref32, ref64, convRef, nil}}
+	ids := []impl{{ref32, ref64, convRef}}
 	if runtime.GOARCH == "amd64" && asm.AVX2F32 != nil && cpu.X86.HasAVX2 {
-		ids = append(ids, impl{asm.AVX2F32, asm.AVX2F64, convOr(asm.ConvAVX2), asm.FusedAVX2})
+		ids = append(ids, impl{asm.AVX2F32, asm.AVX2F64, convOr(asm.ConvAVX2)})
 		if asm.AVX512F32 != nil && cpu.X86.HasAVX512F {
-			ids = append(ids, impl{asm.AVX512F32, asm.AVX512F64, convOr(asm.ConvAVX512), asm.FusedAVX512})
+			ids = append(ids, impl{asm.AVX512F32, asm.AVX512F64, convOr(asm.ConvAVX512)})
 		}
 	}
 	if runtime.GOARCH == "arm64" && asm.NEONF32 != nil {
 		// Advanced SIMD is part of the arm64 baseline.
-		ids = append(ids, impl{asm.NEONF32, asm.NEONF64, convOr(asm.ConvNEON), nil})
+		ids = append(ids, impl{asm.NEONF32, asm.NEONF64, convOr(asm.ConvNEON)})
 	}
 	return ids
 }()

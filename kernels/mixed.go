@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"runtime"
 	"unsafe"
 
 	"github.com/descent-go/descent/kernels/internal/asm"
@@ -191,10 +190,6 @@ func blockEnd(b, hi int) int { return min(b+Q8Block-b%Q8Block, hi) }
 // run32 converts each block of x's float32 operands in sc, runs kernel k
 // of the implementation in use on it, and converts back.
 func run32(x32 *Mixed[float32], sc *Scratch, lo, hi, k int, c []float32, flags uint64) {
-	if n := fusedBlocks(x32, lo, hi, k); n > 0 {
-		runFused(x32, sc, lo, n, k, c, flags)
-		lo += n * Q8Block
-	}
 	t := cur.t32
 	s := sc.s32[:2+len(x32.State)]
 	for b := lo; b < hi; {
@@ -313,62 +308,4 @@ func AdagradStepMixed[T Float](x *Mixed[T], lo, hi int, sc *Scratch, s *AdagradS
 func RMSpropStepMixed[T Float](x *Mixed[T], lo, hi int, sc *Scratch, s *RMSpropScalars) {
 	c, f := rmspropCoeffs[T](s)
 	x.run(sc, lo, hi, kRMSprop, c[:], f)
-}
-
-// fusedBlocks returns how many whole blocks from lo (a block boundary) the
-// implementation in use can run through a fused lowering (asm.Fused): 0
-// unless it has one for kernel k with x's storage — Adam or Lion, every
-// state 8-bit with the signed map for the first moment and the unsigned
-// one for the second, and a float32 gradient without a copy or a bfloat16
-// gradient with a bfloat16 copy. The fused lowering gives the staged
-// path's bits (TestFusedMatchesStaged, FuzzMixedStep).
-func fusedBlocks(x *Mixed[float32], lo, hi, k int) int {
-	f := cur.fused
-	if f == nil || lo%Q8Block != 0 || hi-lo < Q8Block {
-		return 0
-	}
-	switch {
-	case k == kAdam && len(x.State) == 2 && x.State[0].Q != nil && x.State[1].Q != nil &&
-		x.State[0].Q.Map == Q8Signed && x.State[1].Q.Map == Q8Unsigned:
-	case k == kLion && len(x.State) == 1 && x.State[0].Q != nil && x.State[0].Q.Map == Q8Signed:
-	default:
-		return 0
-	}
-	switch {
-	case x.G != nil && x.Copy == nil:
-	case x.G16 != nil && x.GFormat == BF16 && x.Copy != nil && x.CopyFormat == BF16:
-	default:
-		return 0
-	}
-	return (hi - lo) / Q8Block
-}
-
-// runFused runs n whole blocks from lo through the fused lowering.
-func runFused(x *Mixed[float32], sc *Scratch, lo, n, k int, c []float32, flags uint64) {
-	var a [9]uintptr
-	a[0] = uintptr(unsafe.Pointer(&x.P[lo]))
-	half := x.G16 != nil
-	if half {
-		a[1] = uintptr(unsafe.Pointer(&x.G16[lo]))
-		a[2] = uintptr(unsafe.Pointer(&x.Copy[lo]))
-	} else {
-		a[1] = uintptr(unsafe.Pointer(&x.G[lo]))
-	}
-	for j, st := range x.State {
-		a[3+3*j] = uintptr(unsafe.Pointer(&st.Q.Codes[lo]))
-		a[4+3*j] = uintptr(unsafe.Pointer(&st.Q.Absmax[lo/Q8Block]))
-	}
-	a[5] = uintptr(unsafe.Pointer(&sc.f32[1][0])) // the state blocks, consecutive
-	f := cur.fused
-	switch {
-	case k == kAdam && half:
-		f.AdamQ8BF16(n, &a, [asm.AdamN]float32(c), flags)
-	case k == kAdam:
-		f.AdamQ8(n, &a, [asm.AdamN]float32(c), flags)
-	case half:
-		f.LionQ8BF16(n, (*[6]uintptr)(a[:6]), [asm.LionN]float32(c), flags)
-	default:
-		f.LionQ8(n, (*[6]uintptr)(a[:6]), [asm.LionN]float32(c), flags)
-	}
-	runtime.KeepAlive(x)
 }

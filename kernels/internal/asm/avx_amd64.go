@@ -372,38 +372,6 @@ func SumSquaresAVX2F64(x []float64) (sum float64, finite bool)
 //go:noescape
 func DotAVX2F64(x []float64, y []float64) float64
 
-// AdamQ8AVX2 runs Adam (adamRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func AdamQ8AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
-
-// AdamQ8BF16AVX2 runs Adam (adamRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func AdamQ8BF16AVX2(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
-
-// LionQ8AVX2 runs Lion (lionRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func LionQ8AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
-
-// LionQ8BF16AVX2 runs Lion (lionRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func LionQ8BF16AVX2(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
-
 // SGDAVX512F32 implements sgdRef in package kernels with AVX512:
 //
 //	for i := range p {
@@ -741,38 +709,6 @@ func LAMBAVX512F64(p []float64, g []float64, m []float64, v []float64, u []float
 //
 //go:noescape
 func ScheduleFreeAVX512F64(y []float64, g []float64, z []float64, v []float64, c [9]float64, flags uint64)
-
-// AdamQ8AVX512 runs Adam (adamRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func AdamQ8AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
-
-// AdamQ8BF16AVX512 runs Adam (adamRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func AdamQ8BF16AVX512(nblk int, a *[9]uintptr, c [9]float32, flags uint64)
-
-// LionQ8AVX512 runs Lion (lionRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func LionQ8AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
-
-// LionQ8BF16AVX512 runs Lion (lionRef in package kernels) over nblk blocks of 256
-// elements with 8-bit state, bfloat16 gradients and a bfloat16 copy, as the staged mixed step does:
-// a[0] parameters, a[1] gradient, a[2] copy, then per state stream its codes,
-// block maxima and a 256-element float32 scratch block.
-//
-//go:noescape
-func LionQ8BF16AVX512(nblk int, a *[6]uintptr, c [7]float32, flags uint64)
 
 // WidenBF16AVX2 sets dst[i] = FromBF16(src[i]) as widenBF16Ref in package kernels:
 // the bits h<<16.

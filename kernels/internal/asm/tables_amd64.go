@@ -94,18 +94,3 @@ func sumSquaresAVX2F32(x []float32) (float64, bool) {
 }
 
 func sumSquaresAVX2F64(x []float64) (float64, bool) { return SumSquaresAVX2F64(x) }
-
-func init() {
-	FusedAVX2 = &Fused{
-		AdamQ8:     AdamQ8AVX2,
-		AdamQ8BF16: AdamQ8BF16AVX2,
-		LionQ8:     LionQ8AVX2,
-		LionQ8BF16: LionQ8BF16AVX2,
-	}
-	FusedAVX512 = &Fused{
-		AdamQ8:     AdamQ8AVX512,
-		AdamQ8BF16: AdamQ8BF16AVX512,
-		LionQ8:     LionQ8AVX512,
-		LionQ8BF16: LionQ8BF16AVX512,
-	}
-}

@@ -54,11 +54,6 @@ func main() {
 				dot(e)
 			}
 		}
-		for _, fk := range fusedKernels {
-			for _, cfg := range fusedCfgs {
-				fusedFn(x, spec.Lookup(fk.name), fk.signed, cfg)
-			}
-		}
 	}
 	for _, x := range []isaT{avx2, avx512} {
 		convs(x)
@@ -79,7 +74,7 @@ func main() {
 		{tableOut, spec.TableFile},
 		{catalogOut, spec.CatalogFile},
 		{tablesOut, func() string {
-			return spec.TablesFile("!purego", []string{"AVX2", "AVX512"}, map[string]string{"AVX2": "AVX2", "AVX512": "AVX2"}, sumSquaresAdapters+"\n"+fusedTable([]isaT{avx2, avx512}))
+			return spec.TablesFile("!purego", []string{"AVX2", "AVX512"}, map[string]string{"AVX2": "AVX2", "AVX512": "AVX2"}, sumSquaresAdapters)
 		}},
 		{convOut, func() string { return convFile("!purego", []isaT{avx2, avx512}) }},
 		{fallbackOut, func() string { return spec.FallbackFile("purego || !amd64", []string{"AVX2", "AVX512"}) }},

@@ -226,13 +226,3 @@ var Reductions = []Reduction{
 	{Name: "SumSquares", Summary: "Σx² in float64 and whether every x is finite", Ref: "sumSquaresRef", Streams: []Stream{{Name: "x", Doc: "vector"}}},
 	{Name: "Dot", Summary: "Σx·y in the element type", Ref: "dotRef", Streams: []Stream{{Name: "x", Doc: "vector"}, {Name: "y", Doc: "vector"}}},
 }
-
-// Lookup returns the kernel named name; it panics if there is none.
-func Lookup(name string) *Kernel {
-	for _, k := range Kernels {
-		if k.Name == name {
-			return k
-		}
-	}
-	panic("spec: no kernel " + name)
-}
