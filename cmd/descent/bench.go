@@ -199,21 +199,25 @@ func benchGoTest(stdout, stderr io.Writer, cases []bench.Case, scases []bench.St
 				name := fmt.Sprintf("Benchmark%s/%s/threads=%d", c.Kernel.Name, c.Name(), th)
 				bar.step(name)
 				r := bench.Measure(c, th, minTime)
-				iters := max(1, int(float64(minTime)/r.NsPerOp))
-				fmt.Fprintf(stdout, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
+				goTestLine(stdout, name, r, minTime)
 			}
 			bench.Release()
 			for _, c := range scases {
 				name := fmt.Sprintf("BenchmarkStorage/%s/%s/threads=%d", c.Kernel, c.Name(), th)
 				bar.step(name)
-				r := bench.MeasureStorage(c, th, minTime)
-				iters := max(1, int(float64(minTime)/r.NsPerOp))
-				fmt.Fprintf(stdout, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
+				goTestLine(stdout, name, bench.MeasureStorage(c, th, minTime), minTime)
 			}
 		}
 	}
 	bar.done()
 	return nil
+}
+
+// goTestLine prints r as a Go benchmark line named name, with the
+// iteration count the measurement's minimum time implies.
+func goTestLine(w io.Writer, name string, r bench.Result, minTime time.Duration) {
+	iters := max(1, int(float64(minTime)/r.NsPerOp))
+	fmt.Fprintf(w, "%s-%d\t%8d\t%12.1f ns/op\t%10.2f MB/s\t%14.0f elem/s\n", name, runtime.GOMAXPROCS(0), iters, r.NsPerOp, r.BytesSec/1e6, r.ElemsSec)
 }
 
 // kernelNames lists the kernels of the catalog, which bench measures.
@@ -234,12 +238,8 @@ func printBench(w io.Writer, rep benchReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kernel\tdtype\tn\timpl\tthreads\telements/s\tGB/s\tprobe\t% roofline\t× ref\t")
 	for _, r := range rep.Results {
-		sp := "-"
-		if r.Speedup > 0 {
-			sp = fmt.Sprintf("%.2f", r.Speedup)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%.1f\t%s\t%.0f\t%s\t\n",
-			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/1e9, r.Probe, r.PctRoofline, sp)
+			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/1e9, r.Probe, r.PctRoofline, ratio(r.Speedup))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "GB/s counts the bytes each kernel must read and write; % roofline compares it with the probe of the kernel's")
@@ -253,16 +253,20 @@ func printBench(w io.Writer, rep benchReport) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kernel\tstorage\tn\timpl\tthreads\telements/s\tbytes/elem\tGB/s\t% roofline\tstate B/param\t× f32\t")
 	for _, r := range rep.Storage {
-		sp := "-"
-		if r.VsF32 > 0 {
-			sp = fmt.Sprintf("%.2f", r.VsF32)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%.2f\t%.1f\t%.0f\t%.3g\t%s\t\n",
-			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/r.ElemsSec, r.BytesSec/1e9, r.PctRoofline, r.StateBytes, sp)
+			r.Kernel, r.DType, r.N, r.Impl, r.Threads, si(r.ElemsSec), r.BytesSec/r.ElemsSec, r.BytesSec/1e9, r.PctRoofline, r.StateBytes, ratio(r.VsF32))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "bytes/elem: what a step must read and write; state B/param: master weights and state the optimizer keeps")
 	fmt.Fprintln(w, "(8-bit: a code per element and a float32 maximum per 256); % roofline: against the rmw probe.")
+}
+
+// ratio formats a speed ratio, "-" when there is none (0).
+func ratio(x float64) string {
+	if x > 0 {
+		return fmt.Sprintf("%.2f", x)
+	}
+	return "-"
 }
 
 // si formats a rate with an SI prefix.

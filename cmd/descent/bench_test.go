@@ -49,6 +49,16 @@ func TestBenchJSON(t *testing.T) {
 			assert.Equal(t, 1.0, r.Speedup)
 		}
 	}
+	// storage rows: Adam and Lion × 4 storages × sizes × threads, with the
+	// bytes each must move and the ratio to the float32 row
+	require.Len(t, rep.Storage, 2*4*2*2)
+	for _, r := range rep.Storage {
+		assert.Positive(t, r.ElemsSec, "%+v", r)
+		want := map[string]float64{"Adam/f32": 28, "Adam/bf16-master": 28, "Adam/8bit": 16.0625, "Adam/8bit-bf16": 16.0625,
+			"Lion/f32": 20, "Lion/bf16-master": 20, "Lion/8bit": 14.03125, "Lion/8bit-bf16": 14.03125}[r.Kernel+"/"+r.DType]
+		assert.InDelta(t, want, r.BytesSec/r.ElemsSec, 1e-6, "%s/%s", r.Kernel, r.DType)
+		assert.Equal(t, r.DType != "f32", r.VsF32 > 0, "%+v", r)
+	}
 	b, err := os.ReadFile(svg)
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(string(b), "<svg"), "not an SVG")
