@@ -319,7 +319,9 @@ type Group struct {
 	// zero value: in the parameters' compute type) or State8Bit (blockwise
 	// 8-bit codes, see kernels.Q8Map). 8-bit state applies to the
 	// parameters computed in float32 (Data32 or Data16) with at least
-	// Min8Bit elements; the others keep full-precision state.
+	// Min8Bit elements; the others, and the group's embedding tables, keep
+	// full-precision state. The per-tensor rules (muon, lamb, schedulefree)
+	// refuse it.
 	State StateFormat
 	// Min8Bit is the smallest tensor whose state State8Bit quantizes; 0
 	// means DefaultMin8Bit.

@@ -1,5 +1,5 @@
-// Package optim holds descent's stateful optimizers over named float32 and
-// float64 parameters in groups with their own hyper-parameters, with
+// Package optim holds descent's stateful optimizers over named float32,
+// float64 and 16-bit parameters in groups with their own hyper-parameters, with
 // PyTorch's defaults and semantics: SGD (momentum, dampening, Nesterov,
 // weight decay, maximize), Adam, AdamW and AMSGrad, Lion, Adagrad,
 // RMSprop, LAMB, Schedule-Free AdamW and Muon; plus clipping, dynamic loss scaling, learning-rate schedule hooks
@@ -34,6 +34,17 @@
 // (pertensor.go; lamb.go and muon.go say what each computes there).
 // Schedule-Free's parameters hold y while training; Eval and Train switch
 // them to the average x and back.
+//
+// # Storage
+//
+// Parameters are float32, float64, float64 with a float32 gradient
+// (Float64Grad32), or 16-bit — bfloat16 or binary16 — with float32 master
+// weights the optimizer keeps (Half16); a group's state is float32/float64
+// or blockwise 8-bit (Group.State = State8Bit). The elementwise rules run
+// their unchanged kernels over any of these through kernels.Mixed, one
+// 256-element block at a time, converting in cache (storage.go); results
+// are bit-identical on every implementation, like the plain steps.
+// StateBytes reports the memory the optimizer keeps.
 //
 // New builds an optimizer of a named algorithm from groups whose
 // hyper-parameters are Values by key (the others take the defaults) or the
