@@ -59,10 +59,7 @@ func StorageCases(sizes []int) []StorageCase {
 // copy written, and each state tensor read and written (8-bit codes plus
 // one float32 maximum per 256 elements).
 func (c StorageCase) BytesPerElem() float64 {
-	states := 2.0 // Adam: m, v
-	if c.Kernel == "Lion" {
-		states = 1
-	}
+	states := c.states()
 	b := 8.0 // float32 parameters or master weights, read and written
 	if c.Storage.Half {
 		b += 2 + 2 // bfloat16 gradient read, bfloat16 copy written
@@ -80,10 +77,7 @@ func (c StorageCase) BytesPerElem() float64 {
 // StateBytesPerParam is the memory the optimizer keeps per parameter
 // besides the parameters the model reads: master weights and state.
 func (c StorageCase) StateBytesPerParam() float64 {
-	states := 2.0
-	if c.Kernel == "Lion" {
-		states = 1
-	}
+	states := c.states()
 	b := 0.0
 	if c.Storage.Half {
 		b += 4 // master weights
@@ -92,6 +86,15 @@ func (c StorageCase) StateBytesPerParam() float64 {
 		return b + states*(1+4.0/kernels.Q8Block)
 	}
 	return b + states*4
+}
+
+// states is the number of state tensors of the case's rule: Adam's m and
+// v, Lion's m.
+func (c StorageCase) states() float64 {
+	if c.Kernel == "Lion" {
+		return 1
+	}
+	return 2
 }
 
 // storageData is one case's tensors.
@@ -124,11 +127,7 @@ func newStorageData(c StorageCase) *storageData {
 		d.x.G = g
 	}
 	maps := []kernels.Q8Map{kernels.Q8Signed, kernels.Q8Unsigned}
-	states := 2
-	if c.Kernel == "Lion" {
-		states = 1
-	}
-	for i := range states {
+	for i := range int(c.states()) {
 		if c.Storage.Q8 {
 			q := kernels.NewQ8(maps[i], n)
 			d.x.State = append(d.x.State, kernels.State[float32]{Q: &q})

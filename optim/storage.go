@@ -147,56 +147,68 @@ func (t *mixedTensor[T]) param() Param {
 // of Q8Block widened elements (each block's from kernels.SumSquares) in
 // order.
 func (t *mixedTensor[T]) pre(lo, hi int, clamp float64) (float64, bool) {
-	finite := true
-	switch {
-	case t.src.Grad16 != nil:
-		sc := t.c.scratch()
-		defer t.c.release(sc)
-		buf := sc.Block()
+	if t.src.Grad16 == nil {
+		finite := t.clampWide(lo, hi, clamp)
 		var sum float64
-		for b := lo; b < hi; b += len(buf) {
-			e := min(b+len(buf), hi)
-			w := buf[:e-b]
-			kernels.Widen(t.src.Half, w, t.src.Grad16[b:e])
-			if clamp > 0 && !clampHalf(t.src.Half, t.src.Grad16[b:e], w, float32(clamp)) {
-				finite = false
-			}
-			s, ok := kernels.SumSquares(w)
-			sum += s
-			finite = finite && ok
+		var ok bool
+		if t.src.Grad32 != nil {
+			sum, ok = kernels.SumSquares(t.src.Grad32[lo:hi])
+		} else {
+			sum, ok = kernels.SumSquares(t.src.Grad64[lo:hi])
 		}
-		return sum, finite
-	case t.src.Grad32 != nil:
-		g := t.src.Grad32[lo:hi]
-		if clamp > 0 {
-			finite = clampTo(g, float32(clamp))
-		}
-		sum, ok := kernels.SumSquares(g)
 		return sum, finite && ok
 	}
-	g := t.src.Grad64[lo:hi]
-	if clamp > 0 {
-		finite = clampTo(g, clamp)
+	finite := true
+	var sum float64
+	t.halfBlocks(lo, hi, func(g []uint16, w []float32) {
+		if clamp > 0 && !clampHalf(t.src.Half, g, w, float32(clamp)) {
+			finite = false
+		}
+		s, ok := kernels.SumSquares(w)
+		sum += s
+		finite = finite && ok
+	})
+	return sum, finite
+}
+
+// clampWide clamps a float32 or float64 gradient's elements [lo, hi) to
+// [−clamp, clamp] (clamp > 0; nothing otherwise) and reports whether they
+// were all finite.
+func (t *mixedTensor[T]) clampWide(lo, hi int, clamp float64) bool {
+	switch {
+	case clamp <= 0:
+		return true
+	case t.src.Grad32 != nil:
+		return clampTo(t.src.Grad32[lo:hi], float32(clamp))
 	}
-	sum, ok := kernels.SumSquares(g)
-	return sum, finite && ok
+	return clampTo(t.src.Grad64[lo:hi], clamp)
+}
+
+// halfBlocks calls f on each block of Q8Block elements of the 16-bit
+// gradient's [lo, hi) with its float32 values, widened in a scratch block.
+func (t *mixedTensor[T]) halfBlocks(lo, hi int, f func(g []uint16, w []float32)) {
+	sc := t.c.scratch()
+	defer t.c.release(sc)
+	buf := sc.Block()
+	for b := lo; b < hi; b += len(buf) {
+		e := min(b+len(buf), hi)
+		w := buf[:e-b]
+		kernels.Widen(t.src.Half, w, t.src.Grad16[b:e])
+		f(t.src.Grad16[b:e], w)
+	}
 }
 
 // clampHalf clamps the 16-bit gradient g (widened in w, which it updates
 // too) to [−b, b], the bound rounded to the format as torch's clamp_ on a
 // 16-bit tensor does, and reports whether every element was finite.
 func clampHalf(h kernels.Half, g []uint16, w []float32, b float32) bool {
+	to, from := kernels.ToBF16, kernels.FromBF16
+	if h == kernels.F16 {
+		to, from = kernels.ToF16, kernels.FromF16
+	}
+	hb := to(b)
+	wb := from(hb)
 	finite := true
-	hb := kernels.ToBF16(b)
-	if h == kernels.F16 {
-		hb = kernels.ToF16(b)
-	}
-	var wb float32
-	if h == kernels.F16 {
-		wb = kernels.FromF16(hb)
-	} else {
-		wb = kernels.FromBF16(hb)
-	}
 	for i, x := range w {
 		if x-x != 0 {
 			finite = false
@@ -210,16 +222,13 @@ func clampHalf(h kernels.Half, g []uint16, w []float32, b float32) bool {
 	return finite
 }
 
+// update clamps the gradient's elements [lo, hi) when clipping by value
+// (without the sums pre computes) and runs the mixed step over them.
 func (t *mixedTensor[T]) update(lo, hi int, first bool, clamp float64) {
-	if clamp > 0 {
-		switch {
-		case t.src.Grad16 != nil:
-			t.pre(lo, hi, clamp)
-		case t.src.Grad32 != nil:
-			clampTo(t.src.Grad32[lo:hi], float32(clamp))
-		default:
-			clampTo(t.src.Grad64[lo:hi], clamp)
-		}
+	if t.src.Grad16 == nil {
+		t.clampWide(lo, hi, clamp)
+	} else if clamp > 0 {
+		t.halfBlocks(lo, hi, func(g []uint16, w []float32) { clampHalf(t.src.Half, g, w, float32(clamp)) })
 	}
 	sc := t.c.scratch()
 	t.step(lo, hi, first, sc)
