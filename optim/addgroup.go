@@ -64,15 +64,7 @@ func (o *Optimizer) AddGroup(g Group) error {
 	}
 	gi := len(c.groups)
 	c.groups = append(c.groups, group{h: h, sched: g.Schedule, lr: h.baseLR(), cycle: cycleIndex(g.Schedule, h), born: c.step, q8min: q8min})
-	for i := range ps {
-		p := &ps[i]
-		b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
-		t := c.newAnyTensor(b, p, h, q8min)
-		c.byName[b.name] = len(c.tensors)
-		c.groups[gi].params = append(c.groups[gi].params, len(c.tensors))
-		c.tensors = append(c.tensors, t)
-		c.bindTensor(len(c.tensors) - 1)
-	}
+	c.addTensors(gi, ps)
 	c.partition(ChunkElems)
 	return nil
 }

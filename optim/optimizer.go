@@ -246,20 +246,16 @@ func newOptimizer(alg *Algorithm, gs []group, ps [][]Param, es [][]Embedding, op
 	if err := checkEmbeddings(alg, gs, all, es); err != nil {
 		return nil, err
 	}
-	c.byName = make(map[string]int, len(all))
 	for gi := range ps {
 		for pi := range ps[gi] {
-			p := &ps[gi][pi]
-			b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
-			if err := checkStorage(alg, p, gs[gi].h, gs[gi].q8min); err != nil {
+			if err := checkStorage(alg, &ps[gi][pi], gs[gi].h, gs[gi].q8min); err != nil {
 				return nil, err
 			}
-			t := c.newAnyTensor(b, p, gs[gi].h, gs[gi].q8min)
-			c.byName[b.name] = len(c.tensors)
-			gs[gi].params = append(gs[gi].params, len(c.tensors))
-			c.tensors = append(c.tensors, t)
-			c.bindTensor(len(c.tensors) - 1)
 		}
+	}
+	c.byName = make(map[string]int, len(all))
+	for gi := range ps {
+		c.addTensors(gi, ps[gi])
 	}
 	c.partition(ChunkElems)
 	c.addEmbeddings(es)

@@ -65,6 +65,20 @@ type mixedFunc func(lo, hi int, first bool, sc *kernels.Scratch)
 // mixedBinder binds a rule's mixed-storage step to one tensor's operands.
 type mixedBinder[T kernels.Float, S any] func(s *S, x *kernels.Mixed[T]) mixedFunc
 
+// addTensors builds group gi's tensors over its parameters ps (checked), in
+// order, and binds each through the group's rule.
+func (c *core) addTensors(gi int, ps []Param) {
+	g := &c.groups[gi]
+	for i := range ps {
+		p := &ps[i]
+		b := tensorBase{name: p.Name, shape: p.shape(), group: gi, n: p.Len()}
+		c.byName[b.name] = len(c.tensors)
+		g.params = append(g.params, len(c.tensors))
+		c.tensors = append(c.tensors, c.newAnyTensor(b, p, g.h, g.q8min))
+		c.bindTensor(len(c.tensors) - 1)
+	}
+}
+
 // newAnyTensor returns the tensor for parameter p of a group with
 // hyper-parameters h whose tensors of at least q8min elements (when
 // q8min > 0) keep 8-bit state.
