@@ -32,8 +32,6 @@ var lambRule = register(&rule[kernels.LAMB, kernels.LAMBScalars]{
 	state:    []StateTensor{{Name: "exp_avg"}, {Name: "exp_avg_sq"}},
 	validate: kernels.LAMB.Validate,
 	scalars:  kernels.LAMB.Scalars,
-	k32:      unbound[float32, kernels.LAMBScalars],
-	k64:      unbound[float64, kernels.LAMBScalars],
 	tensor32: bindLAMB[float32],
 	tensor64: bindLAMB[float64],
 })

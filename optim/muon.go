@@ -57,18 +57,10 @@ var muonRule = register(&rule[kernels.Muon, kernels.MuonScalars]{
 	state:    []StateTensor{{Name: "momentum_buffer", Unless: "adamw"}, {Name: "exp_avg", When: "adamw"}, {Name: "exp_avg_sq", When: "adamw"}},
 	validate: kernels.Muon.Validate,
 	scalars:  kernels.Muon.Scalars,
-	k32:      unbound[float32, kernels.MuonScalars],
-	k64:      unbound[float64, kernels.MuonScalars],
 	shape:    muonShape,
 	tensor32: bindMuon[float32],
 	tensor64: bindMuon[float64],
 })
-
-// unbound is the k32/k64 binder of rules bound by their tensor binder: the
-// step it returns is replaced before any step runs.
-func unbound[T kernels.Float, S any](*S, []T, []T, [][]T) stepFunc {
-	return func(int, int, bool) { panic("optim: internal error: tensor not bound") }
-}
 
 // muonShape refuses a parameter that is not a matrix in a Muon group.
 func muonShape(h kernels.Muon, name string, shape []int) error {

@@ -74,8 +74,8 @@ type rule[H any, S any] struct {
 	state    []StateTensor // in checkpoint order
 	validate func(H) error
 	scalars  func(h H, t int, gradScale float64) S // step t ≥ 1
-	k32      binder[float32, S]
-	k64      binder[float64, S]
+	k32      binder[float32, S]                    // nil for a rule whose tensor32 binds every tensor
+	k64      binder[float64, S]                    // likewise, tensor64
 	// m32 and m64 bind the mixed-storage steps (storage.go); nil: the rule
 	// supports only plain float32 and float64 parameters and state.
 	m32 mixedBinder[float32, S]
@@ -153,7 +153,8 @@ func register[H any, S any](r *rule[H, S]) *rule[H, S] {
 		}
 		addSuffix("." + s.Name)
 	}
-	if r.lr < 0 || rules[r.kind] != nil || r.validate == nil || (r.scalars == nil) == (r.next == nil) || r.k32 == nil || r.k64 == nil {
+	if r.lr < 0 || rules[r.kind] != nil || r.validate == nil || (r.scalars == nil) == (r.next == nil) ||
+		(r.k32 == nil && r.tensor32 == nil) || (r.k64 == nil && r.tensor64 == nil) {
 		panic(fmt.Sprintf("optim: rule %s: incomplete or registered twice", r.kind))
 	}
 	rules[r.kind] = r
@@ -348,10 +349,18 @@ func (g *hyperOf[H, S]) setScalars(lr float64, cyc int, mom float64, t int, grad
 	g.s = g.r.scalars(g.tmp, t, gradScale)
 }
 
+// bind32 and bind64 return nil for a rule bound by its tensor binder
+// (bindTensor sets the step).
 func (g *hyperOf[H, S]) bind32(p, gr []float32, st [][]float32) stepFunc {
+	if g.r.k32 == nil {
+		return nil
+	}
 	return g.r.k32(&g.s, p, gr, st)
 }
 func (g *hyperOf[H, S]) bind64(p, gr []float64, st [][]float64) stepFunc {
+	if g.r.k64 == nil {
+		return nil
+	}
 	return g.r.k64(&g.s, p, gr, st)
 }
 func (g *hyperOf[H, S]) bindMixed32(x *kernels.Mixed[float32]) mixedFunc { return g.r.m32(&g.s, x) }
